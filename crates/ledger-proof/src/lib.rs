@@ -1,0 +1,12 @@
+//! Canonical encoding and Merkle hashing for the progress ledger.
+//!
+//! Everything an outside verifier needs to recompute the ledger's hashes lives here, with no IO
+//! and no async: the RFC 8785 (JCS) canonical form of an event and the I-JSON profile every
+//! stored value must satisfy ([`canonical`]), and the RFC 9162 Merkle tree over the leaves, kept
+//! in the stored-hash layout of Go's sumdb `tlog` through the `tlog_tiles` crate ([`merkle`]).
+
+pub mod canonical;
+pub mod merkle;
+
+pub use canonical::{CanonicalError, check_value, to_canonical_vec};
+pub use merkle::{Frontier, Hash, MerkleError, leaf_hash, root_from_leaves};

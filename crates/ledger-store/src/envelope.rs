@@ -1,0 +1,470 @@
+//! The event envelope: what is appended, what is stored, and its canonical form.
+//!
+//! A stored event's leaf hash is `SHA-256(0x00 ‖ JCS(every other field))`; the field names and
+//! shapes below are therefore a public format (`schema/events/envelope.md`). Change them only
+//! with a new format version.
+
+use std::fmt;
+
+use chrono::{DateTime, Datelike, SubsecRound, Utc};
+use ledger_proof::{Hash, leaf_hash, to_canonical_vec};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+
+/// A UTC instant with microsecond precision (what PostgreSQL stores), written in the log as
+/// `YYYY-MM-DDTHH:MM:SS.ffffffZ`: fixed width, so text order is time order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(DateTime<Utc>);
+
+impl Timestamp {
+    /// The canonical text format.
+    pub const FORMAT: &'static str = "%Y-%m-%dT%H:%M:%S%.6fZ";
+
+    /// The current time, truncated to microseconds.
+    #[must_use]
+    pub fn now() -> Self {
+        Self(Utc::now().trunc_subsecs(6))
+    }
+
+    /// Converts a time, truncating it to microseconds.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for years outside 1..=9999, which the canonical text cannot hold.
+    pub fn from_datetime(at: DateTime<Utc>) -> Result<Self> {
+        if !(1..=9999).contains(&at.year()) {
+            return Err(Error::invalid(
+                "timestamp",
+                format!("year {} is outside 1..=9999", at.year()),
+            ));
+        }
+        Ok(Self(at.trunc_subsecs(6)))
+    }
+
+    /// Parses an RFC 3339 time (any offset), converting it to UTC.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] when the text is not RFC 3339 or the year is out of range.
+    pub fn parse(text: &str) -> Result<Self> {
+        let at = DateTime::parse_from_rfc3339(text)
+            .map_err(|e| Error::invalid("timestamp", format!("{text:?} is not RFC 3339: {e}")))?;
+        Self::from_datetime(at.with_timezone(&Utc))
+    }
+
+    /// The instant as a chrono time.
+    #[must_use]
+    pub fn as_datetime(&self) -> DateTime<Utc> {
+        self.0
+    }
+
+    /// Microseconds since the Unix epoch.
+    #[must_use]
+    pub fn as_micros(&self) -> i64 {
+        self.0.timestamp_micros()
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format(Self::FORMAT))
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Who did it: taken from the authenticated token, never from request input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// Stable subject id of the token (`sub`).
+    pub subject: String,
+    /// Name shown to readers of the history.
+    pub display_name: String,
+    /// The role under which the actor acted.
+    pub role: String,
+}
+
+/// Who, on whose authority and why: shared by every event of one append request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// Who did it.
+    pub actor: Actor,
+    /// The unit on whose behalf the actor acted.
+    pub acting_unit: Option<String>,
+    /// Groups every event caused by one user request.
+    pub correlation_id: Uuid,
+    /// The event or command that caused this one, if any.
+    pub causation_id: Option<Uuid>,
+    /// Repeating a request with the same key returns the original result and writes nothing.
+    pub idempotency_key: Option<String>,
+    /// Why the change was made, in the actor's words.
+    pub reason: Option<String>,
+    /// The document the change rests on (e.g. `44-KH/TU` or a document id).
+    pub source_document: Option<String>,
+}
+
+impl Metadata {
+    /// Metadata for `actor` with a fresh correlation id and nothing else set.
+    #[must_use]
+    pub fn new(actor: Actor) -> Self {
+        Self {
+            actor,
+            acting_unit: None,
+            correlation_id: Uuid::new_v4(),
+            causation_id: None,
+            idempotency_key: None,
+            reason: None,
+            source_document: None,
+        }
+    }
+}
+
+/// What a stream's version must be for an append to go ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "version")]
+pub enum ExpectedVersion {
+    /// No check.
+    Any,
+    /// The stream must not exist yet.
+    NoStream,
+    /// The stream must be at exactly this version (≥ 1).
+    Exact(u64),
+}
+
+impl ExpectedVersion {
+    /// Whether a stream at `actual` (`None`: no stream) meets the expectation.
+    #[must_use]
+    pub fn allows(self, actual: Option<u64>) -> bool {
+        match self {
+            Self::Any => true,
+            Self::NoStream => actual.is_none(),
+            Self::Exact(v) => actual == Some(v),
+        }
+    }
+}
+
+impl fmt::Display for ExpectedVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Any => f.write_str("any version"),
+            Self::NoStream => f.write_str("no stream yet"),
+            Self::Exact(v) => write!(f, "version {v}"),
+        }
+    }
+}
+
+/// An event to append.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewEvent {
+    /// Event type name, e.g. `TaskAssigned`.
+    pub event_type: String,
+    /// Version of the payload's shape, for upcasting old events.
+    pub schema_version: u32,
+    /// The event's data.
+    pub payload: Value,
+    /// When the change took effect in the world; the recorded time when `None`.
+    pub effective_at: Option<Timestamp>,
+}
+
+impl NewEvent {
+    /// An event of schema version 1 taking effect when recorded.
+    #[must_use]
+    pub fn new(event_type: impl Into<String>, payload: Value) -> Self {
+        Self {
+            event_type: event_type.into(),
+            schema_version: 1,
+            payload,
+            effective_at: None,
+        }
+    }
+}
+
+/// Events for one stream, with the expectation they are appended under.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamAppend {
+    /// The stream (one aggregate instance), globally unique.
+    pub stream_id: String,
+    /// The kind of aggregate, e.g. `task`.
+    pub stream_type: String,
+    /// The version the stream must be at.
+    pub expected: ExpectedVersion,
+    /// The events, in order.
+    pub events: Vec<NewEvent>,
+}
+
+/// One atomic append: every stream's events are written, or none are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppendRequest {
+    /// The streams and their events, written in this order.
+    pub streams: Vec<StreamAppend>,
+    /// Who, why, on what authority.
+    pub metadata: Metadata,
+}
+
+impl AppendRequest {
+    /// A request appending `events` to one stream.
+    #[must_use]
+    pub fn single(
+        stream_id: impl Into<String>,
+        stream_type: impl Into<String>,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        metadata: Metadata,
+    ) -> Self {
+        Self {
+            streams: vec![StreamAppend {
+                stream_id: stream_id.into(),
+                stream_type: stream_type.into(),
+                expected,
+                events,
+            }],
+            metadata,
+        }
+    }
+
+    /// Number of events in the request.
+    #[must_use]
+    pub fn event_count(&self) -> usize {
+        self.streams.iter().map(|s| s.events.len()).sum()
+    }
+}
+
+/// A stream's version after an append.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamVersion {
+    /// The stream.
+    pub stream_id: String,
+    /// Its version after the append.
+    pub version: u64,
+}
+
+/// What an acknowledged append wrote. Positions of one request are contiguous.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppendResult {
+    /// Global position of the request's first event.
+    pub first_position: u64,
+    /// Global position of its last event.
+    pub last_position: u64,
+    /// When the events were recorded.
+    pub recorded_at: Timestamp,
+    /// Each stream's version after the append.
+    pub streams: Vec<StreamVersion>,
+    /// True when this is the stored result of an earlier request with the same idempotency key.
+    #[serde(default)]
+    pub replayed: bool,
+}
+
+/// The state of the whole log: its size, Merkle root and last recorded time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Head {
+    /// Number of events = the last global position.
+    pub size: u64,
+    /// RFC 9162 Merkle tree hash over the leaf hashes of positions 1..=size.
+    pub root: Hash,
+    /// Recorded time of the last event.
+    pub last_recorded_at: Option<Timestamp>,
+}
+
+impl Head {
+    /// The head of the empty log.
+    #[must_use]
+    pub fn empty() -> Self {
+        Self {
+            size: 0,
+            root: ledger_proof::merkle::EMPTY_HASH,
+            last_recorded_at: None,
+        }
+    }
+}
+
+/// A stored event: the envelope every reader sees.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredEvent {
+    /// Global position, 1, 2, 3, … with no gaps, in commit order.
+    pub position: u64,
+    /// The stream.
+    pub stream_id: String,
+    /// The stream's type.
+    pub stream_type: String,
+    /// Version of the stream after this event (1 for its first event).
+    pub stream_version: u64,
+    /// Event type name.
+    pub event_type: String,
+    /// Version of the payload's shape.
+    pub schema_version: u32,
+    /// The event's data.
+    pub payload: Value,
+    /// Who, why, on what authority.
+    pub metadata: Metadata,
+    /// When the store recorded it (server clock, never decreasing along positions).
+    pub recorded_at: Timestamp,
+    /// When it took effect in the world.
+    pub effective_at: Timestamp,
+    /// `SHA-256(0x00 ‖ canonical bytes)`, as lowercase hex in JSON.
+    #[serde(with = "hash_hex")]
+    pub leaf_hash: Hash,
+}
+
+/// The fields hashed into the leaf: everything but the leaf hash itself.
+#[derive(Serialize)]
+struct CanonicalEvent<'a> {
+    position: u64,
+    stream_id: &'a str,
+    stream_type: &'a str,
+    stream_version: u64,
+    event_type: &'a str,
+    schema_version: u32,
+    payload: &'a Value,
+    metadata: &'a Metadata,
+    recorded_at: Timestamp,
+    effective_at: Timestamp,
+}
+
+impl StoredEvent {
+    /// The RFC 8785 canonical bytes of every field but the leaf hash.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] if the payload cannot be encoded (it was checked on append).
+    pub fn canonical_bytes(&self) -> Result<Vec<u8>> {
+        Ok(to_canonical_vec(&CanonicalEvent {
+            position: self.position,
+            stream_id: &self.stream_id,
+            stream_type: &self.stream_type,
+            stream_version: self.stream_version,
+            event_type: &self.event_type,
+            schema_version: self.schema_version,
+            payload: &self.payload,
+            metadata: &self.metadata,
+            recorded_at: self.recorded_at,
+            effective_at: self.effective_at,
+        })?)
+    }
+
+    /// Recomputes the leaf hash from the other fields.
+    ///
+    /// # Errors
+    /// As [`StoredEvent::canonical_bytes`].
+    pub fn compute_leaf_hash(&self) -> Result<Hash> {
+        Ok(leaf_hash(&self.canonical_bytes()?))
+    }
+}
+
+/// Serde for hashes as lowercase hex.
+pub mod hash_hex {
+    use ledger_proof::Hash;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes a hash as 64 lowercase hex digits.
+    pub fn serialize<S: Serializer>(hash: &Hash, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&to_hex(hash))
+    }
+
+    /// Reads a hash from 64 hex digits.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Hash, D::Error> {
+        let text = String::deserialize(d)?;
+        from_hex(&text).ok_or_else(|| serde::de::Error::custom("expected 64 hex digits"))
+    }
+
+    /// A hash as 64 lowercase hex digits.
+    #[must_use]
+    pub fn to_hex(hash: &Hash) -> String {
+        hash.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Parses 64 hex digits.
+    #[must_use]
+    pub fn from_hex(text: &str) -> Option<Hash> {
+        if text.len() != 64 || !text.is_ascii() {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(Hash(out))
+    }
+}
+
+/// Converts stored hash bytes, refusing anything but 32 bytes.
+///
+/// # Errors
+/// [`Error::Corrupt`] for a wrong length.
+pub fn hash_from_bytes(bytes: &[u8]) -> Result<Hash> {
+    let array: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| Error::Corrupt(format!("a stored hash has {} bytes, not 32", bytes.len())))?;
+    Ok(Hash(array))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_fixed_width_microsecond_utc() {
+        let t = Timestamp::parse("2022-04-10T07:00:00.1234567+07:00").unwrap();
+        assert_eq!(t.to_string(), "2022-04-10T00:00:00.123456Z");
+        let t = Timestamp::parse("2021-12-15T00:00:00Z").unwrap();
+        assert_eq!(t.to_string(), "2021-12-15T00:00:00.000000Z");
+        assert!(Timestamp::parse("15/12/2021").is_err());
+    }
+
+    #[test]
+    fn canonical_bytes_have_a_fixed_shape() {
+        let event = StoredEvent {
+            position: 7,
+            stream_id: "task-1".into(),
+            stream_type: "task".into(),
+            stream_version: 2,
+            event_type: "ProgressReported".into(),
+            schema_version: 1,
+            payload: serde_json::json!({"percent": 40, "note": "Đã triển khai"}),
+            metadata: Metadata {
+                actor: Actor {
+                    subject: "u-1".into(),
+                    display_name: "Nguyễn Văn A".into(),
+                    role: "unit_officer".into(),
+                },
+                acting_unit: Some("so-tu-phap".into()),
+                correlation_id: Uuid::nil(),
+                causation_id: None,
+                idempotency_key: None,
+                reason: None,
+                source_document: Some("44-KH/TU".into()),
+            },
+            recorded_at: Timestamp::parse("2022-03-14T01:02:03Z").unwrap(),
+            effective_at: Timestamp::parse("2022-03-14T00:00:00Z").unwrap(),
+            leaf_hash: Hash::default(),
+        };
+        let text = String::from_utf8(event.canonical_bytes().unwrap()).unwrap();
+        assert_eq!(
+            text,
+            concat!(
+                r#"{"effective_at":"2022-03-14T00:00:00.000000Z","event_type":"ProgressReported","#,
+                r#""metadata":{"acting_unit":"so-tu-phap","actor":{"display_name":"Nguyễn Văn A","role":"unit_officer","subject":"u-1"},"#,
+                r#""causation_id":null,"correlation_id":"00000000-0000-0000-0000-000000000000","idempotency_key":null,"reason":null,"source_document":"44-KH/TU"},"#,
+                r#""payload":{"note":"Đã triển khai","percent":40},"position":7,"recorded_at":"2022-03-14T01:02:03.000000Z","#,
+                r#""schema_version":1,"stream_id":"task-1","stream_type":"task","stream_version":2}"#
+            )
+        );
+    }
+
+    #[test]
+    fn hex_round_trip() {
+        let h = ledger_proof::leaf_hash(b"x");
+        assert_eq!(hash_hex::from_hex(&hash_hex::to_hex(&h)), Some(h));
+        assert_eq!(hash_hex::from_hex("zz"), None);
+    }
+}
