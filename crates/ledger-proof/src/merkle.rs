@@ -46,7 +46,10 @@ pub fn root_from_leaves(leaves: &[Hash]) -> Hash {
         1 => leaves[0],
         n => {
             let k = 1usize << (n - 1).ilog2();
-            tlog_tiles::node_hash(root_from_leaves(&leaves[..k]), root_from_leaves(&leaves[k..]))
+            tlog_tiles::node_hash(
+                root_from_leaves(&leaves[..k]),
+                root_from_leaves(&leaves[k..]),
+            )
         }
     }
 }
@@ -189,7 +192,12 @@ mod tests {
         for (i, root) in ROOTS.iter().enumerate() {
             frontier.push(leaves[i]);
             assert_eq!(frontier.root(), h(root), "frontier root at size {}", i + 1);
-            assert_eq!(root_from_leaves(&leaves[..=i]), h(root), "direct root at size {}", i + 1);
+            assert_eq!(
+                root_from_leaves(&leaves[..=i]),
+                h(root),
+                "direct root at size {}",
+                i + 1
+            );
         }
     }
 
@@ -208,7 +216,10 @@ mod tests {
             let end = (size as usize + batch).min(leaves.len());
             for leaf in &leaves[size as usize..end] {
                 for (index, hash) in frontier.push(*leaf) {
-                    assert!(stored.insert(index, hash).is_none(), "index {index} written twice");
+                    assert!(
+                        stored.insert(index, hash).is_none(),
+                        "index {index} written twice"
+                    );
                 }
                 size += 1;
                 assert_eq!(frontier.root(), root_from_leaves(&leaves[..size as usize]));

@@ -8,15 +8,13 @@
 //! Requests are checked before they reach the writer by [`PreparedAppend::prepare`], in the
 //! caller's task, so the single writer spends its time on ordering and IO only.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use ledger_proof::{Frontier, Hash, check_value, leaf_hash, merkle::MerkleError, to_canonical_vec};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::envelope::{
-    AppendRequest, AppendResult, Head, StoredEvent, StreamVersion, Timestamp,
-};
+use crate::envelope::{AppendRequest, AppendResult, Head, StoredEvent, StreamVersion, Timestamp};
 use crate::error::{Error, Result};
 
 /// Largest canonical payload of one event: 256 KiB. Reports carry text, not files; documents
@@ -59,7 +57,10 @@ impl PreparedAppend {
     /// [`Error::Invalid`] or [`Error::TooLarge`] naming the first offending field.
     pub fn prepare(request: AppendRequest) -> Result<Self> {
         if request.streams.is_empty() {
-            return Err(Error::invalid("streams", "an append needs at least one stream"));
+            return Err(Error::invalid(
+                "streams",
+                "an append needs at least one stream",
+            ));
         }
         let count = request.event_count();
         if count > MAX_REQUEST_EVENTS {
@@ -81,7 +82,10 @@ impl PreparedAppend {
                 ));
             }
             if stream.events.is_empty() {
-                return Err(Error::invalid(format!("{at}.events"), "no events to append"));
+                return Err(Error::invalid(
+                    format!("{at}.events"),
+                    "no events to append",
+                ));
             }
             if let crate::ExpectedVersion::Exact(0) = stream.expected {
                 return Err(Error::invalid(
@@ -93,7 +97,10 @@ impl PreparedAppend {
                 let at = format!("{at}.events[{j}]");
                 check_id(&event.event_type, &format!("{at}.event_type"))?;
                 if event.schema_version == 0 {
-                    return Err(Error::invalid(format!("{at}.schema_version"), "starts at 1"));
+                    return Err(Error::invalid(
+                        format!("{at}.schema_version"),
+                        "starts at 1",
+                    ));
                 }
                 check_value(&event.payload, &format!("{at}.payload"))?;
                 let size = to_canonical_vec(&event.payload)?.len();
@@ -152,7 +159,9 @@ fn check_id(value: &str, field: &str) -> Result<()> {
             limit: MAX_ID_BYTES,
         });
     }
-    if value.chars().any(|c| c.is_control() || c.is_whitespace() && c != ' ')
+    if value
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() && c != ' ')
         || value.starts_with(' ')
         || value.ends_with(' ')
     {
@@ -211,19 +220,17 @@ pub struct BatchState {
 }
 
 impl BatchState {
-    /// Builds the state, checking that the loaded frontier matches the head's root.
+    /// Builds the state, checking that the frontier is the head's tree.
     ///
     /// # Errors
-    /// [`Error::Corrupt`] when a stored hash is missing or the frontier's root is not the head's.
+    /// [`Error::Corrupt`] when the frontier's size or root is not the head's.
     pub fn new(
         head: Head,
-        stored_hashes: impl IntoIterator<Item = (u64, Hash)>,
+        frontier: Frontier,
         streams: HashMap<String, StreamState>,
         idempotency: HashMap<String, IdempotencyRecord>,
     ) -> Result<Self> {
-        let frontier = Frontier::from_stored(head.size, stored_hashes)
-            .map_err(|e: MerkleError| Error::Corrupt(e.to_string()))?;
-        if frontier.root() != head.root {
+        if frontier.size() != head.size || frontier.root() != head.root {
             return Err(Error::Corrupt(format!(
                 "the stored Merkle hashes give root {} at size {}, but the head says {}",
                 frontier.root(),
@@ -257,17 +264,15 @@ pub fn batch_keys(requests: &[PreparedAppend]) -> (Vec<String>, Vec<String>) {
     (streams.into_iter().collect(), keys.into_iter().collect())
 }
 
-/// A stream written by a batch.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StreamWrite {
-    /// The stream.
-    pub stream_id: String,
-    /// Its type.
-    pub stream_type: String,
-    /// Its version after the batch.
-    pub version: u64,
-    /// Whether the batch created it.
-    pub created: bool,
+/// Loads the Merkle frontier of a tree of `size` leaves from stored hashes.
+///
+/// # Errors
+/// [`Error::Corrupt`] when a hash the frontier needs is missing.
+pub fn frontier_from_stored(
+    size: u64,
+    stored: impl IntoIterator<Item = (u64, Hash)>,
+) -> Result<Frontier> {
+    Frontier::from_stored(size, stored).map_err(|e: MerkleError| Error::Corrupt(e.to_string()))
 }
 
 /// Everything a batch transaction writes, and what each request is answered.
@@ -277,12 +282,12 @@ pub struct BatchPlan {
     pub events: Vec<StoredEvent>,
     /// New stored Merkle hashes `(index, hash)`, in index order.
     pub hashes: Vec<(u64, Hash)>,
-    /// Streams to insert or update.
-    pub streams: Vec<StreamWrite>,
     /// Idempotency keys to insert.
     pub idempotency: Vec<(String, IdempotencyRecord)>,
     /// The head after the batch.
     pub head: Head,
+    /// The Merkle frontier after the batch, for the next batch to reuse.
+    pub frontier: Frontier,
     /// One answer per request, in request order.
     pub outcomes: Vec<Result<AppendResult>>,
 }
@@ -304,7 +309,6 @@ pub fn plan_batch(state: BatchState, requests: &[PreparedAppend], now: Timestamp
     };
     let mut events = Vec::new();
     let mut hashes = Vec::new();
-    let mut written: BTreeMap<String, StreamWrite> = BTreeMap::new();
     let mut new_keys = Vec::new();
     let mut outcomes = Vec::with_capacity(requests.len());
 
@@ -331,7 +335,6 @@ pub fn plan_batch(state: BatchState, requests: &[PreparedAppend], now: Timestamp
                     hashes.extend(frontier.push(event.leaf_hash));
                 }
                 for (stream, sv) in request.streams.iter().zip(&versions) {
-                    let created = !streams.contains_key(&stream.stream_id);
                     streams.insert(
                         stream.stream_id.clone(),
                         StreamState {
@@ -339,15 +342,6 @@ pub fn plan_batch(state: BatchState, requests: &[PreparedAppend], now: Timestamp
                             version: sv.version,
                         },
                     );
-                    written
-                        .entry(stream.stream_id.clone())
-                        .and_modify(|w| w.version = sv.version)
-                        .or_insert(StreamWrite {
-                            stream_id: stream.stream_id.clone(),
-                            stream_type: stream.stream_type.clone(),
-                            version: sv.version,
-                            created,
-                        });
                 }
                 let result = AppendResult {
                     first_position: new_events.first().map_or(0, |e| e.position),
@@ -382,9 +376,9 @@ pub fn plan_batch(state: BatchState, requests: &[PreparedAppend], now: Timestamp
     BatchPlan {
         events,
         hashes,
-        streams: written.into_values().collect(),
         idempotency: new_keys,
         head,
+        frontier,
         outcomes,
     }
 }
@@ -466,12 +460,24 @@ mod tests {
         let events = (0..n)
             .map(|i| NewEvent::new("Noted", json!({ "i": i })))
             .collect();
-        PreparedAppend::prepare(AppendRequest::single(stream, "task", expected, events, meta()))
-            .unwrap()
+        PreparedAppend::prepare(AppendRequest::single(
+            stream,
+            "task",
+            expected,
+            events,
+            meta(),
+        ))
+        .unwrap()
     }
 
     fn empty_state() -> BatchState {
-        BatchState::new(Head::empty(), [], HashMap::new(), HashMap::new()).unwrap()
+        BatchState::new(
+            Head::empty(),
+            Frontier::empty(),
+            HashMap::new(),
+            HashMap::new(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -488,15 +494,17 @@ mod tests {
         assert_eq!(positions, vec![1, 2, 3, 4, 5, 6]);
         assert!(matches!(
             &plan.outcomes[1],
-            Err(Error::Conflict { actual: Some(2), .. })
+            Err(Error::Conflict {
+                actual: Some(2),
+                ..
+            })
         ));
         assert_eq!(plan.outcomes[2].as_ref().unwrap().first_position, 3);
         assert_eq!(plan.outcomes[3].as_ref().unwrap().last_position, 6);
         assert_eq!(plan.head.size, 6);
         let leaves: Vec<Hash> = plan.events.iter().map(|e| e.leaf_hash).collect();
         assert_eq!(plan.head.root, ledger_proof::root_from_leaves(&leaves));
-        assert_eq!(plan.streams.len(), 2);
-        assert_eq!(plan.streams[0].version, 3);
+        assert_eq!(plan.outcomes[2].as_ref().unwrap().streams[0].version, 3);
     }
 
     #[test]
@@ -504,18 +512,33 @@ mod tests {
         let later = Timestamp::parse("2030-01-01T00:00:00Z").unwrap();
         let mut state = empty_state();
         state.head.last_recorded_at = Some(later);
-        let plan = plan_batch(state, &[req("a", ExpectedVersion::Any, 1)], Timestamp::now());
+        let plan = plan_batch(
+            state,
+            &[req("a", ExpectedVersion::Any, 1)],
+            Timestamp::now(),
+        );
         assert_eq!(plan.events[0].recorded_at, later);
     }
 
     #[test]
     fn invalid_requests_are_refused_before_the_writer() {
         let mut r = AppendRequest::single("a", "task", ExpectedVersion::Any, vec![], meta());
-        assert!(matches!(PreparedAppend::prepare(r.clone()), Err(Error::Invalid { .. })));
-        r.streams[0].events.push(NewEvent::new("X", json!("x".repeat(MAX_PAYLOAD_BYTES))));
-        assert!(matches!(PreparedAppend::prepare(r.clone()), Err(Error::TooLarge { .. })));
+        assert!(matches!(
+            PreparedAppend::prepare(r.clone()),
+            Err(Error::Invalid { .. })
+        ));
+        r.streams[0]
+            .events
+            .push(NewEvent::new("X", json!("x".repeat(MAX_PAYLOAD_BYTES))));
+        assert!(matches!(
+            PreparedAppend::prepare(r.clone()),
+            Err(Error::TooLarge { .. })
+        ));
         r.streams[0].events[0].payload = json!({});
         r.streams[0].stream_id = " a".into();
-        assert!(matches!(PreparedAppend::prepare(r), Err(Error::Invalid { .. })));
+        assert!(matches!(
+            PreparedAppend::prepare(r),
+            Err(Error::Invalid { .. })
+        ));
     }
 }

@@ -102,7 +102,9 @@ fn serialized(event: StoredEvent) -> SerializedEvent {
 fn persistence(error: Error) -> PersistenceError {
     match error {
         Error::Conflict { .. } => PersistenceError::OptimisticLockError,
-        Error::Backend(_) | Error::WriterStopped => PersistenceError::ConnectionError(Box::new(error)),
+        Error::Backend(_) | Error::WriterStopped => {
+            PersistenceError::ConnectionError(Box::new(error))
+        }
         Error::Corrupt(_) => PersistenceError::DeserializationError(Box::new(error)),
         other => PersistenceError::UnknownError(Box::new(other)),
     }
@@ -168,7 +170,8 @@ impl<S: EventStore> PersistedEventRepository for LedgerRepository<S> {
     ) -> Result<(), PersistenceError> {
         if snapshot_update.is_some() {
             return Err(PersistenceError::UnknownError(
-                "the ledger store keeps no snapshots; use PersistedEventStore::new_event_store".into(),
+                "the ledger store keeps no snapshots; use PersistedEventStore::new_event_store"
+                    .into(),
             ));
         }
         let Some(first) = events.first() else {

@@ -7,7 +7,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use ledger_proof::{Frontier, Hash};
 use tokio::sync::watch;
 
-use crate::batch::{BatchState, IdempotencyRecord, PreparedAppend, StreamState, batch_keys, plan_batch};
+use crate::batch::{
+    BatchState, IdempotencyRecord, PreparedAppend, StreamState, batch_keys, frontier_from_stored,
+    plan_batch,
+};
 use crate::envelope::{AppendRequest, AppendResult, Head, StoredEvent, Timestamp};
 use crate::error::{Error, Result};
 use crate::store::{Direction, EventStore, ReadAll, ReadStream, as_of_position, checked_limit};
@@ -67,7 +70,8 @@ impl Default for MemoryStore {
 fn lock(log: &Mutex<Log>) -> MutexGuard<'_, Log> {
     // A panic while holding the lock cannot leave the log half-written: plans are applied
     // after they are complete. Keep serving.
-    log.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    log.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 struct MemoryCommitter {
@@ -75,7 +79,10 @@ struct MemoryCommitter {
 }
 
 impl BatchCommitter for MemoryCommitter {
-    async fn commit(&mut self, batch: &[PreparedAppend]) -> Result<(Head, Vec<Result<AppendResult>>)> {
+    async fn commit(
+        &mut self,
+        batch: &[PreparedAppend],
+    ) -> Result<(Head, Vec<Result<AppendResult>>)> {
         let mut log = lock(&self.log);
         let head = log.head();
         let (stream_ids, keys) = batch_keys(batch);
@@ -95,9 +102,12 @@ impl BatchCommitter for MemoryCommitter {
             .into_iter()
             .filter_map(|k| log.idempotency.get(&k).map(|r| (k, r.clone())))
             .collect();
-        let frontier = Frontier::required_indexes(head.size)
-            .into_iter()
-            .map(|i| (i, log.hashes[i as usize]));
+        let frontier = frontier_from_stored(
+            head.size,
+            Frontier::required_indexes(head.size)
+                .into_iter()
+                .map(|i| (i, log.hashes[i as usize])),
+        )?;
         let state = BatchState::new(head, frontier, streams, idempotency)?;
         let plan = plan_batch(state, batch, Timestamp::now());
         for (index, hash) in plan.hashes {

@@ -1,0 +1,177 @@
+//! The three backends behind one test interface, each on its own fresh database.
+
+use std::future::Future;
+
+use ledger_store::{EventStore, MemoryStore};
+use ledger_store_postgres::PostgresStore;
+use ledger_store_sqlite::SqliteStore;
+use sqlx::{Connection, Executor, PgConnection, SqliteConnection};
+
+use crate::postgres::TestDatabase;
+
+/// What a tamper attempt did: rows changed, or the database's refusal.
+pub type Attempt = (&'static str, Result<u64, String>);
+
+/// A backend under test, on a database of its own.
+pub trait Backend: Sized + Send + Sync + 'static {
+    /// The store type.
+    type Store: EventStore;
+    /// A fresh, empty store.
+    fn new() -> impl Future<Output = Self> + Send;
+    /// The store.
+    fn store(&self) -> &Self::Store;
+    /// Ends the store's database connections from the server side, as a network failure or a
+    /// database restart would. A no-op where there is no connection to lose.
+    fn drop_connections(&self) -> impl Future<Output = ()> + Send;
+    /// Tries to rewrite history behind the store's back with plain SQL. `None` where there is
+    /// no database to tamper with.
+    fn tamper(&self) -> impl Future<Output = Option<Vec<Attempt>>> + Send;
+    /// Removes the database.
+    fn cleanup(self) -> impl Future<Output = ()> + Send;
+}
+
+/// The in-memory reference backend.
+pub struct Memory(MemoryStore);
+
+impl Backend for Memory {
+    type Store = MemoryStore;
+    async fn new() -> Self {
+        Self(MemoryStore::new())
+    }
+    fn store(&self) -> &MemoryStore {
+        &self.0
+    }
+    async fn drop_connections(&self) {}
+    async fn tamper(&self) -> Option<Vec<Attempt>> {
+        None
+    }
+    async fn cleanup(self) {}
+}
+
+/// SQLite on a file in a temporary folder.
+pub struct Sqlite {
+    store: SqliteStore,
+    path: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Backend for Sqlite {
+    type Store = SqliteStore;
+    async fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("ledger.db");
+        let store = SqliteStore::open(&path).await.expect("open SQLite store");
+        Self {
+            store,
+            path,
+            _dir: dir,
+        }
+    }
+    fn store(&self) -> &SqliteStore {
+        &self.store
+    }
+    async fn drop_connections(&self) {
+        // An embedded database has no connection to lose; close and reopen nothing.
+    }
+    async fn tamper(&self) -> Option<Vec<Attempt>> {
+        let url = format!("sqlite://{}", self.path.display());
+        let mut conn = SqliteConnection::connect(&url)
+            .await
+            .expect("raw SQLite connection");
+        let statements = [
+            "UPDATE events SET payload = '{}' WHERE position = 1",
+            "UPDATE events SET leaf_hash = zeroblob(32)",
+            "DELETE FROM events WHERE position = 1",
+            "DELETE FROM events",
+            "UPDATE merkle_hashes SET hash = zeroblob(32)",
+            "DELETE FROM merkle_hashes",
+            "DELETE FROM idempotency_keys",
+            "UPDATE ledger_head SET size = 0",
+            "DELETE FROM ledger_head",
+        ];
+        let mut out = Vec::new();
+        for sql in statements {
+            let result = conn.execute(sql).await;
+            out.push((
+                sql,
+                result.map(|r| r.rows_affected()).map_err(|e| e.to_string()),
+            ));
+        }
+        Some(out)
+    }
+    async fn cleanup(self) {}
+}
+
+/// PostgreSQL on a database created for the test.
+pub struct Postgres {
+    store: PostgresStore,
+    db: TestDatabase,
+}
+
+impl Backend for Postgres {
+    type Store = PostgresStore;
+    async fn new() -> Self {
+        let db = TestDatabase::create().await;
+        let store = PostgresStore::connect(&db.url, 16)
+            .await
+            .expect("open PostgreSQL store");
+        Self { store, db }
+    }
+    fn store(&self) -> &PostgresStore {
+        &self.store
+    }
+    async fn drop_connections(&self) {
+        let mut conn = PgConnection::connect(&crate::postgres::server_url().await)
+            .await
+            .expect("connect to the test server");
+        let name = self
+            .db
+            .url
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let killed: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(name)
+        .fetch_all(&mut conn)
+        .await
+        .expect("terminate the store's connections");
+        assert!(!killed.is_empty(), "the store had no connection to drop");
+        let _ = conn.close().await;
+    }
+    async fn tamper(&self) -> Option<Vec<Attempt>> {
+        let mut conn = PgConnection::connect(&self.db.url)
+            .await
+            .expect("raw connection");
+        let statements = [
+            "UPDATE events SET payload = '{}'::jsonb WHERE position = 1",
+            "UPDATE events SET leaf_hash = '\\x00'",
+            "DELETE FROM events WHERE position = 1",
+            "TRUNCATE events",
+            "UPDATE merkle_hashes SET hash = hash",
+            "DELETE FROM merkle_hashes",
+            "TRUNCATE merkle_hashes CASCADE",
+            "DELETE FROM idempotency_keys",
+            "TRUNCATE idempotency_keys",
+            "UPDATE ledger_head SET size = 0",
+            "DELETE FROM ledger_head",
+            "TRUNCATE ledger_head",
+        ];
+        let mut out = Vec::new();
+        for sql in statements {
+            let result = conn.execute(sql).await;
+            out.push((
+                sql,
+                result.map(|r| r.rows_affected()).map_err(|e| e.to_string()),
+            ));
+        }
+        Some(out)
+    }
+    async fn cleanup(self) {
+        drop(self.store);
+        self.db.drop_database().await;
+    }
+}
