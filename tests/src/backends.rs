@@ -20,6 +20,9 @@ pub trait Backend: Sized + Send + Sync + 'static {
     fn new() -> impl Future<Output = Self> + Send;
     /// The store.
     fn store(&self) -> &Self::Store;
+    /// A second store on the same database with a writer of its own, as another process
+    /// would open it.
+    fn second_writer(&self) -> impl Future<Output = Self::Store> + Send;
     /// Ends the store's database connections from the server side, as a network failure or a
     /// database restart would. A no-op where there is no connection to lose.
     fn drop_connections(&self) -> impl Future<Output = ()> + Send;
@@ -40,6 +43,10 @@ impl Backend for Memory {
     }
     fn store(&self) -> &MemoryStore {
         &self.0
+    }
+    async fn second_writer(&self) -> MemoryStore {
+        // Memory has no second process; share the one writer.
+        self.0.clone()
     }
     async fn drop_connections(&self) {}
     async fn tamper(&self) -> Option<Vec<Attempt>> {
@@ -69,6 +76,11 @@ impl Backend for Sqlite {
     }
     fn store(&self) -> &SqliteStore {
         &self.store
+    }
+    async fn second_writer(&self) -> SqliteStore {
+        SqliteStore::open(&self.path)
+            .await
+            .expect("open the file again")
     }
     async fn drop_connections(&self) {
         // An embedded database has no connection to lose; close and reopen nothing.
@@ -119,6 +131,11 @@ impl Backend for Postgres {
     }
     fn store(&self) -> &PostgresStore {
         &self.store
+    }
+    async fn second_writer(&self) -> PostgresStore {
+        PostgresStore::connect(&self.db.url, 8)
+            .await
+            .expect("open the database again")
     }
     async fn drop_connections(&self) {
         let mut conn = PgConnection::connect(&crate::postgres::server_url().await)

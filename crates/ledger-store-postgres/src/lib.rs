@@ -15,8 +15,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use ledger_proof::{Frontier, Hash};
 use ledger_store::batch::{
-    BatchState, IdempotencyRecord, PreparedAppend, StreamState, batch_keys, frontier_from_stored,
-    plan_batch,
+    BatchPlan, BatchState, IdempotencyRecord, PreparedAppend, StreamState, batch_keys,
+    frontier_from_stored, plan_batch,
 };
 use ledger_store::envelope::hash_from_bytes;
 use ledger_store::store::{as_of_position, checked_limit, sql_position};
@@ -25,8 +25,8 @@ use ledger_store::{
     AppendRequest, AppendResult, Direction, Error, EventStore, Head, Metadata, ReadAll, ReadStream,
     Result, StoredEvent, Timestamp,
 };
-use sqlx::postgres::{PgListener, PgPool, PgPoolOptions, PgRow};
-use sqlx::{Postgres, Row, Transaction};
+use sqlx::Row;
+use sqlx::postgres::{PgConnection, PgListener, PgPool, PgPoolOptions, PgRow};
 use tokio::sync::watch;
 
 /// The schema migrations, embedded from `schema/postgres/`.
@@ -217,16 +217,33 @@ async fn listen(pool: PgPool, head: watch::Sender<u64>) {
 
 struct PgCommitter {
     pool: PgPool,
-    /// The frontier after this process's last batch, reused while no other process has
-    /// written (the head's size and root still match).
-    cached: Option<Frontier>,
+    /// The head and Merkle frontier after this process's last batch.
+    cached: Option<(Head, Frontier)>,
 }
 
 impl BatchCommitter for PgCommitter {
+    /// Fast path: plan against the cached head and freshly read stream versions, then write
+    /// everything in one statement that applies only if the head is still the cached one (see
+    /// [`write_plan`]). If another process moved the head meanwhile, fall back to planning
+    /// again under the head's lock.
     async fn commit(
         &mut self,
         batch: &[PreparedAppend],
     ) -> Result<(Head, Vec<Result<AppendResult>>)> {
+        if let Some((head, frontier)) = self.cached.take() {
+            let mut conn = self.pool.acquire().await.map_err(db)?;
+            let state = load_state(&mut conn, head, frontier, batch).await?;
+            let plan = plan_batch(state, batch, Timestamp::now());
+            if plan.events.is_empty() {
+                self.cached = Some((plan.head, plan.frontier));
+                return Ok((plan.head, plan.outcomes));
+            }
+            if write_plan(&mut *conn, head.size, &plan).await? {
+                self.cached = Some((plan.head, plan.frontier));
+                return Ok((plan.head, plan.outcomes));
+            }
+            tracing::debug!("the head moved under another writer; replanning under its lock");
+        }
         let mut tx = self.pool.begin().await.map_err(db)?;
         let row = sqlx::query(
             "SELECT size, root, last_recorded_at FROM ledger_head WHERE id = 1 FOR UPDATE",
@@ -235,84 +252,83 @@ impl BatchCommitter for PgCommitter {
         .await
         .map_err(db)?;
         let head = head_from_row(&row)?;
-        let frontier = match self.cached.take() {
-            Some(f) if f.size() == head.size && f.root() == head.root => f,
-            _ => {
-                let indexes = Frontier::required_indexes(head.size);
-                frontier_from_stored(head.size, load_hashes(&mut tx, &indexes).await?)?
-            }
-        };
-        let (stream_ids, keys) = batch_keys(batch);
-        let streams = load_streams(&mut tx, &stream_ids).await?;
-        let idempotency = load_keys(&mut tx, &keys).await?;
-        let state = BatchState::new(head, frontier, streams, idempotency)?;
+        let indexes = Frontier::required_indexes(head.size);
+        let frontier = frontier_from_stored(head.size, load_hashes(&mut *tx, &indexes).await?)?;
+        let state = load_state(&mut tx, head, frontier, batch).await?;
         let plan = plan_batch(state, batch, Timestamp::now());
-        if plan.events.is_empty() {
-            tx.rollback().await.map_err(db)?;
-            return Ok((plan.head, plan.outcomes));
+        if !plan.events.is_empty() && !write_plan(&mut *tx, head.size, &plan).await? {
+            return Err(Error::Corrupt(
+                "the head changed while this writer held its lock".to_owned(),
+            ));
         }
-        insert_events(&mut tx, &plan.events).await?;
-        let (idx, hashes): (Vec<i64>, Vec<Vec<u8>>) = plan
-            .hashes
-            .iter()
-            .map(|(i, h)| (sql_position(*i), h.0.to_vec()))
-            .unzip();
-        sqlx::query(
-            "INSERT INTO merkle_hashes (idx, hash) SELECT * FROM UNNEST($1::bigint[], $2::bytea[])",
-        )
-        .bind(idx)
-        .bind(hashes)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        if !plan.idempotency.is_empty() {
-            let mut keys = Vec::new();
-            let mut digests = Vec::new();
-            let mut results = Vec::new();
-            for (key, record) in &plan.idempotency {
-                keys.push(key.clone());
-                digests.push(record.digest.to_vec());
-                results.push(
-                    serde_json::to_value(&record.result)
-                        .map_err(|e| Error::Corrupt(e.to_string()))?,
-                );
-            }
-            sqlx::query("INSERT INTO idempotency_keys (key, digest, result) SELECT * FROM UNNEST($1::text[], $2::bytea[], $3::jsonb[])")
-                .bind(keys)
-                .bind(digests)
-                .bind(results)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-        }
-        sqlx::query(
-            "WITH moved AS (UPDATE ledger_head SET size = $1, root = $2, last_recorded_at = $3 \
-             WHERE id = 1 RETURNING size) \
-             SELECT pg_notify($4, size::text) FROM moved",
-        )
-        .bind(sql_position(plan.head.size))
-        .bind(plan.head.root.0.to_vec())
-        .bind(plan.head.last_recorded_at.map(|t| t.as_datetime()))
-        .bind(NOTIFY_CHANNEL)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
         tx.commit().await.map_err(db)?;
-        self.cached = Some(plan.frontier);
+        self.cached = Some((plan.head, plan.frontier));
         Ok((plan.head, plan.outcomes))
     }
 }
 
-type Tx = Transaction<'static, Postgres>;
-
-async fn load_hashes(tx: &mut Tx, indexes: &[u64]) -> Result<Vec<(u64, Hash)>> {
-    if indexes.is_empty() {
-        return Ok(Vec::new());
+/// Reads what a batch decides on besides the head: the streams' versions and the idempotency
+/// keys it names.
+async fn load_state(
+    conn: &mut PgConnection,
+    head: Head,
+    frontier: Frontier,
+    batch: &[PreparedAppend],
+) -> Result<BatchState> {
+    let (stream_ids, keys) = batch_keys(batch);
+    // One index probe per stream: its last event holds its type and version.
+    let rows = sqlx::query(
+        "SELECT s.id, e.stream_type, e.stream_version FROM UNNEST($1::text[]) AS s(id) \
+         CROSS JOIN LATERAL (SELECT stream_type, stream_version FROM events \
+             WHERE stream_id = s.id ORDER BY stream_version DESC LIMIT 1) e",
+    )
+    .bind(&stream_ids)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    let mut streams = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let version: i64 = row.try_get("stream_version").map_err(db)?;
+        streams.insert(
+            row.try_get("id").map_err(db)?,
+            StreamState {
+                stream_type: row.try_get("stream_type").map_err(db)?,
+                version: version.unsigned_abs(),
+            },
+        );
     }
+    let mut idempotency = HashMap::new();
+    if !keys.is_empty() {
+        let rows =
+            sqlx::query("SELECT key, digest, result FROM idempotency_keys WHERE key = ANY($1)")
+                .bind(&keys)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(db)?;
+        for row in &rows {
+            let digest: Vec<u8> = row.try_get("digest").map_err(db)?;
+            let result: serde_json::Value = row.try_get("result").map_err(db)?;
+            idempotency.insert(
+                row.try_get("key").map_err(db)?,
+                IdempotencyRecord {
+                    digest: hash_from_bytes(&digest)?.0,
+                    result: serde_json::from_value(result)
+                        .map_err(|e| Error::Corrupt(format!("idempotency record: {e}")))?,
+                },
+            );
+        }
+    }
+    BatchState::new(head, frontier, streams, idempotency)
+}
+
+async fn load_hashes<'e, E: sqlx::PgExecutor<'e>>(
+    executor: E,
+    indexes: &[u64],
+) -> Result<Vec<(u64, Hash)>> {
     let wanted: Vec<i64> = indexes.iter().map(|i| sql_position(*i)).collect();
     let rows = sqlx::query("SELECT idx, hash FROM merkle_hashes WHERE idx = ANY($1)")
         .bind(wanted)
-        .fetch_all(&mut **tx)
+        .fetch_all(executor)
         .await
         .map_err(db)?;
     rows.iter()
@@ -324,58 +340,16 @@ async fn load_hashes(tx: &mut Tx, indexes: &[u64]) -> Result<Vec<(u64, Hash)>> {
         .collect()
 }
 
-async fn load_streams(tx: &mut Tx, ids: &[String]) -> Result<HashMap<String, StreamState>> {
-    // One index probe per stream: its last event holds its type and version.
-    let rows = sqlx::query(
-        "SELECT s.id, e.stream_type, e.stream_version FROM UNNEST($1::text[]) AS s(id) \
-         CROSS JOIN LATERAL (SELECT stream_type, stream_version FROM events \
-             WHERE stream_id = s.id ORDER BY stream_version DESC LIMIT 1) e",
-    )
-    .bind(ids)
-    .fetch_all(&mut **tx)
-    .await
-    .map_err(db)?;
-    rows.iter()
-        .map(|row| {
-            let version: i64 = row.try_get("stream_version").map_err(db)?;
-            Ok((
-                row.try_get("id").map_err(db)?,
-                StreamState {
-                    stream_type: row.try_get("stream_type").map_err(db)?,
-                    version: version.unsigned_abs(),
-                },
-            ))
-        })
-        .collect()
-}
-
-async fn load_keys(tx: &mut Tx, keys: &[String]) -> Result<HashMap<String, IdempotencyRecord>> {
-    if keys.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = sqlx::query("SELECT key, digest, result FROM idempotency_keys WHERE key = ANY($1)")
-        .bind(keys)
-        .fetch_all(&mut **tx)
-        .await
-        .map_err(db)?;
-    rows.iter()
-        .map(|row| {
-            let digest: Vec<u8> = row.try_get("digest").map_err(db)?;
-            let result: serde_json::Value = row.try_get("result").map_err(db)?;
-            Ok((
-                row.try_get("key").map_err(db)?,
-                IdempotencyRecord {
-                    digest: hash_from_bytes(&digest)?.0,
-                    result: serde_json::from_value(result)
-                        .map_err(|e| Error::Corrupt(format!("idempotency record: {e}")))?,
-                },
-            ))
-        })
-        .collect()
-}
-
-async fn insert_events(tx: &mut Tx, events: &[StoredEvent]) -> Result<()> {
-    let n = events.len();
+/// Writes a batch plan in one statement, and so in one round trip and one implicit
+/// transaction when run outside an explicit one: lock the head row, and only if its size is
+/// still `expected_size` insert the events, Merkle hashes and idempotency keys, move the head
+/// and notify listeners. Returns whether it applied.
+async fn write_plan<'e, E: sqlx::PgExecutor<'e>>(
+    executor: E,
+    expected_size: u64,
+    plan: &BatchPlan,
+) -> Result<bool> {
+    let n = plan.events.len();
     let mut position = Vec::with_capacity(n);
     let mut stream_id = Vec::with_capacity(n);
     let mut stream_type = Vec::with_capacity(n);
@@ -391,7 +365,7 @@ async fn insert_events(tx: &mut Tx, events: &[StoredEvent]) -> Result<()> {
     let mut recorded = Vec::with_capacity(n);
     let mut effective = Vec::with_capacity(n);
     let mut leaf = Vec::with_capacity(n);
-    for e in events {
+    for e in &plan.events {
         position.push(sql_position(e.position));
         stream_id.push(e.stream_id.as_str());
         stream_type.push(e.stream_type.as_str());
@@ -409,14 +383,45 @@ async fn insert_events(tx: &mut Tx, events: &[StoredEvent]) -> Result<()> {
         effective.push(e.effective_at.as_datetime());
         leaf.push(e.leaf_hash.0.to_vec());
     }
-    sqlx::query(
-        "INSERT INTO events (position, stream_id, stream_type, stream_version, event_type, \
-             schema_version, payload, metadata, actor_subject, actor_role, acting_unit, \
-             correlation_id, recorded_at, effective_at, leaf_hash) \
-         SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], \
-             $6::int[], $7::jsonb[], $8::jsonb[], $9::text[], $10::text[], $11::text[], \
-             $12::uuid[], $13::timestamptz[], $14::timestamptz[], $15::bytea[])",
+    let (hash_idx, hashes): (Vec<i64>, Vec<Vec<u8>>) = plan
+        .hashes
+        .iter()
+        .map(|(i, h)| (sql_position(*i), h.0.to_vec()))
+        .unzip();
+    let mut keys = Vec::with_capacity(plan.idempotency.len());
+    let mut digests = Vec::with_capacity(plan.idempotency.len());
+    let mut results = Vec::with_capacity(plan.idempotency.len());
+    for (key, record) in &plan.idempotency {
+        keys.push(key.as_str());
+        digests.push(record.digest.to_vec());
+        results
+            .push(serde_json::to_value(&record.result).map_err(|e| Error::Corrupt(e.to_string()))?);
+    }
+    let applied: Option<i64> = sqlx::query_scalar(
+        "WITH head AS ( \
+             SELECT size FROM ledger_head WHERE id = 1 AND size = $1 FOR UPDATE \
+         ), new_events AS ( \
+             INSERT INTO events (position, stream_id, stream_type, stream_version, event_type, \
+                 schema_version, payload, metadata, actor_subject, actor_role, acting_unit, \
+                 correlation_id, recorded_at, effective_at, leaf_hash) \
+             SELECT * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::bigint[], \
+                 $6::text[], $7::int[], $8::jsonb[], $9::jsonb[], $10::text[], $11::text[], \
+                 $12::text[], $13::uuid[], $14::timestamptz[], $15::timestamptz[], $16::bytea[]) \
+             WHERE EXISTS (SELECT 1 FROM head) \
+         ), new_hashes AS ( \
+             INSERT INTO merkle_hashes (idx, hash) \
+             SELECT * FROM UNNEST($17::bigint[], $18::bytea[]) WHERE EXISTS (SELECT 1 FROM head) \
+         ), new_keys AS ( \
+             INSERT INTO idempotency_keys (key, digest, result) \
+             SELECT * FROM UNNEST($19::text[], $20::bytea[], $21::jsonb[]) \
+             WHERE EXISTS (SELECT 1 FROM head) \
+         ), moved AS ( \
+             UPDATE ledger_head SET size = $22, root = $23, last_recorded_at = $24 \
+             WHERE id = 1 AND EXISTS (SELECT 1 FROM head) RETURNING size \
+         ) \
+         SELECT size FROM moved, LATERAL pg_notify($25, size::text)",
     )
+    .bind(sql_position(expected_size))
     .bind(position)
     .bind(stream_id)
     .bind(stream_type)
@@ -432,10 +437,19 @@ async fn insert_events(tx: &mut Tx, events: &[StoredEvent]) -> Result<()> {
     .bind(recorded)
     .bind(effective)
     .bind(leaf)
-    .execute(&mut **tx)
+    .bind(hash_idx)
+    .bind(hashes)
+    .bind(keys)
+    .bind(digests)
+    .bind(results)
+    .bind(sql_position(plan.head.size))
+    .bind(plan.head.root.0.to_vec())
+    .bind(plan.head.last_recorded_at.map(|t| t.as_datetime()))
+    .bind(NOTIFY_CHANNEL)
+    .fetch_optional(executor)
     .await
     .map_err(db)?;
-    Ok(())
+    Ok(applied.is_some())
 }
 
 impl EventStore for PostgresStore {
