@@ -20,9 +20,11 @@ CREATE TABLE events (
     stream_version bigint NOT NULL CHECK (stream_version >= 1),
     event_type     text NOT NULL,
     schema_version integer NOT NULL CHECK (schema_version >= 1),
-    payload        jsonb NOT NULL,
-    -- The full typed metadata; the columns below repeat what users filter on.
-    metadata       jsonb NOT NULL,
+    -- payload and metadata hold their RFC 8785 canonical text (type json keeps the text as
+    -- written), so the bytes hashed into the leaf are the bytes stored. The metadata columns
+    -- below repeat what users filter on.
+    payload        json NOT NULL,
+    metadata       json NOT NULL,
     actor_subject  text NOT NULL,
     actor_role     text NOT NULL,
     acting_unit    text,

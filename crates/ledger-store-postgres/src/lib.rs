@@ -25,8 +25,8 @@ use ledger_store::{
     AppendRequest, AppendResult, Direction, Error, EventStore, Head, Metadata, ReadAll, ReadStream,
     Result, StoredEvent, Timestamp,
 };
-use sqlx::Row;
 use sqlx::postgres::{PgConnection, PgListener, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Connection, Row};
 use tokio::sync::watch;
 
 /// The schema migrations, embedded from `schema/postgres/`.
@@ -36,7 +36,8 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../schema/post
 pub const NOTIFY_CHANNEL: &str = "ledger_events";
 
 const EVENT_COLUMNS: &str = "position, stream_id, stream_type, stream_version, event_type, \
-     schema_version, payload, metadata, recorded_at, effective_at, leaf_hash";
+     schema_version, payload::text AS payload, metadata::text AS metadata, recorded_at, \
+     effective_at, leaf_hash";
 
 /// The PostgreSQL event store. Clones share the pool, the writer and the listener.
 #[derive(Debug, Clone)]
@@ -60,6 +61,11 @@ fn db(e: sqlx::Error) -> Error {
     Error::backend(e)
 }
 
+fn canonical_text(value: &impl serde::Serialize) -> Result<String> {
+    let bytes = ledger_proof::to_canonical_vec(value)?;
+    String::from_utf8(bytes).map_err(|e| Error::Corrupt(e.to_string()))
+}
+
 impl PostgresStore {
     /// Connects with a pool of `max_connections`, applies pending migrations and starts the
     /// writer and the notification listener.
@@ -70,6 +76,7 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(2))
             .acquire_timeout(Duration::from_secs(10))
+            .test_before_acquire(false)
             .connect(url)
             .await
             .map_err(db)?;
@@ -107,7 +114,8 @@ impl PostgresStore {
         let writer = Writer::spawn(
             PgCommitter {
                 pool: pool.clone(),
-                cached: None,
+                conn: None,
+                cache: None,
             },
             head_tx,
             options,
@@ -147,9 +155,12 @@ fn head_from_row(row: &PgRow) -> Result<Head> {
 }
 
 fn event_from_row(row: &PgRow) -> Result<StoredEvent> {
-    let metadata: serde_json::Value = row.try_get("metadata").map_err(db)?;
-    let metadata: Metadata = serde_json::from_value(metadata)
+    let metadata: &str = row.try_get("metadata").map_err(db)?;
+    let metadata: Metadata = serde_json::from_str(metadata)
         .map_err(|e| Error::Corrupt(format!("event metadata: {e}")))?;
+    let payload: &str = row.try_get("payload").map_err(db)?;
+    let payload =
+        serde_json::from_str(payload).map_err(|e| Error::Corrupt(format!("event payload: {e}")))?;
     let number = |name: &str| -> Result<u64> {
         let v: i64 = row.try_get(name).map_err(db)?;
         u64::try_from(v).map_err(|_| Error::Corrupt(format!("{name} {v}")))
@@ -164,7 +175,7 @@ fn event_from_row(row: &PgRow) -> Result<StoredEvent> {
         event_type: row.try_get("event_type").map_err(db)?,
         schema_version: u32::try_from(schema_version)
             .map_err(|_| Error::Corrupt(format!("schema_version {schema_version}")))?,
-        payload: row.try_get("payload").map_err(db)?,
+        payload,
         metadata,
         recorded_at: Timestamp::from_datetime(row.try_get("recorded_at").map_err(db)?)?,
         effective_at: Timestamp::from_datetime(row.try_get("effective_at").map_err(db)?)?,
@@ -217,34 +228,110 @@ async fn listen(pool: PgPool, head: watch::Sender<u64>) {
 
 struct PgCommitter {
     pool: PgPool,
-    /// The head and Merkle frontier after this process's last batch.
-    cached: Option<(Head, Frontier)>,
+    /// The writer's own connection (no pool round trip or health check per batch); dropped
+    /// after any failure and opened again for the next batch.
+    conn: Option<PgConnection>,
+    cache: Option<WriterCache>,
 }
 
-impl BatchCommitter for PgCommitter {
-    /// Fast path: plan against the cached head and freshly read stream versions, then write
-    /// everything in one statement that applies only if the head is still the cached one (see
-    /// [`write_plan`]). If another process moved the head meanwhile, fall back to planning
-    /// again under the head's lock.
-    async fn commit(
-        &mut self,
-        batch: &[PreparedAppend],
-    ) -> Result<(Head, Vec<Result<AppendResult>>)> {
-        if let Some((head, frontier)) = self.cached.take() {
-            let mut conn = self.pool.acquire().await.map_err(db)?;
-            let state = load_state(&mut conn, head, frontier, batch).await?;
-            let plan = plan_batch(state, batch, Timestamp::now());
-            if plan.events.is_empty() {
-                self.cached = Some((plan.head, plan.frontier));
-                return Ok((plan.head, plan.outcomes));
-            }
-            if write_plan(&mut *conn, head.size, &plan).await? {
-                self.cached = Some((plan.head, plan.frontier));
-                return Ok((plan.head, plan.outcomes));
-            }
-            tracing::debug!("the head moved under another writer; replanning under its lock");
+/// What this writer knows of the log, valid while no other process has moved the head: every
+/// batch's write checks the head is still `head`, and a failed check clears the cache.
+struct WriterCache {
+    head: Head,
+    frontier: Frontier,
+    /// Streams seen, with `None` for streams known not to exist.
+    streams: HashMap<String, Option<StreamState>>,
+    /// Idempotency keys seen, with `None` for keys known to be unused.
+    keys: HashMap<String, Option<IdempotencyRecord>>,
+}
+
+/// Entries beyond which the cache of streams and keys starts again empty.
+const CACHE_LIMIT: usize = 100_000;
+
+impl WriterCache {
+    fn after(
+        plan: &BatchPlan,
+        stream_ids: &[String],
+        keys: &[String],
+        mut keep: Option<Self>,
+    ) -> Self {
+        let (mut streams, mut known_keys) = match keep.take() {
+            Some(c) if c.streams.len() + c.keys.len() < CACHE_LIMIT => (c.streams, c.keys),
+            _ => (HashMap::new(), HashMap::new()),
+        };
+        for id in stream_ids {
+            streams.insert(id.clone(), plan.streams.get(id).cloned());
         }
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        for key in keys {
+            known_keys.insert(key.clone(), plan.idempotency_after.get(key).cloned());
+        }
+        Self {
+            head: plan.head,
+            frontier: plan.frontier.clone(),
+            streams,
+            keys: known_keys,
+        }
+    }
+}
+
+impl PgCommitter {
+    async fn connection(&mut self) -> Result<&mut PgConnection> {
+        if self.conn.is_none() {
+            let options = self.pool.connect_options();
+            self.conn = Some(PgConnection::connect_with(&options).await.map_err(db)?);
+        }
+        self.conn
+            .as_mut()
+            .ok_or_else(|| Error::Corrupt("writer connection vanished".to_owned()))
+    }
+
+    /// Fast path: plan against the cache (loading only the streams and keys it does not know),
+    /// then write in one statement that applies only if the head is still the cached one.
+    /// Returns `None` when the batch must be planned again under the head's lock: the head
+    /// moved under another process, there is no cache yet, or nothing would be written (a
+    /// refusal must not rest on a cache that might be stale).
+    async fn fast_path(&mut self, batch: &[PreparedAppend]) -> Result<Option<BatchPlan>> {
+        let Some(cache) = self.cache.take() else {
+            return Ok(None);
+        };
+        let (stream_ids, keys) = batch_keys(batch);
+        let missing_streams: Vec<String> = stream_ids
+            .iter()
+            .filter(|id| !cache.streams.contains_key(*id))
+            .cloned()
+            .collect();
+        let missing_keys: Vec<String> = keys
+            .iter()
+            .filter(|k| !cache.keys.contains_key(*k))
+            .cloned()
+            .collect();
+        let conn = self.connection().await?;
+        let mut streams = load_streams(conn, &missing_streams).await?;
+        let mut idempotency = load_keys(conn, &missing_keys).await?;
+        for id in &stream_ids {
+            if let Some(Some(state)) = cache.streams.get(id) {
+                streams.insert(id.clone(), state.clone());
+            }
+        }
+        for key in &keys {
+            if let Some(Some(record)) = cache.keys.get(key) {
+                idempotency.insert(key.clone(), record.clone());
+            }
+        }
+        let state = BatchState::new(cache.head, cache.frontier.clone(), streams, idempotency)?;
+        let plan = plan_batch(state, batch, Timestamp::now());
+        if plan.events.is_empty() || !write_plan(&mut *conn, cache.head.size, &plan).await? {
+            return Ok(None);
+        }
+        self.cache = Some(WriterCache::after(&plan, &stream_ids, &keys, Some(cache)));
+        Ok(Some(plan))
+    }
+
+    /// Slow path: lock the head, load everything the batch needs, plan, write, commit.
+    async fn locked_path(&mut self, batch: &[PreparedAppend]) -> Result<BatchPlan> {
+        let (stream_ids, keys) = batch_keys(batch);
+        let conn = self.connection().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         let row = sqlx::query(
             "SELECT size, root, last_recorded_at FROM ledger_head WHERE id = 1 FOR UPDATE",
         )
@@ -254,7 +341,9 @@ impl BatchCommitter for PgCommitter {
         let head = head_from_row(&row)?;
         let indexes = Frontier::required_indexes(head.size);
         let frontier = frontier_from_stored(head.size, load_hashes(&mut *tx, &indexes).await?)?;
-        let state = load_state(&mut tx, head, frontier, batch).await?;
+        let streams = load_streams(&mut tx, &stream_ids).await?;
+        let idempotency = load_keys(&mut tx, &keys).await?;
+        let state = BatchState::new(head, frontier, streams, idempotency)?;
         let plan = plan_batch(state, batch, Timestamp::now());
         if !plan.events.is_empty() && !write_plan(&mut *tx, head.size, &plan).await? {
             return Err(Error::Corrupt(
@@ -262,27 +351,47 @@ impl BatchCommitter for PgCommitter {
             ));
         }
         tx.commit().await.map_err(db)?;
-        self.cached = Some((plan.head, plan.frontier));
-        Ok((plan.head, plan.outcomes))
+        self.cache = Some(WriterCache::after(&plan, &stream_ids, &keys, None));
+        Ok(plan)
     }
 }
 
-/// Reads what a batch decides on besides the head: the streams' versions and the idempotency
-/// keys it names.
-async fn load_state(
+impl BatchCommitter for PgCommitter {
+    async fn commit(
+        &mut self,
+        batch: &[PreparedAppend],
+    ) -> Result<(Head, Vec<Result<AppendResult>>)> {
+        let outcome = match self.fast_path(batch).await {
+            Ok(Some(plan)) => Ok(plan),
+            Ok(None) => self.locked_path(batch).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(plan) => Ok((plan.head, plan.outcomes)),
+            Err(e) => {
+                // Start the next batch from a fresh connection and from the database's state.
+                self.conn = None;
+                self.cache = None;
+                Err(e)
+            }
+        }
+    }
+}
+
+async fn load_streams(
     conn: &mut PgConnection,
-    head: Head,
-    frontier: Frontier,
-    batch: &[PreparedAppend],
-) -> Result<BatchState> {
-    let (stream_ids, keys) = batch_keys(batch);
+    ids: &[String],
+) -> Result<HashMap<String, StreamState>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
     // One index probe per stream: its last event holds its type and version.
     let rows = sqlx::query(
         "SELECT s.id, e.stream_type, e.stream_version FROM UNNEST($1::text[]) AS s(id) \
          CROSS JOIN LATERAL (SELECT stream_type, stream_version FROM events \
              WHERE stream_id = s.id ORDER BY stream_version DESC LIMIT 1) e",
     )
-    .bind(&stream_ids)
+    .bind(ids)
     .fetch_all(&mut *conn)
     .await
     .map_err(db)?;
@@ -297,28 +406,35 @@ async fn load_state(
             },
         );
     }
+    Ok(streams)
+}
+
+async fn load_keys(
+    conn: &mut PgConnection,
+    keys: &[String],
+) -> Result<HashMap<String, IdempotencyRecord>> {
     let mut idempotency = HashMap::new();
-    if !keys.is_empty() {
-        let rows =
-            sqlx::query("SELECT key, digest, result FROM idempotency_keys WHERE key = ANY($1)")
-                .bind(&keys)
-                .fetch_all(&mut *conn)
-                .await
-                .map_err(db)?;
-        for row in &rows {
-            let digest: Vec<u8> = row.try_get("digest").map_err(db)?;
-            let result: serde_json::Value = row.try_get("result").map_err(db)?;
-            idempotency.insert(
-                row.try_get("key").map_err(db)?,
-                IdempotencyRecord {
-                    digest: hash_from_bytes(&digest)?.0,
-                    result: serde_json::from_value(result)
-                        .map_err(|e| Error::Corrupt(format!("idempotency record: {e}")))?,
-                },
-            );
-        }
+    if keys.is_empty() {
+        return Ok(idempotency);
     }
-    BatchState::new(head, frontier, streams, idempotency)
+    let rows = sqlx::query("SELECT key, digest, result FROM idempotency_keys WHERE key = ANY($1)")
+        .bind(keys)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+    for row in &rows {
+        let digest: Vec<u8> = row.try_get("digest").map_err(db)?;
+        let result: serde_json::Value = row.try_get("result").map_err(db)?;
+        idempotency.insert(
+            row.try_get("key").map_err(db)?,
+            IdempotencyRecord {
+                digest: hash_from_bytes(&digest)?.0,
+                result: serde_json::from_value(result)
+                    .map_err(|e| Error::Corrupt(format!("idempotency record: {e}")))?,
+            },
+        );
+    }
+    Ok(idempotency)
 }
 
 async fn load_hashes<'e, E: sqlx::PgExecutor<'e>>(
@@ -372,9 +488,8 @@ async fn write_plan<'e, E: sqlx::PgExecutor<'e>>(
         stream_version.push(sql_position(e.stream_version));
         event_type.push(e.event_type.as_str());
         schema_version.push(i32::try_from(e.schema_version).unwrap_or(i32::MAX));
-        payload.push(&e.payload);
-        metadata
-            .push(serde_json::to_value(&e.metadata).map_err(|e| Error::Corrupt(e.to_string()))?);
+        payload.push(canonical_text(&e.payload)?);
+        metadata.push(canonical_text(&e.metadata)?);
         subject.push(e.metadata.actor.subject.as_str());
         role.push(e.metadata.actor.role.as_str());
         unit.push(e.metadata.acting_unit.as_deref());
@@ -405,7 +520,7 @@ async fn write_plan<'e, E: sqlx::PgExecutor<'e>>(
                  schema_version, payload, metadata, actor_subject, actor_role, acting_unit, \
                  correlation_id, recorded_at, effective_at, leaf_hash) \
              SELECT * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::bigint[], \
-                 $6::text[], $7::int[], $8::jsonb[], $9::jsonb[], $10::text[], $11::text[], \
+                 $6::text[], $7::int[], $8::text[]::json[], $9::text[]::json[], $10::text[], $11::text[], \
                  $12::text[], $13::uuid[], $14::timestamptz[], $15::timestamptz[], $16::bytea[]) \
              WHERE EXISTS (SELECT 1 FROM head) \
          ), new_hashes AS ( \

@@ -288,6 +288,10 @@ pub struct BatchPlan {
     pub head: Head,
     /// The Merkle frontier after the batch, for the next batch to reuse.
     pub frontier: Frontier,
+    /// The state of every stream the batch loaded or wrote, after the batch.
+    pub streams: HashMap<String, StreamState>,
+    /// Every idempotency record the batch loaded or wrote.
+    pub idempotency_after: HashMap<String, IdempotencyRecord>,
     /// One answer per request, in request order.
     pub outcomes: Vec<Result<AppendResult>>,
 }
@@ -379,6 +383,8 @@ pub fn plan_batch(state: BatchState, requests: &[PreparedAppend], now: Timestamp
         idempotency: new_keys,
         head,
         frontier,
+        streams,
+        idempotency_after: idempotency,
         outcomes,
     }
 }

@@ -82,12 +82,19 @@ impl<S: EventStore> LedgerRepository<S> {
     }
 }
 
-fn serialized(event: StoredEvent) -> SerializedEvent {
-    let context = CommandContext {
-        metadata: event.metadata,
-        effective_at: Some(event.effective_at),
+/// Converts a stored event for cqrs-es. Aggregates rebuild their state from payloads only, so
+/// loading for a command (`with_context = false`) leaves the metadata map empty and skips
+/// encoding the context of every event; replays for queries carry it.
+fn serialized(event: StoredEvent, with_context: bool) -> SerializedEvent {
+    let metadata = if with_context {
+        let context = CommandContext {
+            metadata: event.metadata,
+            effective_at: Some(event.effective_at),
+        };
+        serde_json::to_value(context.to_cqrs_metadata()).unwrap_or(Value::Null)
+    } else {
+        Value::Object(serde_json::Map::new())
     };
-    let metadata = serde_json::to_value(context.to_cqrs_metadata()).unwrap_or(Value::Null);
     SerializedEvent {
         aggregate_id: event.stream_id,
         sequence: event.stream_version as usize,
@@ -114,6 +121,7 @@ async fn read_whole_stream<S: EventStore>(
     store: &S,
     stream_id: &str,
     from_version: u64,
+    with_context: bool,
 ) -> Result<Vec<SerializedEvent>, PersistenceError> {
     let mut out = Vec::new();
     let mut from = from_version;
@@ -132,7 +140,7 @@ async fn read_whole_stream<S: EventStore>(
         if let Some(last) = page.last() {
             from = last.stream_version + 1;
         }
-        out.extend(page.into_iter().map(serialized));
+        out.extend(page.into_iter().map(|e| serialized(e, with_context)));
         if !full {
             return Ok(out);
         }
@@ -144,7 +152,7 @@ impl<S: EventStore> PersistedEventRepository for LedgerRepository<S> {
         &self,
         aggregate_id: &str,
     ) -> Result<Vec<SerializedEvent>, PersistenceError> {
-        read_whole_stream(&self.store, aggregate_id, 1).await
+        read_whole_stream(&self.store, aggregate_id, 1, false).await
     }
 
     async fn get_last_events<A: Aggregate>(
@@ -152,7 +160,7 @@ impl<S: EventStore> PersistedEventRepository for LedgerRepository<S> {
         aggregate_id: &str,
         last_sequence: usize,
     ) -> Result<Vec<SerializedEvent>, PersistenceError> {
-        read_whole_stream(&self.store, aggregate_id, last_sequence as u64 + 1).await
+        read_whole_stream(&self.store, aggregate_id, last_sequence as u64 + 1, false).await
     }
 
     async fn get_snapshot<A: Aggregate>(
@@ -217,7 +225,7 @@ impl<S: EventStore> PersistedEventRepository for LedgerRepository<S> {
         &self,
         aggregate_id: &str,
     ) -> Result<ReplayStream, PersistenceError> {
-        let events = read_whole_stream(&self.store, aggregate_id, 1).await?;
+        let events = read_whole_stream(&self.store, aggregate_id, 1, true).await?;
         let (mut feed, stream) = ReplayStream::new(events.len().max(1));
         for event in events {
             feed.push(Ok(event)).await?;
@@ -245,7 +253,7 @@ impl<S: EventStore> PersistedEventRepository for LedgerRepository<S> {
                     Ok(page) => {
                         for event in page {
                             after = event.position;
-                            if feed.push(Ok(serialized(event))).await.is_err() {
+                            if feed.push(Ok(serialized(event, true))).await.is_err() {
                                 return;
                             }
                         }
