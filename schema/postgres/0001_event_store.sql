@@ -1,17 +1,8 @@
 -- The event store: an append-only log with a gapless global order and an RFC 9162 Merkle tree.
+-- The head (size, root, last recorded time) is read from the log itself: the last position,
+-- and the root of the stored Merkle hashes. Writers order themselves by the primary keys of
+-- events and merkle_hashes (see crates/ledger-store-postgres).
 -- Never edit this file once applied; add a new numbered migration instead.
-
--- One row: the size and root of the Merkle tree over all events, and the last recorded time.
--- Every group-commit batch locks it (SELECT ... FOR UPDATE), which serialises writers across
--- processes and makes positions gapless and committed in order.
-CREATE TABLE ledger_head (
-    id               smallint PRIMARY KEY CHECK (id = 1),
-    size             bigint NOT NULL CHECK (size >= 0),
-    root             bytea NOT NULL CHECK (length(root) = 32),
-    last_recorded_at timestamptz
-);
-INSERT INTO ledger_head (id, size, root)
-VALUES (1, 0, '\xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
 
 CREATE TABLE events (
     position       bigint PRIMARY KEY CHECK (position >= 1),
@@ -52,7 +43,7 @@ CREATE TABLE merkle_hashes (
 CREATE TABLE idempotency_keys (
     key    text PRIMARY KEY,
     digest bytea NOT NULL CHECK (length(digest) = 32),
-    result jsonb NOT NULL
+    result json NOT NULL
 );
 
 -- Immutability, enforced by the database: events, their hashes and idempotency records are
@@ -75,20 +66,4 @@ CREATE TRIGGER merkle_hashes_no_truncate BEFORE TRUNCATE ON merkle_hashes
 CREATE TRIGGER idempotency_keys_immutable BEFORE UPDATE OR DELETE ON idempotency_keys
     FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
 CREATE TRIGGER idempotency_keys_no_truncate BEFORE TRUNCATE ON idempotency_keys
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
--- The head only moves forward.
-CREATE FUNCTION ledger_head_forward() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF NEW.size < OLD.size THEN
-        RAISE EXCEPTION 'ledger: the head cannot shrink from % to %', OLD.size, NEW.size
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    RETURN NEW;
-END;
-$$;
-CREATE TRIGGER ledger_head_forward BEFORE UPDATE ON ledger_head
-    FOR EACH ROW EXECUTE FUNCTION ledger_head_forward();
-CREATE TRIGGER ledger_head_immutable BEFORE DELETE ON ledger_head
-    FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
-CREATE TRIGGER ledger_head_no_truncate BEFORE TRUNCATE ON ledger_head
     FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();

@@ -173,9 +173,6 @@ impl Backend for Postgres {
             "TRUNCATE merkle_hashes CASCADE",
             "DELETE FROM idempotency_keys",
             "TRUNCATE idempotency_keys",
-            "UPDATE ledger_head SET size = 0",
-            "DELETE FROM ledger_head",
-            "TRUNCATE ledger_head",
         ];
         let mut out = Vec::new();
         for sql in statements {

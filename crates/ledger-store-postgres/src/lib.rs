@@ -1,14 +1,22 @@
 //! PostgreSQL backend of the event store: the production store.
 //!
-//! Appends go through the group-commit [`Writer`]; each batch is one transaction that locks the
-//! single `ledger_head` row (`SELECT … FOR UPDATE`), so writers in several processes are
-//! serialised, positions are gapless and commit in position order, and a reader that sees
-//! position p has already been able to see every position before it. The batch inserts its
-//! events, stored Merkle hashes and idempotency keys with one `UNNEST` statement each, moves
-//! the head and sends `NOTIFY ledger_events` in the same transaction. Triggers in the schema
-//! refuse `UPDATE`, `DELETE` and `TRUNCATE` of the log.
+//! Appends go through the group-commit [`Writer`]. The writer keeps the head (size, last
+//! recorded time), the Merkle frontier and the versions of the streams it has seen, and
+//! writes each batch with **one statement**: the events, their stored Merkle hashes and the
+//! idempotency keys, inserted with `UNNEST`, plus `NOTIFY ledger_events` — one round trip and
+//! one implicit transaction per batch.
+//!
+//! Order across processes rests on primary keys rather than a lock: a batch writes positions
+//! `size + 1 …` and hash indexes determined by them, so a writer whose view of the head is stale
+//! collides with a committed (or committing) row, gets a unique violation, rolls back, reloads
+//! the head and plans again. A writer only plans from positions it has seen committed, so
+//! positions commit in order and a reader that sees position p can see every position before
+//! it. Refusals (conflicts, reused keys) are always decided on freshly read state.
+//!
+//! Triggers in the schema refuse `UPDATE`, `DELETE` and `TRUNCATE` of the log.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,6 +47,9 @@ const EVENT_COLUMNS: &str = "position, stream_id, stream_type, stream_version, e
      schema_version, payload::text AS payload, metadata::text AS metadata, recorded_at, \
      effective_at, leaf_hash";
 
+/// How often a batch is planned again when other processes keep moving the head under it.
+const MAX_ATTEMPTS: usize = 20;
+
 /// The PostgreSQL event store. Clones share the pool, the writer and the listener.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
@@ -66,6 +77,21 @@ fn canonical_text(value: &impl serde::Serialize) -> Result<String> {
     String::from_utf8(bytes).map_err(|e| Error::Corrupt(e.to_string()))
 }
 
+/// Whether an error means the connection was lost (the server restarted, a network failure,
+/// an administrator ended it), so the same read on another connection may succeed.
+fn connection_lost(error: &Error) -> bool {
+    let Error::Backend(inner) = error else {
+        return false;
+    };
+    match inner.downcast_ref::<sqlx::Error>() {
+        Some(sqlx::Error::Io(_) | sqlx::Error::Protocol(_)) => true,
+        Some(sqlx::Error::Database(e)) => e
+            .code()
+            .is_some_and(|c| c.starts_with("57P") || c.starts_with("08")),
+        _ => false,
+    }
+}
+
 impl PostgresStore {
     /// Connects with a pool of `max_connections`, applies pending migrations and starts the
     /// writer and the notification listener.
@@ -76,6 +102,8 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(2))
             .acquire_timeout(Duration::from_secs(10))
+            // sqlx already tests a connection when it is released; a lost one is retried by
+            // the reads below, so no extra round trip per read.
             .test_before_acquire(false)
             .connect(url)
             .await
@@ -108,7 +136,9 @@ impl PostgresStore {
     /// # Errors
     /// [`Error::Backend`] when the head cannot be read.
     pub async fn open_with(pool: PgPool, options: WriterOptions) -> Result<Self> {
-        let head = read_head(&pool).await?;
+        let mut conn = pool.acquire().await.map_err(db)?;
+        let (head, _) = load_head(&mut conn).await?;
+        drop(conn);
         let (head_tx, head_rx) = watch::channel(head.size);
         let listener = tokio::spawn(listen(pool.clone(), head_tx.clone()));
         let writer = Writer::spawn(
@@ -133,25 +163,46 @@ impl PostgresStore {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
+
+    /// Runs a read, again on another connection if the first one turns out to be lost (up to
+    /// once per pooled connection, since each failure discards a dead connection).
+    async fn read<T, F, Fut>(&self, op: F) -> Result<T>
+    where
+        F: Fn(PgPool) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let mut attempts = self.pool.options().get_max_connections() + 1;
+        loop {
+            match op(self.pool.clone()).await {
+                Err(e) if attempts > 1 && connection_lost(&e) => attempts -= 1,
+                other => return other,
+            }
+        }
+    }
 }
 
-async fn read_head<'e, E: sqlx::PgExecutor<'e>>(executor: E) -> Result<Head> {
-    let row = sqlx::query("SELECT size, root, last_recorded_at FROM ledger_head WHERE id = 1")
-        .fetch_one(executor)
-        .await
-        .map_err(db)?;
-    head_from_row(&row)
-}
-
-fn head_from_row(row: &PgRow) -> Result<Head> {
-    let size: i64 = row.try_get("size").map_err(db)?;
-    let root: Vec<u8> = row.try_get("root").map_err(db)?;
-    let last: Option<DateTime<Utc>> = row.try_get("last_recorded_at").map_err(db)?;
-    Ok(Head {
-        size: u64::try_from(size).map_err(|_| Error::Corrupt(format!("head size {size}")))?,
-        root: hash_from_bytes(&root)?,
-        last_recorded_at: last.map(Timestamp::from_datetime).transpose()?,
-    })
+/// Reads the head from the log itself: the last event's position and time, and the Merkle
+/// frontier from the stored hashes (whose root is the head's root).
+async fn load_head(conn: &mut PgConnection) -> Result<(Head, Frontier)> {
+    let last =
+        sqlx::query("SELECT position, recorded_at FROM events ORDER BY position DESC LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db)?;
+    let Some(last) = last else {
+        return Ok((Head::empty(), Frontier::empty()));
+    };
+    let size: i64 = last.try_get("position").map_err(db)?;
+    let size = size.unsigned_abs();
+    let recorded: DateTime<Utc> = last.try_get("recorded_at").map_err(db)?;
+    let indexes = Frontier::required_indexes(size);
+    let frontier = frontier_from_stored(size, load_hashes(&mut *conn, &indexes).await?)?;
+    let head = Head {
+        size,
+        root: frontier.root(),
+        last_recorded_at: Some(Timestamp::from_datetime(recorded)?),
+    };
+    Ok((head, frontier))
 }
 
 fn event_from_row(row: &PgRow) -> Result<StoredEvent> {
@@ -228,14 +279,14 @@ async fn listen(pool: PgPool, head: watch::Sender<u64>) {
 
 struct PgCommitter {
     pool: PgPool,
-    /// The writer's own connection (no pool round trip or health check per batch); dropped
-    /// after any failure and opened again for the next batch.
+    /// The writer's own connection (no pool round trip per batch); dropped after any failure
+    /// and opened again for the next batch.
     conn: Option<PgConnection>,
     cache: Option<WriterCache>,
 }
 
-/// What this writer knows of the log, valid while no other process has moved the head: every
-/// batch's write checks the head is still `head`, and a failed check clears the cache.
+/// What this writer knows of the log. It may be stale if another process has appended; a
+/// stale cache cannot write (its positions collide) and is then reloaded.
 struct WriterCache {
     head: Head,
     frontier: Frontier,
@@ -243,34 +294,80 @@ struct WriterCache {
     streams: HashMap<String, Option<StreamState>>,
     /// Idempotency keys seen, with `None` for keys known to be unused.
     keys: HashMap<String, Option<IdempotencyRecord>>,
+    /// Whether it was read from the database for the batch at hand.
+    fresh: bool,
 }
 
 /// Entries beyond which the cache of streams and keys starts again empty.
 const CACHE_LIMIT: usize = 100_000;
 
 impl WriterCache {
-    fn after(
-        plan: &BatchPlan,
+    async fn load(conn: &mut PgConnection) -> Result<Self> {
+        let (head, frontier) = load_head(conn).await?;
+        Ok(Self {
+            head,
+            frontier,
+            streams: HashMap::new(),
+            keys: HashMap::new(),
+            fresh: true,
+        })
+    }
+
+    /// The state a batch plans from: cached entries, plus the ones it lacks read now.
+    async fn state(
+        &mut self,
+        conn: &mut PgConnection,
         stream_ids: &[String],
         keys: &[String],
-        mut keep: Option<Self>,
-    ) -> Self {
-        let (mut streams, mut known_keys) = match keep.take() {
-            Some(c) if c.streams.len() + c.keys.len() < CACHE_LIMIT => (c.streams, c.keys),
-            _ => (HashMap::new(), HashMap::new()),
-        };
+    ) -> Result<BatchState> {
+        let missing: Vec<String> = stream_ids
+            .iter()
+            .filter(|id| !self.streams.contains_key(*id))
+            .cloned()
+            .collect();
+        let mut loaded = load_streams(conn, &missing).await?;
+        for id in missing {
+            let state = loaded.remove(&id);
+            self.streams.insert(id, state);
+        }
+        let missing: Vec<String> = keys
+            .iter()
+            .filter(|k| !self.keys.contains_key(*k))
+            .cloned()
+            .collect();
+        let mut loaded = load_keys(conn, &missing).await?;
+        for key in missing {
+            let record = loaded.remove(&key);
+            self.keys.insert(key, record);
+        }
+        let streams = stream_ids
+            .iter()
+            .filter_map(|id| Some((id.clone(), self.streams.get(id)?.clone()?)))
+            .collect();
+        let idempotency = keys
+            .iter()
+            .filter_map(|k| Some((k.clone(), self.keys.get(k)?.clone()?)))
+            .collect();
+        BatchState::new(self.head, self.frontier.clone(), streams, idempotency)
+    }
+
+    /// Moves the cache past a committed plan.
+    fn advance(&mut self, plan: &BatchPlan, stream_ids: &[String], keys: &[String]) {
+        if self.streams.len() + self.keys.len() > CACHE_LIMIT {
+            self.streams.clear();
+            self.keys.clear();
+        }
         for id in stream_ids {
-            streams.insert(id.clone(), plan.streams.get(id).cloned());
+            self.streams
+                .insert(id.clone(), plan.streams.get(id).cloned());
         }
         for key in keys {
-            known_keys.insert(key.clone(), plan.idempotency_after.get(key).cloned());
+            self.keys
+                .insert(key.clone(), plan.idempotency_after.get(key).cloned());
         }
-        Self {
-            head: plan.head,
-            frontier: plan.frontier.clone(),
-            streams,
-            keys: known_keys,
-        }
+        self.head = plan.head;
+        self.frontier = plan.frontier.clone();
+        self.fresh = false;
     }
 }
 
@@ -285,74 +382,36 @@ impl PgCommitter {
             .ok_or_else(|| Error::Corrupt("writer connection vanished".to_owned()))
     }
 
-    /// Fast path: plan against the cache (loading only the streams and keys it does not know),
-    /// then write in one statement that applies only if the head is still the cached one.
-    /// Returns `None` when the batch must be planned again under the head's lock: the head
-    /// moved under another process, there is no cache yet, or nothing would be written (a
-    /// refusal must not rest on a cache that might be stale).
-    async fn fast_path(&mut self, batch: &[PreparedAppend]) -> Result<Option<BatchPlan>> {
-        let Some(cache) = self.cache.take() else {
-            return Ok(None);
-        };
+    async fn try_commit(&mut self, batch: &[PreparedAppend]) -> Result<BatchPlan> {
         let (stream_ids, keys) = batch_keys(batch);
-        let missing_streams: Vec<String> = stream_ids
-            .iter()
-            .filter(|id| !cache.streams.contains_key(*id))
-            .cloned()
-            .collect();
-        let missing_keys: Vec<String> = keys
-            .iter()
-            .filter(|k| !cache.keys.contains_key(*k))
-            .cloned()
-            .collect();
-        let conn = self.connection().await?;
-        let mut streams = load_streams(conn, &missing_streams).await?;
-        let mut idempotency = load_keys(conn, &missing_keys).await?;
-        for id in &stream_ids {
-            if let Some(Some(state)) = cache.streams.get(id) {
-                streams.insert(id.clone(), state.clone());
+        for _ in 0..MAX_ATTEMPTS {
+            let mut cache = match self.cache.take() {
+                Some(cache) => cache,
+                None => WriterCache::load(self.connection().await?).await?,
+            };
+            let conn = self.connection().await?;
+            let state = cache.state(conn, &stream_ids, &keys).await?;
+            let plan = plan_batch(state, batch, Timestamp::now());
+            if plan.events.is_empty() {
+                // Nothing to write, so no collision would reveal a stale cache: answer
+                // refusals and replays only from state read for this batch.
+                if cache.fresh {
+                    cache.advance(&plan, &stream_ids, &keys);
+                    self.cache = Some(cache);
+                    return Ok(plan);
+                }
+                continue;
             }
-        }
-        for key in &keys {
-            if let Some(Some(record)) = cache.keys.get(key) {
-                idempotency.insert(key.clone(), record.clone());
+            if write_plan(conn, &plan).await? {
+                cache.advance(&plan, &stream_ids, &keys);
+                self.cache = Some(cache);
+                return Ok(plan);
             }
+            tracing::debug!("another writer moved the head; reloading it");
         }
-        let state = BatchState::new(cache.head, cache.frontier.clone(), streams, idempotency)?;
-        let plan = plan_batch(state, batch, Timestamp::now());
-        if plan.events.is_empty() || !write_plan(&mut *conn, cache.head.size, &plan).await? {
-            return Ok(None);
-        }
-        self.cache = Some(WriterCache::after(&plan, &stream_ids, &keys, Some(cache)));
-        Ok(Some(plan))
-    }
-
-    /// Slow path: lock the head, load everything the batch needs, plan, write, commit.
-    async fn locked_path(&mut self, batch: &[PreparedAppend]) -> Result<BatchPlan> {
-        let (stream_ids, keys) = batch_keys(batch);
-        let conn = self.connection().await?;
-        let mut tx = conn.begin().await.map_err(db)?;
-        let row = sqlx::query(
-            "SELECT size, root, last_recorded_at FROM ledger_head WHERE id = 1 FOR UPDATE",
-        )
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?;
-        let head = head_from_row(&row)?;
-        let indexes = Frontier::required_indexes(head.size);
-        let frontier = frontier_from_stored(head.size, load_hashes(&mut *tx, &indexes).await?)?;
-        let streams = load_streams(&mut tx, &stream_ids).await?;
-        let idempotency = load_keys(&mut tx, &keys).await?;
-        let state = BatchState::new(head, frontier, streams, idempotency)?;
-        let plan = plan_batch(state, batch, Timestamp::now());
-        if !plan.events.is_empty() && !write_plan(&mut *tx, head.size, &plan).await? {
-            return Err(Error::Corrupt(
-                "the head changed while this writer held its lock".to_owned(),
-            ));
-        }
-        tx.commit().await.map_err(db)?;
-        self.cache = Some(WriterCache::after(&plan, &stream_ids, &keys, None));
-        Ok(plan)
+        Err(Error::backend(std::io::Error::other(format!(
+            "gave up after {MAX_ATTEMPTS} attempts: other writers kept moving the head"
+        ))))
     }
 }
 
@@ -361,21 +420,35 @@ impl BatchCommitter for PgCommitter {
         &mut self,
         batch: &[PreparedAppend],
     ) -> Result<(Head, Vec<Result<AppendResult>>)> {
-        let outcome = match self.fast_path(batch).await {
-            Ok(Some(plan)) => Ok(plan),
-            Ok(None) => self.locked_path(batch).await,
-            Err(e) => Err(e),
-        };
-        match outcome {
+        match self.try_commit(batch).await {
             Ok(plan) => Ok((plan.head, plan.outcomes)),
             Err(e) => {
-                // Start the next batch from a fresh connection and from the database's state.
+                // Start the next batch from a fresh connection and the database's state.
                 self.conn = None;
                 self.cache = None;
                 Err(e)
             }
         }
     }
+}
+
+async fn load_hashes(conn: &mut PgConnection, indexes: &[u64]) -> Result<Vec<(u64, Hash)>> {
+    if indexes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let wanted: Vec<i64> = indexes.iter().map(|i| sql_position(*i)).collect();
+    let rows = sqlx::query("SELECT idx, hash FROM merkle_hashes WHERE idx = ANY($1)")
+        .bind(wanted)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+    rows.iter()
+        .map(|row| {
+            let idx: i64 = row.try_get("idx").map_err(db)?;
+            let hash: Vec<u8> = row.try_get("hash").map_err(db)?;
+            Ok((idx.unsigned_abs(), hash_from_bytes(&hash)?))
+        })
+        .collect()
 }
 
 async fn load_streams(
@@ -417,19 +490,21 @@ async fn load_keys(
     if keys.is_empty() {
         return Ok(idempotency);
     }
-    let rows = sqlx::query("SELECT key, digest, result FROM idempotency_keys WHERE key = ANY($1)")
-        .bind(keys)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db)?;
+    let rows = sqlx::query(
+        "SELECT key, digest, result::text AS result FROM idempotency_keys WHERE key = ANY($1)",
+    )
+    .bind(keys)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
     for row in &rows {
         let digest: Vec<u8> = row.try_get("digest").map_err(db)?;
-        let result: serde_json::Value = row.try_get("result").map_err(db)?;
+        let result: &str = row.try_get("result").map_err(db)?;
         idempotency.insert(
             row.try_get("key").map_err(db)?,
             IdempotencyRecord {
                 digest: hash_from_bytes(&digest)?.0,
-                result: serde_json::from_value(result)
+                result: serde_json::from_str(result)
                     .map_err(|e| Error::Corrupt(format!("idempotency record: {e}")))?,
             },
         );
@@ -437,34 +512,11 @@ async fn load_keys(
     Ok(idempotency)
 }
 
-async fn load_hashes<'e, E: sqlx::PgExecutor<'e>>(
-    executor: E,
-    indexes: &[u64],
-) -> Result<Vec<(u64, Hash)>> {
-    let wanted: Vec<i64> = indexes.iter().map(|i| sql_position(*i)).collect();
-    let rows = sqlx::query("SELECT idx, hash FROM merkle_hashes WHERE idx = ANY($1)")
-        .bind(wanted)
-        .fetch_all(executor)
-        .await
-        .map_err(db)?;
-    rows.iter()
-        .map(|row| {
-            let idx: i64 = row.try_get("idx").map_err(db)?;
-            let hash: Vec<u8> = row.try_get("hash").map_err(db)?;
-            Ok((idx.unsigned_abs(), hash_from_bytes(&hash)?))
-        })
-        .collect()
-}
-
-/// Writes a batch plan in one statement, and so in one round trip and one implicit
-/// transaction when run outside an explicit one: lock the head row, and only if its size is
-/// still `expected_size` insert the events, Merkle hashes and idempotency keys, move the head
-/// and notify listeners. Returns whether it applied.
-async fn write_plan<'e, E: sqlx::PgExecutor<'e>>(
-    executor: E,
-    expected_size: u64,
-    plan: &BatchPlan,
-) -> Result<bool> {
+/// Writes a batch plan in one statement — one round trip and one implicit transaction: the
+/// events, the stored Merkle hashes, the idempotency keys and the notification. Returns
+/// `false` (and writes nothing) when a unique key collides, meaning another writer has
+/// committed positions or keys this plan assumed free.
+async fn write_plan(conn: &mut PgConnection, plan: &BatchPlan) -> Result<bool> {
     let n = plan.events.len();
     let mut position = Vec::with_capacity(n);
     let mut stream_id = Vec::with_capacity(n);
@@ -509,34 +561,25 @@ async fn write_plan<'e, E: sqlx::PgExecutor<'e>>(
     for (key, record) in &plan.idempotency {
         keys.push(key.as_str());
         digests.push(record.digest.to_vec());
-        results
-            .push(serde_json::to_value(&record.result).map_err(|e| Error::Corrupt(e.to_string()))?);
+        results.push(canonical_text(&record.result)?);
     }
-    let applied: Option<i64> = sqlx::query_scalar(
-        "WITH head AS ( \
-             SELECT size FROM ledger_head WHERE id = 1 AND size = $1 FOR UPDATE \
-         ), new_events AS ( \
+    let written = sqlx::query(
+        "WITH new_events AS ( \
              INSERT INTO events (position, stream_id, stream_type, stream_version, event_type, \
                  schema_version, payload, metadata, actor_subject, actor_role, acting_unit, \
                  correlation_id, recorded_at, effective_at, leaf_hash) \
-             SELECT * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::bigint[], \
-                 $6::text[], $7::int[], $8::text[]::json[], $9::text[]::json[], $10::text[], $11::text[], \
-                 $12::text[], $13::uuid[], $14::timestamptz[], $15::timestamptz[], $16::bytea[]) \
-             WHERE EXISTS (SELECT 1 FROM head) \
+             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], \
+                 $5::text[], $6::int[], $7::text[]::json[], $8::text[]::json[], $9::text[], \
+                 $10::text[], $11::text[], $12::uuid[], $13::timestamptz[], $14::timestamptz[], \
+                 $15::bytea[]) \
          ), new_hashes AS ( \
-             INSERT INTO merkle_hashes (idx, hash) \
-             SELECT * FROM UNNEST($17::bigint[], $18::bytea[]) WHERE EXISTS (SELECT 1 FROM head) \
+             INSERT INTO merkle_hashes (idx, hash) SELECT * FROM UNNEST($16::bigint[], $17::bytea[]) \
          ), new_keys AS ( \
              INSERT INTO idempotency_keys (key, digest, result) \
-             SELECT * FROM UNNEST($19::text[], $20::bytea[], $21::jsonb[]) \
-             WHERE EXISTS (SELECT 1 FROM head) \
-         ), moved AS ( \
-             UPDATE ledger_head SET size = $22, root = $23, last_recorded_at = $24 \
-             WHERE id = 1 AND EXISTS (SELECT 1 FROM head) RETURNING size \
+             SELECT * FROM UNNEST($18::text[], $19::bytea[], $20::text[]::json[]) \
          ) \
-         SELECT size FROM moved, LATERAL pg_notify($25, size::text)",
+         SELECT pg_notify($21, $22)",
     )
-    .bind(sql_position(expected_size))
     .bind(position)
     .bind(stream_id)
     .bind(stream_type)
@@ -557,14 +600,15 @@ async fn write_plan<'e, E: sqlx::PgExecutor<'e>>(
     .bind(keys)
     .bind(digests)
     .bind(results)
-    .bind(sql_position(plan.head.size))
-    .bind(plan.head.root.0.to_vec())
-    .bind(plan.head.last_recorded_at.map(|t| t.as_datetime()))
     .bind(NOTIFY_CHANNEL)
-    .fetch_optional(executor)
-    .await
-    .map_err(db)?;
-    Ok(applied.is_some())
+    .bind(plan.head.size.to_string())
+    .execute(conn)
+    .await;
+    match written {
+        Ok(_) => Ok(true),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+        Err(e) => Err(db(e)),
+    }
 }
 
 impl EventStore for PostgresStore {
@@ -583,15 +627,19 @@ impl EventStore for PostgresStore {
             "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND stream_version {cmp} $2 \
              AND position <= $3 ORDER BY stream_version {order} LIMIT $4"
         );
-        let rows = sqlx::query(&sql)
-            .bind(stream_id)
-            .bind(sql_position(from))
-            .bind(sql_position(bound))
-            .bind(limit as i64)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
-        rows.iter().map(event_from_row).collect()
+        let sql = sql.as_str();
+        self.read(|pool| async move {
+            let rows = sqlx::query(sql)
+                .bind(stream_id)
+                .bind(sql_position(from))
+                .bind(sql_position(bound))
+                .bind(limit as i64)
+                .fetch_all(&pool)
+                .await
+                .map_err(db)?;
+            rows.iter().map(event_from_row).collect()
+        })
+        .await
     }
 
     async fn read_all(&self, options: &ReadAll) -> Result<Vec<StoredEvent>> {
@@ -602,46 +650,51 @@ impl EventStore for PostgresStore {
              AND (cardinality($3::text[]) = 0 OR event_type = ANY($3)) \
              ORDER BY position LIMIT $4"
         );
-        let rows = sqlx::query(&sql)
-            .bind(sql_position(options.after))
-            .bind(&options.filter.stream_types)
-            .bind(&options.filter.event_types)
-            .bind(limit as i64)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
-        rows.iter().map(event_from_row).collect()
+        let sql = sql.as_str();
+        self.read(|pool| async move {
+            let rows = sqlx::query(sql)
+                .bind(sql_position(options.after))
+                .bind(&options.filter.stream_types)
+                .bind(&options.filter.event_types)
+                .bind(limit as i64)
+                .fetch_all(&pool)
+                .await
+                .map_err(db)?;
+            rows.iter().map(event_from_row).collect()
+        })
+        .await
     }
 
     async fn head(&self) -> Result<Head> {
-        read_head(&self.pool).await
+        self.read(|pool| async move {
+            let mut conn = pool.acquire().await.map_err(db)?;
+            Ok(load_head(&mut conn).await?.0)
+        })
+        .await
     }
 
     async fn position_at(&self, at: Timestamp) -> Result<u64> {
-        let position: Option<i64> = sqlx::query_scalar(
-            "SELECT position FROM events WHERE recorded_at <= $1 \
-             ORDER BY recorded_at DESC, position DESC LIMIT 1",
-        )
-        .bind(at.as_datetime())
-        .fetch_optional(&self.pool)
+        self.read(|pool| async move {
+            let position: Option<i64> = sqlx::query_scalar(
+                "SELECT position FROM events WHERE recorded_at <= $1 \
+                 ORDER BY recorded_at DESC, position DESC LIMIT 1",
+            )
+            .bind(at.as_datetime())
+            .fetch_optional(&pool)
+            .await
+            .map_err(db)?;
+            Ok(position.map_or(0, i64::unsigned_abs))
+        })
         .await
-        .map_err(db)?;
-        Ok(position.map_or(0, i64::unsigned_abs))
     }
 
     async fn stored_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>> {
-        let wanted: Vec<i64> = indexes.iter().map(|i| sql_position(*i)).collect();
-        let rows = sqlx::query("SELECT idx, hash FROM merkle_hashes WHERE idx = ANY($1)")
-            .bind(wanted)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
-        let mut found = HashMap::with_capacity(rows.len());
-        for row in &rows {
-            let idx: i64 = row.try_get("idx").map_err(db)?;
-            let hash: Vec<u8> = row.try_get("hash").map_err(db)?;
-            found.insert(idx.unsigned_abs(), hash_from_bytes(&hash)?);
-        }
+        let found: HashMap<u64, Hash> = self
+            .read(|pool| async move {
+                let mut conn = pool.acquire().await.map_err(db)?;
+                Ok(load_hashes(&mut conn, indexes).await?.into_iter().collect())
+            })
+            .await?;
         indexes
             .iter()
             .map(|i| {
