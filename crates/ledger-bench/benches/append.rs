@@ -243,8 +243,15 @@ async fn fresh_database(server: &str, name: &str) -> String {
     conn.execute(format!("CREATE DATABASE {name}").as_str())
         .await
         .unwrap();
-    let base = server.rsplit_once('/').map_or(server, |(b, _)| b);
-    format!("{base}/{name}")
+    // Swap the database name, keeping any query parameters (e.g. sslmode).
+    let (path, query) = server
+        .split_once('?')
+        .map_or((server, None), |(p, q)| (p, Some(q)));
+    let base = path.rsplit_once('/').map_or(path, |(b, _)| b);
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
 }
 
 async fn ours_postgres(server: &str, w: Workload) -> (f64, f64) {
@@ -325,6 +332,9 @@ fn python_peer(server: &str, w: Workload) -> String {
     let rt = tokio::runtime::Handle::current();
     let url = tokio::task::block_in_place(|| rt.block_on(fresh_database(server, db)));
     let host_port = url
+        .split('?')
+        .next()
+        .unwrap_or_default()
         .split('@')
         .nth(1)
         .and_then(|rest| rest.split('/').next())

@@ -30,8 +30,8 @@ use ledger_store::envelope::hash_from_bytes;
 use ledger_store::store::{as_of_position, checked_limit, sql_position};
 use ledger_store::writer::{BatchCommitter, Writer, WriterOptions};
 use ledger_store::{
-    AppendRequest, AppendResult, Direction, Error, EventStore, Head, Metadata, ReadAll, ReadStream,
-    Result, StoredEvent, Timestamp,
+    AppendRequest, AppendResult, Direction, Error, EventBody, EventStore, Head, Metadata, ReadAll,
+    ReadStream, Result, StoredEvent, Timestamp,
 };
 use sqlx::postgres::{PgConnection, PgListener, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Connection, Row};
@@ -231,6 +231,19 @@ fn event_from_row(row: &PgRow) -> Result<StoredEvent> {
         recorded_at: Timestamp::from_datetime(row.try_get("recorded_at").map_err(db)?)?,
         effective_at: Timestamp::from_datetime(row.try_get("effective_at").map_err(db)?)?,
         leaf_hash: hash_from_bytes(&leaf)?,
+    })
+}
+
+fn body_from_row(row: &PgRow) -> Result<EventBody> {
+    let payload: &str = row.try_get("payload").map_err(db)?;
+    let version: i64 = row.try_get("stream_version").map_err(db)?;
+    let schema_version: i32 = row.try_get("schema_version").map_err(db)?;
+    Ok(EventBody {
+        stream_version: version.unsigned_abs(),
+        event_type: row.try_get("event_type").map_err(db)?,
+        schema_version: schema_version.unsigned_abs(),
+        payload: serde_json::from_str(payload)
+            .map_err(|e| Error::Corrupt(format!("event payload: {e}")))?,
     })
 }
 
@@ -638,6 +651,30 @@ impl EventStore for PostgresStore {
                 .await
                 .map_err(db)?;
             rows.iter().map(event_from_row).collect()
+        })
+        .await
+    }
+
+    async fn read_stream_bodies(
+        &self,
+        stream_id: &str,
+        from_version: u64,
+        limit: usize,
+    ) -> Result<Vec<EventBody>> {
+        let limit = checked_limit(limit)?;
+        self.read(|pool| async move {
+            let rows = sqlx::query(
+                "SELECT stream_version, event_type, schema_version, payload::text AS payload \
+                 FROM events WHERE stream_id = $1 AND stream_version >= $2 \
+                 ORDER BY stream_version LIMIT $3",
+            )
+            .bind(stream_id)
+            .bind(sql_position(from_version))
+            .bind(limit as i64)
+            .fetch_all(&pool)
+            .await
+            .map_err(db)?;
+            rows.iter().map(body_from_row).collect()
         })
         .await
     }

@@ -21,8 +21,8 @@ use ledger_store::envelope::hash_from_bytes;
 use ledger_store::store::{as_of_position, checked_limit, sql_position};
 use ledger_store::writer::{BatchCommitter, Writer, WriterOptions};
 use ledger_store::{
-    AppendRequest, AppendResult, Direction, Error, EventStore, Head, ReadAll, ReadStream, Result,
-    StoredEvent, Timestamp,
+    AppendRequest, AppendResult, Direction, Error, EventBody, EventStore, Head, ReadAll,
+    ReadStream, Result, StoredEvent, Timestamp,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -340,6 +340,40 @@ impl EventStore for SqliteStore {
             .await
             .map_err(db)?;
         rows.iter().map(event_from_row).collect()
+    }
+
+    async fn read_stream_bodies(
+        &self,
+        stream_id: &str,
+        from_version: u64,
+        limit: usize,
+    ) -> Result<Vec<EventBody>> {
+        let limit = checked_limit(limit)?;
+        let rows = sqlx::query(
+            "SELECT stream_version, event_type, schema_version, payload FROM events \
+             WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version LIMIT ?",
+        )
+        .bind(stream_id)
+        .bind(sql_position(from_version))
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                let payload: &str = row.try_get("payload").map_err(db)?;
+                let version: i64 = row.try_get("stream_version").map_err(db)?;
+                let schema_version: i64 = row.try_get("schema_version").map_err(db)?;
+                Ok(EventBody {
+                    stream_version: version.unsigned_abs(),
+                    event_type: row.try_get("event_type").map_err(db)?,
+                    schema_version: u32::try_from(schema_version)
+                        .map_err(|_| Error::Corrupt("schema_version".to_owned()))?,
+                    payload: serde_json::from_str(payload)
+                        .map_err(|e| Error::Corrupt(format!("event payload: {e}")))?,
+                })
+            })
+            .collect()
     }
 
     async fn read_all(&self, options: &ReadAll) -> Result<Vec<StoredEvent>> {

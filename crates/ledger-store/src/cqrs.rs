@@ -82,19 +82,14 @@ impl<S: EventStore> LedgerRepository<S> {
     }
 }
 
-/// Converts a stored event for cqrs-es. Aggregates rebuild their state from payloads only, so
-/// loading for a command (`with_context = false`) leaves the metadata map empty and skips
-/// encoding the context of every event; replays for queries carry it.
-fn serialized(event: StoredEvent, with_context: bool) -> SerializedEvent {
-    let metadata = if with_context {
-        let context = CommandContext {
-            metadata: event.metadata,
-            effective_at: Some(event.effective_at),
-        };
-        serde_json::to_value(context.to_cqrs_metadata()).unwrap_or(Value::Null)
-    } else {
-        Value::Object(serde_json::Map::new())
+/// Converts a stored event for cqrs-es, with its typed context in the metadata map (for
+/// replays to queries, which read the metadata).
+fn serialized(event: StoredEvent) -> SerializedEvent {
+    let context = CommandContext {
+        metadata: event.metadata,
+        effective_at: Some(event.effective_at),
     };
+    let metadata = serde_json::to_value(context.to_cqrs_metadata()).unwrap_or(Value::Null);
     SerializedEvent {
         aggregate_id: event.stream_id,
         sequence: event.stream_version as usize,
@@ -117,11 +112,43 @@ fn persistence(error: Error) -> PersistenceError {
     }
 }
 
+/// Loads what an aggregate needs to handle a command: the bodies of its events, without their
+/// envelopes (cqrs-es aggregates rebuild state from payloads; the metadata map is left empty).
+async fn load_bodies<A: Aggregate, S: EventStore>(
+    store: &S,
+    stream_id: &str,
+    from_version: u64,
+) -> Result<Vec<SerializedEvent>, PersistenceError> {
+    let mut out = Vec::new();
+    let mut from = from_version;
+    loop {
+        let page = store
+            .read_stream_bodies(stream_id, from, MAX_READ_LIMIT)
+            .await
+            .map_err(persistence)?;
+        let full = page.len() == MAX_READ_LIMIT;
+        if let Some(last) = page.last() {
+            from = last.stream_version + 1;
+        }
+        out.extend(page.into_iter().map(|b| SerializedEvent {
+            aggregate_id: stream_id.to_owned(),
+            sequence: b.stream_version as usize,
+            aggregate_type: A::TYPE.to_owned(),
+            event_type: b.event_type,
+            event_version: b.schema_version.to_string(),
+            payload: b.payload,
+            metadata: Value::Object(serde_json::Map::new()),
+        }));
+        if !full {
+            return Ok(out);
+        }
+    }
+}
+
 async fn read_whole_stream<S: EventStore>(
     store: &S,
     stream_id: &str,
     from_version: u64,
-    with_context: bool,
 ) -> Result<Vec<SerializedEvent>, PersistenceError> {
     let mut out = Vec::new();
     let mut from = from_version;
@@ -140,7 +167,7 @@ async fn read_whole_stream<S: EventStore>(
         if let Some(last) = page.last() {
             from = last.stream_version + 1;
         }
-        out.extend(page.into_iter().map(|e| serialized(e, with_context)));
+        out.extend(page.into_iter().map(serialized));
         if !full {
             return Ok(out);
         }
@@ -152,7 +179,7 @@ impl<S: EventStore> PersistedEventRepository for LedgerRepository<S> {
         &self,
         aggregate_id: &str,
     ) -> Result<Vec<SerializedEvent>, PersistenceError> {
-        read_whole_stream(&self.store, aggregate_id, 1, false).await
+        load_bodies::<A, S>(&self.store, aggregate_id, 1).await
     }
 
     async fn get_last_events<A: Aggregate>(
@@ -160,7 +187,7 @@ impl<S: EventStore> PersistedEventRepository for LedgerRepository<S> {
         aggregate_id: &str,
         last_sequence: usize,
     ) -> Result<Vec<SerializedEvent>, PersistenceError> {
-        read_whole_stream(&self.store, aggregate_id, last_sequence as u64 + 1, false).await
+        load_bodies::<A, S>(&self.store, aggregate_id, last_sequence as u64 + 1).await
     }
 
     async fn get_snapshot<A: Aggregate>(
@@ -225,7 +252,7 @@ impl<S: EventStore> PersistedEventRepository for LedgerRepository<S> {
         &self,
         aggregate_id: &str,
     ) -> Result<ReplayStream, PersistenceError> {
-        let events = read_whole_stream(&self.store, aggregate_id, 1, true).await?;
+        let events = read_whole_stream(&self.store, aggregate_id, 1).await?;
         let (mut feed, stream) = ReplayStream::new(events.len().max(1));
         for event in events {
             feed.push(Ok(event)).await?;
@@ -253,7 +280,7 @@ impl<S: EventStore> PersistedEventRepository for LedgerRepository<S> {
                     Ok(page) => {
                         for event in page {
                             after = event.position;
-                            if feed.push(Ok(serialized(event, true))).await.is_err() {
+                            if feed.push(Ok(serialized(event))).await.is_err() {
                                 return;
                             }
                         }

@@ -317,6 +317,30 @@ pub struct StoredEvent {
     pub leaf_hash: Hash,
 }
 
+/// An event without its envelope: what an aggregate needs to rebuild its state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventBody {
+    /// Version of the stream after this event.
+    pub stream_version: u64,
+    /// Event type name.
+    pub event_type: String,
+    /// Version of the payload's shape.
+    pub schema_version: u32,
+    /// The event's data.
+    pub payload: Value,
+}
+
+impl From<StoredEvent> for EventBody {
+    fn from(e: StoredEvent) -> Self {
+        Self {
+            stream_version: e.stream_version,
+            event_type: e.event_type,
+            schema_version: e.schema_version,
+            payload: e.payload,
+        }
+    }
+}
+
 /// The fields hashed into the leaf: everything but the leaf hash itself.
 #[derive(Serialize)]
 struct CanonicalEvent<'a> {

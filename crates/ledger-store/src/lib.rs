@@ -24,8 +24,8 @@ pub mod subscription;
 pub mod writer;
 
 pub use envelope::{
-    Actor, AppendRequest, AppendResult, ExpectedVersion, Head, Metadata, NewEvent, StoredEvent,
-    StreamAppend, StreamVersion, Timestamp,
+    Actor, AppendRequest, AppendResult, EventBody, ExpectedVersion, Head, Metadata, NewEvent,
+    StoredEvent, StreamAppend, StreamVersion, Timestamp,
 };
 pub use error::{Error, Result};
 pub use ledger_proof::Hash;

@@ -11,7 +11,7 @@ use crate::batch::{
     BatchState, IdempotencyRecord, PreparedAppend, StreamState, batch_keys, frontier_from_stored,
     plan_batch,
 };
-use crate::envelope::{AppendRequest, AppendResult, Head, StoredEvent, Timestamp};
+use crate::envelope::{AppendRequest, AppendResult, EventBody, Head, StoredEvent, Timestamp};
 use crate::error::{Error, Result};
 use crate::store::{Direction, EventStore, ReadAll, ReadStream, as_of_position, checked_limit};
 use crate::writer::{BatchCommitter, Writer, WriterOptions};
@@ -161,6 +161,21 @@ impl EventStore for MemoryStore {
                     .collect()
             }
         })
+    }
+
+    async fn read_stream_bodies(
+        &self,
+        stream_id: &str,
+        from_version: u64,
+        limit: usize,
+    ) -> Result<Vec<EventBody>> {
+        let options = ReadStream {
+            from_version: Some(from_version),
+            limit,
+            ..ReadStream::default()
+        };
+        let events = self.read_stream(stream_id, options).await?;
+        Ok(events.into_iter().map(EventBody::from).collect())
     }
 
     async fn read_all(&self, options: &ReadAll) -> Result<Vec<StoredEvent>> {

@@ -4,7 +4,7 @@ use std::future::Future;
 
 use tokio::sync::watch;
 
-use crate::envelope::{AppendRequest, AppendResult, Head, StoredEvent, Timestamp};
+use crate::envelope::{AppendRequest, AppendResult, EventBody, Head, StoredEvent, Timestamp};
 use crate::error::{Error, Result};
 use crate::subscription::Subscription;
 use ledger_proof::Hash;
@@ -109,6 +109,16 @@ pub trait EventStore: Clone + Send + Sync + 'static {
         stream_id: &str,
         options: ReadStream,
     ) -> impl Future<Output = Result<Vec<StoredEvent>>> + Send;
+
+    /// Reads the bodies of one stream's events from `from_version` on, oldest first, at most
+    /// `limit` (capped at [`MAX_READ_LIMIT`]): what an aggregate needs to rebuild its state,
+    /// without the cost of reading and decoding the envelopes.
+    fn read_stream_bodies(
+        &self,
+        stream_id: &str,
+        from_version: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<EventBody>>> + Send;
 
     /// Reads the log forward from a position, in position order.
     fn read_all(&self, options: &ReadAll) -> impl Future<Output = Result<Vec<StoredEvent>>> + Send;
