@@ -30,8 +30,8 @@ use ledger_store::envelope::hash_from_bytes;
 use ledger_store::store::{as_of_position, checked_limit, sql_position};
 use ledger_store::writer::{BatchCommitter, Writer, WriterOptions};
 use ledger_store::{
-    AppendRequest, AppendResult, Direction, Error, EventBody, EventStore, Head, Metadata, ReadAll,
-    ReadStream, Result, StoredEvent, Timestamp,
+    AppendRequest, AppendResult, Error, EventBody, EventStore, Head, Metadata, ReadAll, ReadStream,
+    Result, StoredEvent, Timestamp,
 };
 use sqlx::postgres::{PgConnection, PgListener, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Connection, Row};
@@ -632,10 +632,7 @@ impl EventStore for PostgresStore {
     async fn read_stream(&self, stream_id: &str, options: ReadStream) -> Result<Vec<StoredEvent>> {
         let limit = checked_limit(options.limit)?;
         let bound = as_of_position(self, options.as_of).await?;
-        let (cmp, order, from) = match options.direction {
-            Direction::Forward => (">=", "ASC", options.from_version.unwrap_or(1)),
-            Direction::Backward => ("<=", "DESC", options.from_version.unwrap_or(u64::MAX)),
-        };
+        let (cmp, order, from) = options.sql_range();
         let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND stream_version {cmp} $2 \
              AND position <= $3 ORDER BY stream_version {order} LIMIT $4"

@@ -21,8 +21,8 @@ use ledger_store::envelope::hash_from_bytes;
 use ledger_store::store::{as_of_position, checked_limit, sql_position};
 use ledger_store::writer::{BatchCommitter, Writer, WriterOptions};
 use ledger_store::{
-    AppendRequest, AppendResult, Direction, Error, EventBody, EventStore, Head, ReadAll,
-    ReadStream, Result, StoredEvent, Timestamp,
+    AppendRequest, AppendResult, Error, EventBody, EventStore, Head, ReadAll, ReadStream, Result,
+    StoredEvent, Timestamp,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -323,10 +323,7 @@ impl EventStore for SqliteStore {
     async fn read_stream(&self, stream_id: &str, options: ReadStream) -> Result<Vec<StoredEvent>> {
         let limit = checked_limit(options.limit)?;
         let bound = as_of_position(self, options.as_of).await?;
-        let (cmp, order, from) = match options.direction {
-            Direction::Forward => (">=", "ASC", options.from_version.unwrap_or(1)),
-            Direction::Backward => ("<=", "DESC", options.from_version.unwrap_or(u64::MAX)),
-        };
+        let (cmp, order, from) = options.sql_range();
         let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ? AND stream_version {cmp} ? \
              AND position <= ? ORDER BY stream_version {order} LIMIT ?"

@@ -11,6 +11,7 @@
 //! a command executed without one is refused rather than stored without an actor.
 
 use std::collections::HashMap;
+use std::future::Future;
 
 use cqrs_es::Aggregate;
 use cqrs_es::persist::{
@@ -20,7 +21,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::envelope::{
-    AppendRequest, ExpectedVersion, Metadata, NewEvent, StoredEvent, StreamAppend, Timestamp,
+    AppendRequest, EventBody, ExpectedVersion, Metadata, NewEvent, StoredEvent, StreamAppend,
+    Timestamp,
 };
 use crate::error::Error;
 use crate::store::{EventStore, LogFilter, MAX_READ_LIMIT, ReadAll, ReadStream};
@@ -112,6 +114,32 @@ fn persistence(error: Error) -> PersistenceError {
     }
 }
 
+/// Reads a whole stream from `from_version`, page by page (a page is at most
+/// [`MAX_READ_LIMIT`] events).
+async fn all_pages<T, F, Fut>(
+    from_version: u64,
+    mut fetch: F,
+    version: impl Fn(&T) -> u64,
+) -> Result<Vec<T>, PersistenceError>
+where
+    F: FnMut(u64) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, Error>>,
+{
+    let mut out = Vec::new();
+    let mut from = from_version;
+    loop {
+        let page = fetch(from).await.map_err(persistence)?;
+        let full = page.len() == MAX_READ_LIMIT;
+        if let Some(last) = page.last() {
+            from = version(last) + 1;
+        }
+        out.extend(page);
+        if !full {
+            return Ok(out);
+        }
+    }
+}
+
 /// Loads what an aggregate needs to handle a command: the bodies of its events, without their
 /// envelopes (cqrs-es aggregates rebuild state from payloads; the metadata map is left empty).
 async fn load_bodies<A: Aggregate, S: EventStore>(
@@ -119,18 +147,11 @@ async fn load_bodies<A: Aggregate, S: EventStore>(
     stream_id: &str,
     from_version: u64,
 ) -> Result<Vec<SerializedEvent>, PersistenceError> {
-    let mut out = Vec::new();
-    let mut from = from_version;
-    loop {
-        let page = store
-            .read_stream_bodies(stream_id, from, MAX_READ_LIMIT)
-            .await
-            .map_err(persistence)?;
-        let full = page.len() == MAX_READ_LIMIT;
-        if let Some(last) = page.last() {
-            from = last.stream_version + 1;
-        }
-        out.extend(page.into_iter().map(|b| SerializedEvent {
+    let fetch = |from| store.read_stream_bodies(stream_id, from, MAX_READ_LIMIT);
+    let bodies = all_pages(from_version, fetch, |b: &EventBody| b.stream_version).await?;
+    Ok(bodies
+        .into_iter()
+        .map(|b| SerializedEvent {
             aggregate_id: stream_id.to_owned(),
             sequence: b.stream_version as usize,
             aggregate_type: A::TYPE.to_owned(),
@@ -138,40 +159,25 @@ async fn load_bodies<A: Aggregate, S: EventStore>(
             event_version: b.schema_version.to_string(),
             payload: b.payload,
             metadata: Value::Object(serde_json::Map::new()),
-        }));
-        if !full {
-            return Ok(out);
-        }
-    }
+        })
+        .collect())
 }
 
+/// Reads whole envelopes, with their context, for replays.
 async fn read_whole_stream<S: EventStore>(
     store: &S,
     stream_id: &str,
     from_version: u64,
 ) -> Result<Vec<SerializedEvent>, PersistenceError> {
-    let mut out = Vec::new();
-    let mut from = from_version;
-    loop {
-        let page = store
-            .read_stream(
-                stream_id,
-                ReadStream {
-                    from_version: Some(from),
-                    ..ReadStream::default()
-                },
-            )
-            .await
-            .map_err(persistence)?;
-        let full = page.len() == MAX_READ_LIMIT;
-        if let Some(last) = page.last() {
-            from = last.stream_version + 1;
-        }
-        out.extend(page.into_iter().map(serialized));
-        if !full {
-            return Ok(out);
-        }
-    }
+    let fetch = |from| {
+        let options = ReadStream {
+            from_version: Some(from),
+            ..ReadStream::default()
+        };
+        store.read_stream(stream_id, options)
+    };
+    let events = all_pages(from_version, fetch, |e: &StoredEvent| e.stream_version).await?;
+    Ok(events.into_iter().map(serialized).collect())
 }
 
 impl<S: EventStore> PersistedEventRepository for LedgerRepository<S> {

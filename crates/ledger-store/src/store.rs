@@ -56,6 +56,18 @@ impl Default for ReadStream {
     }
 }
 
+impl ReadStream {
+    /// For SQL backends: the comparison on `stream_version`, the sort order and the version to
+    /// compare with (`>=`/`ASC` from the start forward, `<=`/`DESC` from the end backward).
+    #[must_use]
+    pub fn sql_range(&self) -> (&'static str, &'static str, u64) {
+        match self.direction {
+            Direction::Forward => (">=", "ASC", self.from_version.unwrap_or(1)),
+            Direction::Backward => ("<=", "DESC", self.from_version.unwrap_or(u64::MAX)),
+        }
+    }
+}
+
 /// Which events of the whole log to read; empty lists mean all.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogFilter {
