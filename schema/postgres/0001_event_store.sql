@@ -26,13 +26,12 @@ CREATE TABLE events (
     -- A stream's current version is its last event's; this index answers it in one probe.
     UNIQUE (stream_id, stream_version)
 );
+-- Indexes serve the store's own reads (read_all filters, position_at). Audit queries by
+-- actor, unit, correlation or effective time use the columns through the audit-index
+-- projection, which carries its own indexes: every index here costs every append.
 CREATE INDEX events_stream_type ON events (stream_type, position);
 CREATE INDEX events_event_type ON events (event_type, position);
-CREATE INDEX events_actor ON events (actor_subject, position);
-CREATE INDEX events_acting_unit ON events (acting_unit, position) WHERE acting_unit IS NOT NULL;
-CREATE INDEX events_correlation ON events (correlation_id);
 CREATE INDEX events_recorded_at ON events (recorded_at, position);
-CREATE INDEX events_effective_at ON events (effective_at);
 
 -- Complete subtree hashes at their sumdb stored-hash index (tlog_tiles::stored_hash_index).
 CREATE TABLE merkle_hashes (

@@ -30,13 +30,12 @@ CREATE TABLE events (
     leaf_hash      BLOB NOT NULL CHECK (length(leaf_hash) = 32),
     UNIQUE (stream_id, stream_version)
 );
+-- Indexes serve the store's own reads (read_all filters, position_at). Audit queries by
+-- actor, unit, correlation or effective time use the columns through the audit-index
+-- projection, which carries its own indexes: every index here costs every append.
 CREATE INDEX events_stream_type ON events (stream_type, position);
 CREATE INDEX events_event_type ON events (event_type, position);
-CREATE INDEX events_actor ON events (actor_subject, position);
-CREATE INDEX events_acting_unit ON events (acting_unit, position) WHERE acting_unit IS NOT NULL;
-CREATE INDEX events_correlation ON events (correlation_id);
 CREATE INDEX events_recorded_at ON events (recorded_at, position);
-CREATE INDEX events_effective_at ON events (effective_at);
 
 CREATE TABLE merkle_hashes (
     idx  INTEGER PRIMARY KEY CHECK (idx >= 0),

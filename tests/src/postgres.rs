@@ -5,6 +5,8 @@
 //! binaries are installed, a throwaway cluster is started in a temporary folder (as the
 //! `postgres` user when the tests run as root) and stopped when the test process exits.
 //! Otherwise the tests fail with a message saying what to install or start.
+//! `LEDGER_TEST_THROWAWAY=1` skips the local default and always starts a throwaway cluster
+//! (to check that path on a machine where the local server runs).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -42,7 +44,12 @@ async fn find_server() -> String {
         }
         return url;
     }
-    let local = answers(DEFAULT_URL).await;
+    let forced = std::env::var("LEDGER_TEST_THROWAWAY").is_ok_and(|v| v == "1");
+    let local = if forced {
+        Err("skipped: LEDGER_TEST_THROWAWAY=1".to_owned())
+    } else {
+        answers(DEFAULT_URL).await
+    };
     if local.is_ok() {
         return DEFAULT_URL.to_owned();
     }

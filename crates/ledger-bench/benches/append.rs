@@ -254,7 +254,31 @@ async fn fresh_database(server: &str, name: &str) -> String {
     }
 }
 
-async fn ours_postgres(server: &str, w: Workload) -> (f64, f64) {
+/// The ceiling the workload's reads alone set on this machine: as many aggregate loads as the
+/// workload has commands (each stream read at its average length), from `workers` clients,
+/// with no writes. Returns loads/s.
+async fn loads_alone<S: EventStore>(store: &S, w: Workload) -> f64 {
+    let start = Instant::now();
+    let mut handles = Vec::new();
+    for worker in 0..w.workers {
+        let store = store.clone();
+        handles.push(tokio::spawn(async move {
+            let mut n = worker;
+            while n < w.events() {
+                let id = format!("task-{}", n % w.tasks);
+                let from = (w.updates / 2).max(1) as u64;
+                store.read_stream_bodies(&id, from, 10_000).await.unwrap();
+                n += w.workers;
+            }
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    w.events() as f64 / start.elapsed().as_secs_f64()
+}
+
+async fn ours_postgres(server: &str, w: Workload) -> (f64, f64, f64) {
     let url = fresh_database(server, "ledger_bench_ours").await;
     let store = PostgresStore::connect(&url, w.workers as u32 + 2)
         .await
@@ -268,7 +292,8 @@ async fn ours_postgres(server: &str, w: Workload) -> (f64, f64) {
     let write = drive(cqrs, w, context()).await;
     let read = read_back(&repo, w).await;
     check_log(&store, w.events()).await;
-    (write, read)
+    let loads = loads_alone(&store, w).await;
+    (write, read, loads)
 }
 
 async fn peer_postgres_es(server: &str, w: Workload) -> (f64, f64) {
@@ -379,7 +404,7 @@ async fn main() {
             workers,
         };
         println!("\nworkers = {workers} ({} events per run)", w.events());
-        let (ours_w, ours_r) = ours_postgres(&server, w).await;
+        let (ours_w, ours_r, loads) = ours_postgres(&server, w).await;
         println!(
             "  ledger (PostgreSQL)       write {ours_w:>8.0} events/s   read back {ours_r:>8.0} events/s"
         );
@@ -390,6 +415,10 @@ async fn main() {
         println!(
             "  ratio ledger / cqrs-es    write {:>8.2}x",
             ours_w / peer_w
+        );
+        println!(
+            "  ceiling: aggregate loads alone, no writes: {loads:>8.0} loads/s = {:.2}x cqrs-es",
+            loads / peer_w
         );
         let (lite_w, lite_r) = ours_sqlite(w).await;
         println!(
