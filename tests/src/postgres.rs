@@ -160,7 +160,14 @@ async fn start_throwaway(bin: &Path) -> Result<String, String> {
         ],
     )?;
     let opts = format!("-p {port} -k {dir_s} -c listen_addresses=127.0.0.1 -c fsync=off");
-    run_pg(bin, "pg_ctl", &["-D", &data_s, "-o", &opts, "-w", "start"])?;
+    // With -l the server writes to a file rather than inheriting pg_ctl's output pipes, which
+    // would otherwise stay open and keep this call waiting forever.
+    let log = format!("{dir_s}/server.log");
+    run_pg(
+        bin,
+        "pg_ctl",
+        &["-D", &data_s, "-l", &log, "-o", &opts, "-w", "start"],
+    )?;
     // Stop the cluster and remove its folder when this test process exits.
     let stop = format!(
         "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {ctl} -D {data_s} -m immediate stop; rm -rf {dir_s}",
@@ -173,6 +180,9 @@ async fn start_throwaway(bin: &Path) -> Result<String, String> {
     );
     Command::new("setsid")
         .args(["sh", "-c", &stop])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .map_err(|e| e.to_string())?;
     let url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
