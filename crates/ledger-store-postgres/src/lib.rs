@@ -18,6 +18,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -56,6 +57,7 @@ pub struct PostgresStore {
     pool: PgPool,
     writer: Writer,
     head: watch::Receiver<u64>,
+    replans: Arc<AtomicU64>,
     _listener: Arc<AbortOnDrop>,
 }
 
@@ -141,9 +143,11 @@ impl PostgresStore {
         drop(conn);
         let (head_tx, head_rx) = watch::channel(head.size);
         let listener = tokio::spawn(listen(pool.clone(), head_tx.clone()));
+        let replans = Arc::new(AtomicU64::new(0));
         let writer = Writer::spawn(
             PgCommitter {
                 pool: pool.clone(),
+                replans: replans.clone(),
                 conn: None,
                 cache: None,
             },
@@ -154,6 +158,7 @@ impl PostgresStore {
             pool,
             writer,
             head: head_rx,
+            replans,
             _listener: Arc::new(AbortOnDrop(listener)),
         })
     }
@@ -162,6 +167,13 @@ impl PostgresStore {
     #[must_use]
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// How many batches this store's writer planned again because another process had
+    /// appended meanwhile (a measure of contention between writer processes).
+    #[must_use]
+    pub fn replans(&self) -> u64 {
+        self.replans.load(Ordering::Relaxed)
     }
 
     /// Runs a read, again on another connection if the first one turns out to be lost (up to
@@ -292,6 +304,8 @@ async fn listen(pool: PgPool, head: watch::Sender<u64>) {
 
 struct PgCommitter {
     pool: PgPool,
+    /// Batches planned again because another writer had moved the head.
+    replans: Arc<AtomicU64>,
     /// The writer's own connection (no pool round trip per batch); dropped after any failure
     /// and opened again for the next batch.
     conn: Option<PgConnection>,
@@ -420,6 +434,7 @@ impl PgCommitter {
                 self.cache = Some(cache);
                 return Ok(plan);
             }
+            self.replans.fetch_add(1, Ordering::Relaxed);
             tracing::debug!("another writer moved the head; reloading it");
         }
         Err(Error::backend(std::io::Error::other(format!(
