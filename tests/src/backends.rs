@@ -164,7 +164,7 @@ impl Backend for Postgres {
             .await
             .expect("raw connection");
         let statements = [
-            "UPDATE events SET payload = '{}'::jsonb WHERE position = 1",
+            "UPDATE events SET payload = '{}'::json WHERE position = 1",
             "UPDATE events SET leaf_hash = '\\x00'",
             "DELETE FROM events WHERE position = 1",
             "TRUNCATE events",

@@ -8,7 +8,7 @@
 //!   exactly;
 //! - strings and object keys must be Unicode NFC, so visually equal Vietnamese text has one byte
 //!   form (`Đề án` typed with combining marks is refused rather than silently rewritten);
-//! - strings must not contain U+0000, which PostgreSQL `text` and `jsonb` cannot hold.
+//! - strings must not contain U+0000, which PostgreSQL `text` cannot hold.
 
 use serde::Serialize;
 use serde_json::Value;

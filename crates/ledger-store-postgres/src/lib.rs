@@ -561,6 +561,7 @@ async fn write_plan(conn: &mut PgConnection, plan: &BatchPlan) -> Result<bool> {
     let mut recorded = Vec::with_capacity(n);
     let mut effective = Vec::with_capacity(n);
     let mut leaf = Vec::with_capacity(n);
+    let mut previous = None;
     for e in &plan.events {
         position.push(sql_position(e.position));
         stream_id.push(e.stream_id.as_str());
@@ -569,7 +570,14 @@ async fn write_plan(conn: &mut PgConnection, plan: &BatchPlan) -> Result<bool> {
         event_type.push(e.event_type.as_str());
         schema_version.push(i32::try_from(e.schema_version).unwrap_or(i32::MAX));
         payload.push(canonical_text(&e.payload)?);
-        metadata.push(canonical_text(&e.metadata)?);
+        // Events of one request share their metadata: encode it once per run.
+        let same = previous.is_some_and(|p: &StoredEvent| p.metadata == e.metadata);
+        let text = match (same, metadata.last()) {
+            (true, Some(text)) => String::clone(text),
+            _ => canonical_text(&e.metadata)?,
+        };
+        metadata.push(text);
+        previous = Some(e);
         subject.push(e.metadata.actor.subject.as_str());
         role.push(e.metadata.actor.role.as_str());
         unit.push(e.metadata.acting_unit.as_deref());

@@ -34,7 +34,8 @@ pub const MAX_TEXT_BYTES: usize = 4000;
 pub struct PreparedAppend {
     /// The request.
     pub request: AppendRequest,
-    /// SHA-256 over what makes two requests "the same" for idempotency.
+    /// SHA-256 over what makes two requests "the same" for idempotency (zero when the request
+    /// has no idempotency key, since it is then never compared).
     pub digest: [u8; 32],
 }
 
@@ -137,15 +138,20 @@ impl PreparedAppend {
         if let Some(doc) = &m.source_document {
             check_text(doc, "metadata.source_document")?;
         }
-        let digest = Sha256::digest(to_canonical_vec(&DigestView {
-            streams: &request.streams,
-            subject: &m.actor.subject,
-            role: &m.actor.role,
-            acting_unit: &m.acting_unit,
-            reason: &m.reason,
-            source_document: &m.source_document,
-        })?)
-        .into();
+        // Only a request with an idempotency key is ever compared with another.
+        let digest = if m.idempotency_key.is_some() {
+            Sha256::digest(to_canonical_vec(&DigestView {
+                streams: &request.streams,
+                subject: &m.actor.subject,
+                role: &m.actor.role,
+                acting_unit: &m.acting_unit,
+                reason: &m.reason,
+                source_document: &m.source_document,
+            })?)
+            .into()
+        } else {
+            [0; 32]
+        };
         Ok(Self { request, digest })
     }
 }
