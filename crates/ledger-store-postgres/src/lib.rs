@@ -347,26 +347,12 @@ impl WriterCache {
         stream_ids: &[String],
         keys: &[String],
     ) -> Result<BatchState> {
-        let missing: Vec<String> = stream_ids
-            .iter()
-            .filter(|id| !self.streams.contains_key(*id))
-            .cloned()
-            .collect();
-        let mut loaded = load_streams(conn, &missing).await?;
-        for id in missing {
-            let state = loaded.remove(&id);
-            self.streams.insert(id, state);
-        }
-        let missing: Vec<String> = keys
-            .iter()
-            .filter(|k| !self.keys.contains_key(*k))
-            .cloned()
-            .collect();
-        let mut loaded = load_keys(conn, &missing).await?;
-        for key in missing {
-            let record = loaded.remove(&key);
-            self.keys.insert(key, record);
-        }
+        let missing = unknown(&self.streams, stream_ids);
+        let loaded = load_streams(conn, &missing).await?;
+        remember(&mut self.streams, missing, loaded);
+        let missing = unknown(&self.keys, keys);
+        let loaded = load_keys(conn, &missing).await?;
+        remember(&mut self.keys, missing, loaded);
         let streams = stream_ids
             .iter()
             .filter_map(|id| Some((id.clone(), self.streams.get(id)?.clone()?)))
@@ -395,6 +381,27 @@ impl WriterCache {
         self.head = plan.head;
         self.frontier = plan.frontier.clone();
         self.fresh = false;
+    }
+}
+
+/// The wanted entries a cache does not know yet.
+fn unknown<V>(known: &HashMap<String, Option<V>>, wanted: &[String]) -> Vec<String> {
+    wanted
+        .iter()
+        .filter(|k| !known.contains_key(*k))
+        .cloned()
+        .collect()
+}
+
+/// Records what was loaded for `missing`: the value found, or `None` for "known absent".
+fn remember<V>(
+    known: &mut HashMap<String, Option<V>>,
+    missing: Vec<String>,
+    mut loaded: HashMap<String, V>,
+) {
+    for k in missing {
+        let value = loaded.remove(&k);
+        known.insert(k, value);
     }
 }
 
