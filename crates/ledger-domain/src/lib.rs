@@ -1,0 +1,8 @@
+//! The programme-implementation domain: what a Đề án, a Kế hoạch, a task or a report is, and
+//! which changes to them are allowed.
+//!
+//! This crate does no IO. Input is parsed into the types of [`value`] at the edge ("parse,
+//! don't validate"): a [`value::DocumentNumber`], a [`value::UnitId`] or a
+//! [`value::ReportingPeriod`] cannot hold an invalid value.
+
+pub mod value;

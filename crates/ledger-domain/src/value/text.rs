@@ -1,0 +1,127 @@
+//! Vietnamese text: NFC-normalised, trimmed, bounded.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use unicode_normalization::UnicodeNormalization;
+
+use super::ValueError;
+
+/// Normalises user text: Unicode NFC (so `Đề án` typed with combining marks equals the
+/// precomposed form), the look-alike `Ð` (U+00D0, Icelandic eth) and `ð` mapped to `Đ`/`đ`,
+/// runs of white space folded to one space, and the ends trimmed.
+#[must_use]
+pub fn normalize_text(input: &str) -> String {
+    let nfc: String = input
+        .nfc()
+        .map(|c| match c {
+            '\u{00D0}' => 'Đ',
+            '\u{00F0}' => 'đ',
+            c => c,
+        })
+        .collect();
+    nfc.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Non-empty text of at most `MAX` characters, normalised by [`normalize_text`].
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Text<const MAX: usize>(String);
+
+/// A title or name: at most 500 characters.
+pub type Title = Text<500>;
+/// A report section or a reason: at most 20,000 characters.
+pub type LongText = Text<20_000>;
+
+impl<const MAX: usize> Text<MAX> {
+    /// Parses and normalises text.
+    ///
+    /// # Errors
+    /// When the text is empty after normalising, or longer than `MAX` characters.
+    pub fn parse(input: &str) -> Result<Self, ValueError> {
+        let text = normalize_text(input);
+        if text.is_empty() {
+            return Err(ValueError::new(
+                "text",
+                input,
+                "must not be empty",
+                "không được để trống",
+            ));
+        }
+        let chars = text.chars().count();
+        if chars > MAX {
+            return Err(ValueError::new(
+                "text",
+                input,
+                format!("has {chars} characters; at most {MAX}"),
+                format!("dài {chars} ký tự; tối đa {MAX}"),
+            ));
+        }
+        Ok(Self(text))
+    }
+
+    /// The text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<const MAX: usize> fmt::Display for Text<MAX> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<const MAX: usize> fmt::Debug for Text<MAX> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl<const MAX: usize> Serialize for Text<MAX> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de, const MAX: usize> Deserialize<'de> for Text<MAX> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decomposed_and_look_alike_input_becomes_one_form() {
+        let decomposed = "\u{110}e\u{302}\u{300} a\u{301}n"; // Đề án with combining marks
+        let eth = "\u{D0}e\u{302}\u{300} a\u{301}n"; // Icelandic Ð instead of Đ
+        let typed = "  Đề   án ";
+        let expected = Title::parse("Đề án").unwrap();
+        assert_eq!(Title::parse(decomposed).unwrap(), expected);
+        assert_eq!(Title::parse(eth).unwrap(), expected);
+        assert_eq!(Title::parse(typed).unwrap(), expected);
+        assert_eq!(expected.as_str().chars().count(), 5);
+    }
+
+    #[test]
+    fn empty_and_overlong_text_is_refused_in_both_languages() {
+        let empty = Title::parse(" \n ").unwrap_err();
+        assert_eq!(empty.problem, "must not be empty");
+        assert!(empty.vi().contains("không được để trống"));
+        let long = Text::<5>::parse("Nâng cao").unwrap_err();
+        assert_eq!(long.problem, "has 8 characters; at most 5");
+        // Characters, not bytes: five Vietnamese letters fit in five.
+        assert!(Text::<5>::parse("Đảng ").is_ok());
+    }
+
+    #[test]
+    fn deserialising_parses() {
+        let t: Title = serde_json::from_str("\"  Kế hoạch  \"").unwrap();
+        assert_eq!(t.as_str(), "Kế hoạch");
+        assert!(serde_json::from_str::<Title>("\"\"").is_err());
+    }
+}
