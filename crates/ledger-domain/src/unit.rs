@@ -220,6 +220,14 @@ pub enum UnitError {
     /// A successor is declared only for a merged or dissolved unit.
     #[error("unit {0} is still active; successors are declared for merged or dissolved units")]
     StillActive(UnitId),
+    /// The unit was not active on the day asked about (not yet established, or ceased).
+    #[error("unit {} is not active on {on}", id.as_ref().map_or("(not registered)", UnitId::as_str))]
+    Inactive {
+        /// The unit (`None` if not registered).
+        id: Option<UnitId>,
+        /// The day.
+        on: NaiveDate,
+    },
 }
 
 impl UnitError {
@@ -240,10 +248,37 @@ impl UnitError {
             ),
             Self::Unchanged(what) => format!("không có gì thay đổi ({what} giữ nguyên)"),
             Self::SelfReference(what) => format!("đơn vị không thể là {what} của chính mình"),
+            Self::Inactive { id, on } => format!(
+                "đơn vị {} không hoạt động vào ngày {}",
+                id.as_ref().map_or("(chưa đăng ký)", UnitId::as_str),
+                on.format("%d/%m/%Y")
+            ),
             Self::StillActive(id) => format!(
                 "đơn vị {id} vẫn đang hoạt động; chỉ khai báo đơn vị kế thừa cho đơn vị đã hợp nhất hoặc giải thể"
             ),
         }
+    }
+}
+
+/// Proof that a unit was active on a day. Only [`Unit::active_on`] makes one, so a command
+/// that carries it cannot name a unit that was dissolved or merged by then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveUnit {
+    id: UnitId,
+    on: NaiveDate,
+}
+
+impl ActiveUnit {
+    /// The unit.
+    #[must_use]
+    pub fn id(&self) -> &UnitId {
+        &self.id
+    }
+
+    /// The day it was checked for.
+    #[must_use]
+    pub fn on(&self) -> NaiveDate {
+        self.on
     }
 }
 
@@ -322,6 +357,17 @@ impl Unit {
             UnitStatus::Active | UnitStatus::Unregistered => false,
         };
         started && !ceased
+    }
+
+    /// Proof that the unit was active on `on`, for commands that assign it work.
+    ///
+    /// # Errors
+    /// [`UnitError::Inactive`] when it was not registered, not yet established, or had ceased.
+    pub fn active_on(&self, on: NaiveDate) -> Result<ActiveUnit, UnitError> {
+        match &self.id {
+            Some(id) if self.is_active_on(on) => Ok(ActiveUnit { id: id.clone(), on }),
+            id => Err(UnitError::Inactive { id: id.clone(), on }),
+        }
     }
 
     /// The names over time, oldest first.

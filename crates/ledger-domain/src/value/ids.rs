@@ -6,65 +6,126 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::ValueError;
 
-/// A unit's stable identity, independent of its names over time: a slug of lowercase ASCII
-/// letters, digits and hyphens, 1 to 64 long, starting with a letter or digit
-/// (`tinh-uy-thai-nguyen`, `tand-khu-vuc-1`).
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct UnitId(String);
+/// Defines a stable identifier: a slug of lowercase ASCII letters, digits and hyphens, 1 to 64
+/// long, starting with a letter or digit. Ids never carry names: names change.
+macro_rules! slug_id {
+    ($(#[$doc:meta])* $name:ident, $what:literal, $example:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(String);
 
-impl UnitId {
-    /// Parses a unit id.
+        impl $name {
+            /// Parses an id.
+            ///
+            /// # Errors
+            /// When the input is not such a slug.
+            pub fn parse(input: &str) -> Result<Self, ValueError> {
+                check_slug(input, $what, $example)?;
+                Ok(Self(input.to_owned()))
+            }
+
+            /// The id.
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.0)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(d)?;
+                Self::parse(&text).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+fn check_slug(input: &str, what: &'static str, example: &str) -> Result<(), ValueError> {
+    let ok_chars = input
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let first_ok = input
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if !(1..=64).contains(&input.len()) || !ok_chars || !first_ok {
+        return Err(ValueError::new(
+            what,
+            input,
+            format!(
+                "use 1 to 64 lowercase ASCII letters, digits and hyphens, starting with a letter or digit (e.g. {example})"
+            ),
+            format!(
+                "chỉ dùng 1 đến 64 chữ thường không dấu, chữ số và dấu gạch ngang, bắt đầu bằng chữ hoặc số (ví dụ {example})"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+slug_id!(
+    /// A unit's stable identity, independent of its names over time (`tinh-uy-thai-nguyen`).
+    UnitId, "unit id", "so-tu-phap"
+);
+slug_id!(
+    /// A task's identity (`kh44-nv-12`).
+    TaskId, "task id", "kh44-nv-12"
+);
+slug_id!(
+    /// A plan's identity (`kh-44-kh-tu`).
+    PlanId, "plan id", "kh-44-kh-tu"
+);
+
+/// A solution group's number within its programme (nhóm nhiệm vụ, giải pháp): 1 to 99.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct GroupNumber(u8);
+
+impl GroupNumber {
+    /// Checks a group number.
     ///
     /// # Errors
-    /// When the input is not such a slug.
-    pub fn parse(input: &str) -> Result<Self, ValueError> {
-        let ok_chars = input
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        let first_ok = input
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-        if !(1..=64).contains(&input.len()) || !ok_chars || !first_ok {
+    /// Outside 1..=99.
+    pub fn new(value: u8) -> Result<Self, ValueError> {
+        if !(1..=99).contains(&value) {
             return Err(ValueError::new(
-                "unit id",
-                input,
-                "use 1 to 64 lowercase ASCII letters, digits and hyphens, starting with a letter or digit (e.g. so-tu-phap)",
-                "chỉ dùng 1 đến 64 chữ thường không dấu, chữ số và dấu gạch ngang, bắt đầu bằng chữ hoặc số (ví dụ so-tu-phap)",
+                "solution group",
+                &value.to_string(),
+                "must be between 1 and 99",
+                "phải từ 1 đến 99",
             ));
         }
-        Ok(Self(input.to_owned()))
+        Ok(Self(value))
     }
 
-    /// The id.
+    /// The number.
     #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
+    pub fn get(self) -> u8 {
+        self.0
     }
 }
 
-impl fmt::Display for UnitId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for UnitId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "UnitId({})", self.0)
-    }
-}
-
-impl Serialize for UnitId {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for UnitId {
+impl<'de> Deserialize<'de> for GroupNumber {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Self::parse(&text).map_err(serde::de::Error::custom)
+        Self::new(u8::deserialize(d)?).map_err(serde::de::Error::custom)
     }
 }
 
@@ -111,6 +172,17 @@ mod tests {
     fn unit_ids_are_slugs() {
         assert!(UnitId::parse("tinh-uy-thai-nguyen").is_ok());
         assert!(UnitId::parse("tand-khu-vuc-1").is_ok());
+        assert!(TaskId::parse("kh44-nv-12").is_ok());
+        assert!(
+            TaskId::parse("KH44")
+                .unwrap_err()
+                .problem
+                .contains("kh44-nv-12")
+        );
+        assert_eq!(
+            format!("{:?}", PlanId::parse("kh-44").unwrap()),
+            "PlanId(kh-44)"
+        );
         for bad in [
             "",
             "-x",
@@ -122,6 +194,13 @@ mod tests {
             let err = UnitId::parse(bad).unwrap_err();
             assert!(err.problem.contains("lowercase"), "{bad}");
         }
+    }
+
+    #[test]
+    fn group_numbers() {
+        assert_eq!(GroupNumber::new(8).unwrap().get(), 8);
+        assert!(GroupNumber::new(0).is_err());
+        assert!(serde_json::from_str::<GroupNumber>("100").is_err());
     }
 
     #[test]
