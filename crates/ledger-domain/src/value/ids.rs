@@ -93,6 +93,10 @@ slug_id!(
     /// A plan's identity (`kh-44-kh-tu`).
     PlanId, "plan id", "kh-44-kh-tu"
 );
+slug_id!(
+    /// A report's identity (`so-tu-phap-2022-q1`).
+    ReportId, "report id", "so-tu-phap-2022-q1"
+);
 
 /// A solution group's number within its programme (nhóm nhiệm vụ, giải pháp): 1 to 99.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
