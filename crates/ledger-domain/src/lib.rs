@@ -5,6 +5,7 @@
 //! don't validate"): a [`value::DocumentNumber`], a [`value::UnitId`] or a
 //! [`value::ReportingPeriod`] cannot hold an invalid value.
 
+pub mod document;
 pub mod report;
 pub mod task;
 pub mod unit;
