@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::value::{DocumentNumber, NumberKind, Title, UnitId};
 
 /// The range within which an issuer's numbers are unique.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Numbering {
     /// A Party congress term, e.g. 2020–2025.
@@ -42,7 +42,7 @@ impl fmt::Display for Numbering {
 }
 
 /// Who issued a document, in which numbering range, and its number.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DocumentIdentity {
     /// The issuing unit.
     pub issuer: UnitId,
@@ -81,7 +81,7 @@ pub enum DocumentCommand {
 }
 
 /// Events of a document.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "PascalCase")]
 pub enum DocumentEvent {
     /// A document was registered.

@@ -7,6 +7,7 @@
 
 pub mod document;
 pub mod report;
+pub mod schemas;
 pub mod task;
 pub mod unit;
 pub mod value;

@@ -16,7 +16,7 @@ use crate::value::{
 };
 
 /// How a task stands in a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemStatus {
     /// Not started.
@@ -28,7 +28,7 @@ pub enum ItemStatus {
 }
 
 /// One task's line in a report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReportItem {
     /// The task.
     pub task: TaskId,
@@ -39,7 +39,7 @@ pub struct ReportItem {
 }
 
 /// What a report says, in the standard sections.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReportContent {
     /// The tasks covered.
     pub items: Vec<ReportItem>,
@@ -105,7 +105,7 @@ pub enum ReportCommand {
 }
 
 /// Events of a report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "PascalCase")]
 pub enum ReportEvent {
     /// The first revision was submitted.

@@ -101,7 +101,7 @@ pub enum TaskCommand {
 }
 
 /// Events of a task.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "PascalCase")]
 pub enum TaskEvent {
     /// The task was assigned.

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::value::{DocumentNumber, Title, UnitId};
 
 /// What kind of body a unit is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitKind {
     /// A Party organ (Tỉnh ủy, Ban Nội chính, …).
@@ -105,7 +105,7 @@ pub enum UnitCommand {
 }
 
 /// Events of a unit.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "PascalCase")]
 pub enum UnitEvent {
     /// A unit was registered.

@@ -3,6 +3,7 @@
 mod document_number;
 mod ids;
 mod period;
+mod schema;
 mod text;
 
 pub use document_number::{DocumentNumber, NumberKind, STATE_TYPE_CODES};

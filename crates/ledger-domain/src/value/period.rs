@@ -163,7 +163,7 @@ impl<'de> Deserialize<'de> for ReportingPeriod {
 }
 
 /// A day of a month in a regime's rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DayOfMonth {
     /// This day, or the month's last day if the month is shorter.
@@ -174,7 +174,7 @@ pub enum DayOfMonth {
 
 /// A date relative to a period: a day of the month that lies `months` months after the
 /// period's first month (for a window's start) or last month (for its end).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Anchor {
     /// Months after the reference month (negative: before).
     pub months: i32,
@@ -183,7 +183,7 @@ pub struct Anchor {
 }
 
 /// The rules that give a period its data window (thời điểm chốt số liệu) and its deadline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReportingRegime {
     /// Name, e.g. "Nghị định 09/2019/NĐ-CP".
     pub name: String,
