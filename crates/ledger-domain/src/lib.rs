@@ -6,6 +6,7 @@
 //! [`value::ReportingPeriod`] cannot hold an invalid value.
 
 pub mod document;
+pub mod obstacle;
 pub mod report;
 pub mod schemas;
 pub mod task;

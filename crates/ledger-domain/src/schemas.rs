@@ -8,6 +8,7 @@ use schemars::schema_for;
 use serde_json::Value;
 
 use crate::document::DocumentEvent;
+use crate::obstacle::ObstacleEvent;
 use crate::report::ReportEvent;
 use crate::task::TaskEvent;
 use crate::unit::UnitEvent;
@@ -18,6 +19,7 @@ use crate::unit::UnitEvent;
 pub fn event_schemas() -> Vec<(&'static str, Value)> {
     vec![
         ("document", schema_for!(DocumentEvent).to_value()),
+        ("obstacle", schema_for!(ObstacleEvent).to_value()),
         ("report", schema_for!(ReportEvent).to_value()),
         ("task", schema_for!(TaskEvent).to_value()),
         ("unit", schema_for!(UnitEvent).to_value()),
@@ -82,6 +84,9 @@ mod tests {
             "ReportAccepted",
             "ReportReturned",
             "DocumentRegistered",
+            "ObstacleRaised",
+            "ObstacleEscalated",
+            "ObstacleResolved",
         ] {
             assert!(text.contains(&format!("\"const\":\"{event}\"")), "{event}");
         }

@@ -111,6 +111,14 @@ slug_id!(
     /// A report's identity (`so-tu-phap-2022-q1`).
     ReportId, "report id", "so-tu-phap-2022-q1"
 );
+slug_id!(
+    /// An obstacle's identity (`vuong-mac-bien-che-2022`).
+    ObstacleId, "obstacle id", "vuong-mac-bien-che-2022"
+);
+slug_id!(
+    /// A programme's identity (`de-an-10-da-tu`).
+    ProgrammeId, "programme id", "de-an-10-da-tu"
+);
 
 /// A solution group's number within its programme (nhóm nhiệm vụ, giải pháp): 1 to 99.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

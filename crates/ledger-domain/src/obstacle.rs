@@ -1,0 +1,456 @@
+//! Obstacles (khó khăn, vướng mắc): raised by a unit against a task, escalated to bodies that
+//! can resolve them, and resolved by a document or decision.
+
+use chrono::NaiveDate;
+use cqrs_es::{Aggregate, DomainEvent, event_sink::EventSink};
+use serde::{Deserialize, Serialize};
+
+use crate::unit::ActiveUnit;
+use crate::value::{DocumentNumber, LongText, ObstacleId, TaskId, UnitId};
+
+/// Commands on an obstacle.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ObstacleCommand {
+    /// A unit raises an obstacle against a task.
+    Raise {
+        /// Its id.
+        id: ObstacleId,
+        /// The task it blocks.
+        task: TaskId,
+        /// The raising unit, active on `raised_on`.
+        by: ActiveUnit,
+        /// What is in the way.
+        description: LongText,
+        /// The day.
+        raised_on: NaiveDate,
+    },
+    /// Passes the obstacle to a body that can resolve it (e.g. the steering committee).
+    Escalate {
+        /// The body it goes to.
+        to: UnitId,
+        /// The day.
+        on: NaiveDate,
+        /// Why, or what is asked.
+        note: Option<LongText>,
+    },
+    /// Records how the obstacle was resolved.
+    Resolve {
+        /// The day.
+        on: NaiveDate,
+        /// What was decided.
+        resolution: LongText,
+        /// The document or decision that resolved it.
+        basis: DocumentNumber,
+    },
+}
+
+/// Events of an obstacle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "type", rename_all = "PascalCase")]
+pub enum ObstacleEvent {
+    /// An obstacle was raised.
+    ObstacleRaised {
+        /// Its id.
+        id: ObstacleId,
+        /// The task.
+        task: TaskId,
+        /// The raising unit.
+        by: UnitId,
+        /// What is in the way.
+        description: LongText,
+        /// The day.
+        raised_on: NaiveDate,
+    },
+    /// It was escalated.
+    ObstacleEscalated {
+        /// The body it went to.
+        to: UnitId,
+        /// The day.
+        on: NaiveDate,
+        /// Why.
+        note: Option<LongText>,
+    },
+    /// It was resolved.
+    ObstacleResolved {
+        /// The day.
+        on: NaiveDate,
+        /// What was decided.
+        resolution: LongText,
+        /// The resolving document.
+        basis: DocumentNumber,
+    },
+}
+
+impl DomainEvent for ObstacleEvent {
+    fn event_type(&self) -> String {
+        match self {
+            Self::ObstacleRaised { .. } => "ObstacleRaised",
+            Self::ObstacleEscalated { .. } => "ObstacleEscalated",
+            Self::ObstacleResolved { .. } => "ObstacleResolved",
+        }
+        .to_owned()
+    }
+
+    fn event_version(&self) -> String {
+        "1".to_owned()
+    }
+}
+
+/// Why an obstacle command was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ObstacleError {
+    /// Already raised.
+    #[error("obstacle {0} is already raised")]
+    AlreadyRaised(ObstacleId),
+    /// Not raised yet.
+    #[error("the obstacle has not been raised")]
+    NotRaised,
+    /// Already resolved.
+    #[error("obstacle {0} is already resolved")]
+    Resolved(ObstacleId),
+    /// The unit proof was made for another day.
+    #[error("unit {unit} was checked for {checked}, not for {on}")]
+    ProofForAnotherDay {
+        /// The unit.
+        unit: UnitId,
+        /// The day checked.
+        checked: NaiveDate,
+        /// The day of the change.
+        on: NaiveDate,
+    },
+    /// Escalated to the body that already holds it.
+    #[error("the obstacle is already with {0}")]
+    AlreadyWith(UnitId),
+    /// A change dated before the obstacle's latest step.
+    #[error("the change on {on} comes before {since}, the obstacle's latest step")]
+    BeforeLatestStep {
+        /// The change's day.
+        on: NaiveDate,
+        /// The latest step's day.
+        since: NaiveDate,
+    },
+}
+
+impl ObstacleError {
+    /// The message in Vietnamese.
+    #[must_use]
+    pub fn vi(&self) -> String {
+        let d = |x: &NaiveDate| x.format("%d/%m/%Y").to_string();
+        match self {
+            Self::AlreadyRaised(id) => format!("vướng mắc {id} đã được nêu"),
+            Self::NotRaised => "vướng mắc chưa được nêu".to_owned(),
+            Self::Resolved(id) => format!("vướng mắc {id} đã được giải quyết"),
+            Self::ProofForAnotherDay { unit, checked, on } => format!(
+                "đơn vị {unit} được kiểm tra cho ngày {}, không phải ngày {}",
+                d(checked),
+                d(on)
+            ),
+            Self::AlreadyWith(u) => format!("vướng mắc đang do {u} xử lý"),
+            Self::BeforeLatestStep { on, since } => {
+                format!("ngày {} sớm hơn bước xử lý gần nhất ({})", d(on), d(since))
+            }
+        }
+    }
+}
+
+/// The state of an obstacle.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Obstacle {
+    id: Option<ObstacleId>,
+    holder: Option<UnitId>,
+    latest_step: Option<NaiveDate>,
+    raised_on: Option<NaiveDate>,
+    resolved_on: Option<NaiveDate>,
+}
+
+impl Obstacle {
+    /// Whether it is raised and not resolved.
+    #[must_use]
+    pub fn is_open(&self) -> bool {
+        self.id.is_some() && self.resolved_on.is_none()
+    }
+
+    /// How many days it has been open on `date` (until resolution, if resolved).
+    #[must_use]
+    pub fn age_on(&self, date: NaiveDate) -> Option<i64> {
+        let raised = self.raised_on?;
+        let end = self.resolved_on.map_or(date, |r| r.min(date));
+        Some((end - raised).num_days().max(0))
+    }
+
+    fn open_on(&self, on: NaiveDate) -> Result<(), ObstacleError> {
+        let id = self.id.as_ref().ok_or(ObstacleError::NotRaised)?;
+        if self.resolved_on.is_some() {
+            return Err(ObstacleError::Resolved(id.clone()));
+        }
+        if let Some(since) = self.latest_step
+            && on < since
+        {
+            return Err(ObstacleError::BeforeLatestStep { on, since });
+        }
+        Ok(())
+    }
+
+    fn decide(&self, command: ObstacleCommand) -> Result<ObstacleEvent, ObstacleError> {
+        match command {
+            ObstacleCommand::Raise {
+                id,
+                task,
+                by,
+                description,
+                raised_on,
+            } => {
+                if let Some(existing) = &self.id {
+                    return Err(ObstacleError::AlreadyRaised(existing.clone()));
+                }
+                if by.on() != raised_on {
+                    return Err(ObstacleError::ProofForAnotherDay {
+                        unit: by.id().clone(),
+                        checked: by.on(),
+                        on: raised_on,
+                    });
+                }
+                Ok(ObstacleEvent::ObstacleRaised {
+                    id,
+                    task,
+                    by: by.id().clone(),
+                    description,
+                    raised_on,
+                })
+            }
+            ObstacleCommand::Escalate { to, on, note } => {
+                self.open_on(on)?;
+                if self.holder.as_ref() == Some(&to) {
+                    return Err(ObstacleError::AlreadyWith(to));
+                }
+                Ok(ObstacleEvent::ObstacleEscalated { to, on, note })
+            }
+            ObstacleCommand::Resolve {
+                on,
+                resolution,
+                basis,
+            } => {
+                self.open_on(on)?;
+                Ok(ObstacleEvent::ObstacleResolved {
+                    on,
+                    resolution,
+                    basis,
+                })
+            }
+        }
+    }
+}
+
+impl Aggregate for Obstacle {
+    const TYPE: &'static str = "obstacle";
+    type Command = ObstacleCommand;
+    type Event = ObstacleEvent;
+    type Error = ObstacleError;
+    type Services = ();
+
+    async fn handle(
+        &mut self,
+        command: ObstacleCommand,
+        _: &(),
+        sink: &EventSink<Self>,
+    ) -> Result<(), ObstacleError> {
+        let event = self.decide(command)?;
+        sink.write(event, self).await;
+        Ok(())
+    }
+
+    fn apply(&mut self, event: ObstacleEvent) {
+        match event {
+            ObstacleEvent::ObstacleRaised {
+                id, by, raised_on, ..
+            } => {
+                self.id = Some(id);
+                self.holder = Some(by);
+                self.raised_on = Some(raised_on);
+                self.latest_step = Some(raised_on);
+            }
+            ObstacleEvent::ObstacleEscalated { to, on, .. } => {
+                self.holder = Some(to);
+                self.latest_step = Some(on);
+            }
+            ObstacleEvent::ObstacleResolved { on, .. } => {
+                self.resolved_on = Some(on);
+                self.latest_step = Some(on);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::unit::{Unit, UnitEvent, UnitKind};
+    use crate::value::Title;
+    use cqrs_es::test::TestFramework;
+
+    type Given = TestFramework<Obstacle>;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+    fn unit_id(s: &str) -> UnitId {
+        UnitId::parse(s).unwrap()
+    }
+    fn text(s: &str) -> LongText {
+        LongText::parse(s).unwrap()
+    }
+    fn obstacle_id() -> ObstacleId {
+        ObstacleId::parse("thieu-bien-che-thads").unwrap()
+    }
+    fn active(on: NaiveDate) -> ActiveUnit {
+        let mut u = Unit::default();
+        u.apply(UnitEvent::UnitRegistered {
+            id: unit_id("cuc-thads"),
+            kind: UnitKind::JudicialBody,
+            name: Title::parse("Cục Thi hành án dân sự tỉnh").unwrap(),
+            parent: None,
+            established_on: day(2021, 1, 1),
+            basis: None,
+        });
+        u.active_on(on).unwrap()
+    }
+    fn raised() -> ObstacleEvent {
+        ObstacleEvent::ObstacleRaised {
+            id: obstacle_id(),
+            task: TaskId::parse("thi-hanh-an-ton-dong").unwrap(),
+            by: unit_id("cuc-thads"),
+            description: text("Thiếu biên chế chấp hành viên"),
+            raised_on: day(2022, 6, 1),
+        }
+    }
+    fn escalated() -> ObstacleEvent {
+        ObstacleEvent::ObstacleEscalated {
+            to: unit_id("ban-chi-dao-cctp"),
+            on: day(2022, 6, 10),
+            note: Some(text("Đề nghị Ban Chỉ đạo cho ý kiến")),
+        }
+    }
+    fn resolved() -> ObstacleEvent {
+        ObstacleEvent::ObstacleResolved {
+            on: day(2022, 9, 1),
+            resolution: text("Bổ sung 3 biên chế"),
+            basis: doc("1234/QĐ-UBND"),
+        }
+    }
+    fn doc(s: &str) -> DocumentNumber {
+        DocumentNumber::parse(s).unwrap()
+    }
+
+    #[test]
+    fn raise_an_obstacle() {
+        Given::with(())
+            .given_no_previous_events()
+            .when(ObstacleCommand::Raise {
+                id: obstacle_id(),
+                task: TaskId::parse("thi-hanh-an-ton-dong").unwrap(),
+                by: active(day(2022, 6, 1)),
+                description: text("Thiếu biên chế chấp hành viên"),
+                raised_on: day(2022, 6, 1),
+            })
+            .then_expect_events(vec![raised()]);
+    }
+
+    #[test]
+    fn raise_refusals() {
+        let raise = |on| ObstacleCommand::Raise {
+            id: obstacle_id(),
+            task: TaskId::parse("thi-hanh-an-ton-dong").unwrap(),
+            by: active(day(2022, 6, 1)),
+            description: text("Thiếu"),
+            raised_on: on,
+        };
+        Given::with(())
+            .given(vec![raised()])
+            .when(raise(day(2022, 6, 1)))
+            .then_expect_error(ObstacleError::AlreadyRaised(obstacle_id()));
+        Given::with(())
+            .given_no_previous_events()
+            .when(raise(day(2022, 6, 2)))
+            .then_expect_error(ObstacleError::ProofForAnotherDay {
+                unit: unit_id("cuc-thads"),
+                checked: day(2022, 6, 1),
+                on: day(2022, 6, 2),
+            });
+    }
+
+    #[test]
+    fn escalate_to_the_steering_committee() {
+        Given::with(())
+            .given(vec![raised()])
+            .when(ObstacleCommand::Escalate {
+                to: unit_id("ban-chi-dao-cctp"),
+                on: day(2022, 6, 10),
+                note: Some(text("Đề nghị Ban Chỉ đạo cho ý kiến")),
+            })
+            .then_expect_events(vec![escalated()]);
+    }
+
+    #[test]
+    fn escalate_refusals() {
+        let escalate = |to: &str, on| ObstacleCommand::Escalate {
+            to: unit_id(to),
+            on,
+            note: None,
+        };
+        Given::with(())
+            .given_no_previous_events()
+            .when(escalate("ban-chi-dao-cctp", day(2022, 6, 10)))
+            .then_expect_error(ObstacleError::NotRaised);
+        Given::with(())
+            .given(vec![raised(), escalated()])
+            .when(escalate("ban-chi-dao-cctp", day(2022, 6, 11)))
+            .then_expect_error(ObstacleError::AlreadyWith(unit_id("ban-chi-dao-cctp")));
+        Given::with(())
+            .given(vec![raised(), escalated()])
+            .when(escalate("ubnd-tinh", day(2022, 6, 5)))
+            .then_expect_error(ObstacleError::BeforeLatestStep {
+                on: day(2022, 6, 5),
+                since: day(2022, 6, 10),
+            });
+        Given::with(())
+            .given(vec![raised(), resolved()])
+            .when(escalate("ubnd-tinh", day(2022, 9, 5)))
+            .then_expect_error(ObstacleError::Resolved(obstacle_id()));
+    }
+
+    #[test]
+    fn resolve_with_a_decision() {
+        Given::with(())
+            .given(vec![raised(), escalated()])
+            .when(ObstacleCommand::Resolve {
+                on: day(2022, 9, 1),
+                resolution: text("Bổ sung 3 biên chế"),
+                basis: doc("1234/QĐ-UBND"),
+            })
+            .then_expect_events(vec![resolved()]);
+    }
+
+    #[test]
+    fn resolving_twice_is_refused() {
+        Given::with(())
+            .given(vec![raised(), resolved()])
+            .when(ObstacleCommand::Resolve {
+                on: day(2022, 9, 2),
+                resolution: text("Lại"),
+                basis: doc("1235/QĐ-UBND"),
+            })
+            .then_expect_error(ObstacleError::Resolved(obstacle_id()));
+    }
+
+    #[test]
+    fn age_is_counted_until_resolution() {
+        let mut o = Obstacle::default();
+        o.apply(raised());
+        assert!(o.is_open());
+        assert_eq!(o.age_on(day(2022, 6, 11)), Some(10));
+        o.apply(resolved());
+        assert!(!o.is_open());
+        assert_eq!(o.age_on(day(2023, 1, 1)), Some(92));
+        assert!(ObstacleError::NotRaised.vi().contains("chưa được nêu"));
+    }
+}
