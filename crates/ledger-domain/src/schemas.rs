@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::document::DocumentEvent;
 use crate::obstacle::ObstacleEvent;
+use crate::programme::ProgrammeEvent;
 use crate::report::ReportEvent;
 use crate::task::TaskEvent;
 use crate::unit::UnitEvent;
@@ -20,6 +21,7 @@ pub fn event_schemas() -> Vec<(&'static str, Value)> {
     vec![
         ("document", schema_for!(DocumentEvent).to_value()),
         ("obstacle", schema_for!(ObstacleEvent).to_value()),
+        ("programme", schema_for!(ProgrammeEvent).to_value()),
         ("report", schema_for!(ReportEvent).to_value()),
         ("task", schema_for!(TaskEvent).to_value()),
         ("unit", schema_for!(UnitEvent).to_value()),
@@ -87,6 +89,10 @@ mod tests {
             "ObstacleRaised",
             "ObstacleEscalated",
             "ObstacleResolved",
+            "ProgrammeAdopted",
+            "ProgrammeAmended",
+            "ProgrammeReviewed",
+            "ProgrammeClosed",
         ] {
             assert!(text.contains(&format!("\"const\":\"{event}\"")), "{event}");
         }
