@@ -7,6 +7,7 @@
 
 pub mod document;
 pub mod obstacle;
+pub mod plan;
 pub mod programme;
 pub mod report;
 pub mod schemas;

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::document::DocumentEvent;
 use crate::obstacle::ObstacleEvent;
+use crate::plan::PlanEvent;
 use crate::programme::ProgrammeEvent;
 use crate::report::ReportEvent;
 use crate::task::TaskEvent;
@@ -21,6 +22,7 @@ pub fn event_schemas() -> Vec<(&'static str, Value)> {
     vec![
         ("document", schema_for!(DocumentEvent).to_value()),
         ("obstacle", schema_for!(ObstacleEvent).to_value()),
+        ("plan", schema_for!(PlanEvent).to_value()),
         ("programme", schema_for!(ProgrammeEvent).to_value()),
         ("report", schema_for!(ReportEvent).to_value()),
         ("task", schema_for!(TaskEvent).to_value()),
@@ -89,6 +91,10 @@ mod tests {
             "ObstacleRaised",
             "ObstacleEscalated",
             "ObstacleResolved",
+            "PlanIssued",
+            "PlanAmended",
+            "UnitPlanRecorded",
+            "PlanSuperseded",
             "ProgrammeAdopted",
             "ProgrammeAmended",
             "ProgrammeReviewed",
