@@ -11,6 +11,7 @@ pub mod plan;
 pub mod programme;
 pub mod report;
 pub mod schemas;
+pub mod supervision;
 pub mod task;
 pub mod unit;
 pub mod value;

@@ -12,6 +12,7 @@ use crate::obstacle::ObstacleEvent;
 use crate::plan::PlanEvent;
 use crate::programme::ProgrammeEvent;
 use crate::report::ReportEvent;
+use crate::supervision::SupervisionEvent;
 use crate::task::TaskEvent;
 use crate::unit::UnitEvent;
 
@@ -25,6 +26,7 @@ pub fn event_schemas() -> Vec<(&'static str, Value)> {
         ("plan", schema_for!(PlanEvent).to_value()),
         ("programme", schema_for!(ProgrammeEvent).to_value()),
         ("report", schema_for!(ReportEvent).to_value()),
+        ("supervision", schema_for!(SupervisionEvent).to_value()),
         ("task", schema_for!(TaskEvent).to_value()),
         ("unit", schema_for!(UnitEvent).to_value()),
     ]
@@ -95,6 +97,10 @@ mod tests {
             "PlanAmended",
             "UnitPlanRecorded",
             "PlanSuperseded",
+            "SupervisionOpened",
+            "RecommendationMade",
+            "RecommendationAnswered",
+            "SupervisionClosed",
             "ProgrammeAdopted",
             "ProgrammeAmended",
             "ProgrammeReviewed",

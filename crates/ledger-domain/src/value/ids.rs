@@ -119,6 +119,10 @@ slug_id!(
     /// A programme's identity (`de-an-10-da-tu`).
     ProgrammeId, "programme id", "de-an-10-da-tu"
 );
+slug_id!(
+    /// A supervision's identity (`hdnd-giam-sat-2023`).
+    SupervisionId, "supervision id", "hdnd-giam-sat-2023"
+);
 
 /// A solution group's number within its programme (nhóm nhiệm vụ, giải pháp): 1 to 99.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

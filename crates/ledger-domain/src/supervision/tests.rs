@@ -1,0 +1,283 @@
+//! Given / when / then tests of the supervision aggregate: every command and every refusal.
+
+use cqrs_es::Aggregate;
+use cqrs_es::test::TestFramework;
+
+use super::*;
+use crate::unit::{Unit, UnitEvent, UnitKind};
+
+type Given = TestFramework<Supervision>;
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+fn doc(s: &str) -> DocumentNumber {
+    DocumentNumber::parse(s).unwrap()
+}
+fn unit_id(s: &str) -> UnitId {
+    UnitId::parse(s).unwrap()
+}
+fn text(s: &str) -> LongText {
+    LongText::parse(s).unwrap()
+}
+fn id() -> SupervisionId {
+    SupervisionId::parse("hdnd-giam-sat-2023").unwrap()
+}
+fn council(on: NaiveDate) -> ActiveUnit {
+    let mut u = Unit::default();
+    u.apply(UnitEvent::UnitRegistered {
+        id: unit_id("thuong-truc-hdnd-tinh"),
+        kind: UnitKind::ElectedBody,
+        name: Title::parse("Thường trực HĐND tỉnh").unwrap(),
+        parent: None,
+        established_on: day(2021, 6, 1),
+        basis: None,
+    });
+    u.active_on(on).unwrap()
+}
+fn supervised() -> Vec<UnitId> {
+    vec![
+        unit_id("tand-tinh"),
+        unit_id("vksnd-tinh"),
+        unit_id("cuc-thads"),
+    ]
+}
+fn opened() -> SupervisionEvent {
+    SupervisionEvent::SupervisionOpened {
+        id: id(),
+        body: unit_id("thuong-truc-hdnd-tinh"),
+        subject: Title::parse("Phiên chất vấn về công tác tư pháp").unwrap(),
+        supervised: supervised(),
+        opened_on: day(2023, 5, 23),
+        basis: doc("45/KH-HĐND"),
+    }
+}
+fn recommended() -> SupervisionEvent {
+    SupervisionEvent::RecommendationMade {
+        number: 1,
+        to: unit_id("cuc-thads"),
+        text: text("Giảm số việc thi hành án tồn đọng"),
+        respond_by: day(2023, 8, 31),
+        on: day(2023, 5, 30),
+    }
+}
+fn closed() -> SupervisionEvent {
+    SupervisionEvent::SupervisionClosed {
+        on: day(2023, 6, 15),
+        conclusion: text("Các cơ quan tư pháp cơ bản hoàn thành chỉ tiêu"),
+        basis: doc("60/TB-HĐND"),
+    }
+}
+
+#[test]
+fn open_a_supervision() {
+    Given::with(())
+        .given_no_previous_events()
+        .when(SupervisionCommand::Open {
+            id: id(),
+            body: council(day(2023, 5, 23)),
+            subject: Title::parse("Phiên chất vấn về công tác tư pháp").unwrap(),
+            supervised: supervised(),
+            opened_on: day(2023, 5, 23),
+            basis: doc("45/KH-HĐND"),
+        })
+        .then_expect_events(vec![opened()]);
+}
+
+#[test]
+fn open_refusals() {
+    let open = |units: Vec<UnitId>, proof_day| SupervisionCommand::Open {
+        id: id(),
+        body: council(proof_day),
+        subject: Title::parse("Giám sát").unwrap(),
+        supervised: units,
+        opened_on: day(2023, 5, 23),
+        basis: doc("45/KH-HĐND"),
+    };
+    Given::with(())
+        .given(vec![opened()])
+        .when(open(supervised(), day(2023, 5, 23)))
+        .then_expect_error(SupervisionError::AlreadyOpened(id()));
+    Given::with(())
+        .given_no_previous_events()
+        .when(open(vec![], day(2023, 5, 23)))
+        .then_expect_error(SupervisionError::SupervisedUnits);
+    Given::with(())
+        .given_no_previous_events()
+        .when(open(
+            vec![unit_id("thuong-truc-hdnd-tinh")],
+            day(2023, 5, 23),
+        ))
+        .then_expect_error(SupervisionError::SupervisedUnits);
+    Given::with(())
+        .given_no_previous_events()
+        .when(open(
+            vec![unit_id("tand-tinh"), unit_id("tand-tinh")],
+            day(2023, 5, 23),
+        ))
+        .then_expect_error(SupervisionError::SupervisedUnits);
+    Given::with(())
+        .given_no_previous_events()
+        .when(open(supervised(), day(2023, 5, 1)))
+        .then_expect_error(SupervisionError::ProofForAnotherDay {
+            unit: unit_id("thuong-truc-hdnd-tinh"),
+            checked: day(2023, 5, 1),
+            on: day(2023, 5, 23),
+        });
+}
+
+#[test]
+fn make_a_recommendation() {
+    Given::with(())
+        .given(vec![opened()])
+        .when(SupervisionCommand::Recommend {
+            to: unit_id("cuc-thads"),
+            text: text("Giảm số việc thi hành án tồn đọng"),
+            respond_by: day(2023, 8, 31),
+            on: day(2023, 5, 30),
+        })
+        .then_expect_events(vec![recommended()]);
+}
+
+#[test]
+fn recommendation_refusals() {
+    let recommend = |to: &str, respond_by, on| SupervisionCommand::Recommend {
+        to: unit_id(to),
+        text: text("Kiến nghị"),
+        respond_by,
+        on,
+    };
+    Given::with(())
+        .given_no_previous_events()
+        .when(recommend("cuc-thads", day(2023, 8, 31), day(2023, 5, 30)))
+        .then_expect_error(SupervisionError::NotOpened);
+    Given::with(())
+        .given(vec![opened()])
+        .when(recommend(
+            "so-tai-chinh",
+            day(2023, 8, 31),
+            day(2023, 5, 30),
+        ))
+        .then_expect_error(SupervisionError::NotSupervised(unit_id("so-tai-chinh")));
+    Given::with(())
+        .given(vec![opened()])
+        .when(recommend("cuc-thads", day(2023, 5, 1), day(2023, 5, 30)))
+        .then_expect_error(SupervisionError::DeadlineBeforeRecommendation {
+            respond_by: day(2023, 5, 1),
+            on: day(2023, 5, 30),
+        });
+    Given::with(())
+        .given(vec![opened()])
+        .when(recommend("cuc-thads", day(2023, 8, 31), day(2023, 5, 1)))
+        .then_expect_error(SupervisionError::BeforeOpening {
+            on: day(2023, 5, 1),
+            opened_on: day(2023, 5, 23),
+        });
+    Given::with(())
+        .given(vec![opened(), closed()])
+        .when(recommend("cuc-thads", day(2023, 8, 31), day(2023, 6, 20)))
+        .then_expect_error(SupervisionError::Closed(id()));
+}
+
+#[test]
+fn answer_a_recommendation_even_after_closing() {
+    let answered = SupervisionEvent::RecommendationAnswered {
+        number: 1,
+        by: unit_id("cuc-thads"),
+        answer: text("Đã giảm 15% số việc tồn đọng"),
+        on: day(2023, 8, 20),
+        basis: Some(doc("210/BC-CTHADS")),
+    };
+    Given::with(())
+        .given(vec![opened(), recommended(), closed()])
+        .when(SupervisionCommand::Answer {
+            number: 1,
+            by: unit_id("cuc-thads"),
+            answer: text("Đã giảm 15% số việc tồn đọng"),
+            on: day(2023, 8, 20),
+            basis: Some(doc("210/BC-CTHADS")),
+        })
+        .then_expect_events(vec![answered]);
+}
+
+#[test]
+fn answer_refusals() {
+    let answer = |number, by: &str| SupervisionCommand::Answer {
+        number,
+        by: unit_id(by),
+        answer: text("Trả lời"),
+        on: day(2023, 8, 20),
+        basis: None,
+    };
+    Given::with(())
+        .given_no_previous_events()
+        .when(answer(1, "cuc-thads"))
+        .then_expect_error(SupervisionError::NotOpened);
+    Given::with(())
+        .given(vec![opened(), recommended()])
+        .when(answer(2, "cuc-thads"))
+        .then_expect_error(SupervisionError::NoSuchRecommendation(2));
+    Given::with(())
+        .given(vec![opened(), recommended()])
+        .when(answer(1, "tand-tinh"))
+        .then_expect_error(SupervisionError::NotAddressed {
+            number: 1,
+            to: unit_id("cuc-thads"),
+            by: unit_id("tand-tinh"),
+        });
+    let answered = SupervisionEvent::RecommendationAnswered {
+        number: 1,
+        by: unit_id("cuc-thads"),
+        answer: text("Trả lời"),
+        on: day(2023, 8, 20),
+        basis: None,
+    };
+    Given::with(())
+        .given(vec![opened(), recommended(), answered])
+        .when(answer(1, "cuc-thads"))
+        .then_expect_error(SupervisionError::AlreadyAnswered(1));
+}
+
+#[test]
+fn close_a_supervision() {
+    Given::with(())
+        .given(vec![opened(), recommended()])
+        .when(SupervisionCommand::Close {
+            on: day(2023, 6, 15),
+            conclusion: text("Các cơ quan tư pháp cơ bản hoàn thành chỉ tiêu"),
+            basis: doc("60/TB-HĐND"),
+        })
+        .then_expect_events(vec![closed()]);
+    Given::with(())
+        .given(vec![opened(), closed()])
+        .when(SupervisionCommand::Close {
+            on: day(2023, 6, 16),
+            conclusion: text("Lại"),
+            basis: doc("61/TB-HĐND"),
+        })
+        .then_expect_error(SupervisionError::Closed(id()));
+}
+
+#[test]
+fn overdue_recommendations_are_derived() {
+    let mut s = Supervision::default();
+    s.apply(opened());
+    s.apply(recommended());
+    assert!(s.overdue_recommendations_on(day(2023, 8, 31)).is_empty());
+    assert_eq!(s.overdue_recommendations_on(day(2023, 9, 1)).len(), 1);
+    s.apply(SupervisionEvent::RecommendationAnswered {
+        number: 1,
+        by: unit_id("cuc-thads"),
+        answer: text("Muộn"),
+        on: day(2023, 9, 10),
+        basis: None,
+    });
+    // As of 5/9 it was still overdue; from 10/9 it is answered.
+    assert_eq!(s.overdue_recommendations_on(day(2023, 9, 5)).len(), 1);
+    assert!(s.overdue_recommendations_on(day(2023, 9, 10)).is_empty());
+    assert!(
+        SupervisionError::NotOpened
+            .vi()
+            .contains("chưa được tiến hành")
+    );
+}
