@@ -6,6 +6,7 @@
 //! [`value::ReportingPeriod`] cannot hold an invalid value.
 
 pub mod document;
+pub mod focus;
 pub mod obstacle;
 pub mod plan;
 pub mod programme;

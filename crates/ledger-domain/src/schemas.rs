@@ -8,6 +8,7 @@ use schemars::schema_for;
 use serde_json::Value;
 
 use crate::document::DocumentEvent;
+use crate::focus::FocusEvent;
 use crate::obstacle::ObstacleEvent;
 use crate::plan::PlanEvent;
 use crate::programme::ProgrammeEvent;
@@ -22,6 +23,7 @@ use crate::unit::UnitEvent;
 pub fn event_schemas() -> Vec<(&'static str, Value)> {
     vec![
         ("document", schema_for!(DocumentEvent).to_value()),
+        ("focus_programme", schema_for!(FocusEvent).to_value()),
         ("obstacle", schema_for!(ObstacleEvent).to_value()),
         ("plan", schema_for!(PlanEvent).to_value()),
         ("programme", schema_for!(ProgrammeEvent).to_value()),
@@ -101,6 +103,8 @@ mod tests {
             "RecommendationMade",
             "RecommendationAnswered",
             "SupervisionClosed",
+            "FocusProgrammeAdopted",
+            "FocusProgrammeAmended",
             "ProgrammeAdopted",
             "ProgrammeAmended",
             "ProgrammeReviewed",

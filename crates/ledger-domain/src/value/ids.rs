@@ -123,6 +123,14 @@ slug_id!(
     /// A supervision's identity (`hdnd-giam-sat-2023`).
     SupervisionId, "supervision id", "hdnd-giam-sat-2023"
 );
+slug_id!(
+    /// A focus programme's identity (`ctr-trong-tam-2022`).
+    FocusProgrammeId, "focus programme id", "ctr-trong-tam-2022"
+);
+slug_id!(
+    /// A briefing's identity (`giao-ban-noi-chinh-2022-q1`).
+    BriefingId, "briefing id", "giao-ban-noi-chinh-2022-q1"
+);
 
 /// A solution group's number within its programme (nhóm nhiệm vụ, giải pháp): 1 to 99.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

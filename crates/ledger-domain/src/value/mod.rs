@@ -8,7 +8,8 @@ mod text;
 
 pub use document_number::{DocumentNumber, NumberKind, STATE_TYPE_CODES};
 pub use ids::{
-    GroupNumber, ObstacleId, Percent, PlanId, ProgrammeId, ReportId, SupervisionId, TaskId, UnitId,
+    BriefingId, FocusProgrammeId, GroupNumber, ObstacleId, Percent, PlanId, ProgrammeId, ReportId,
+    SupervisionId, TaskId, UnitId,
 };
 pub use period::{Anchor, DayOfMonth, PeriodKind, ReportingPeriod, ReportingRegime};
 pub use text::{LongText, Text, Title, normalize_text};

@@ -1,0 +1,451 @@
+//! Focus programmes (Chương trình trọng tâm hằng năm): the steering committee's priorities
+//! for one year, each under a solution group and naming the tasks it covers.
+
+use chrono::{Datelike, NaiveDate};
+use cqrs_es::{Aggregate, DomainEvent, event_sink::EventSink};
+use serde::{Deserialize, Serialize};
+
+use crate::unit::ActiveUnit;
+use crate::value::{
+    DocumentNumber, FocusProgrammeId, GroupNumber, ProgrammeId, TaskId, Title, UnitId,
+};
+
+/// One priority of the year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Priority {
+    /// The programme's solution group it serves.
+    pub group: GroupNumber,
+    /// What it is.
+    pub title: Title,
+    /// The tasks it covers.
+    pub tasks: Vec<TaskId>,
+}
+
+/// Commands on a focus programme.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FocusCommand {
+    /// Adopts the year's focus programme.
+    Adopt {
+        /// Its id.
+        id: FocusProgrammeId,
+        /// The programme it serves.
+        programme: ProgrammeId,
+        /// The year it covers.
+        year: i32,
+        /// The adopting body (the steering committee), active on `adopted_on`.
+        by: ActiveUnit,
+        /// Its document number.
+        document: DocumentNumber,
+        /// The priorities.
+        priorities: Vec<Priority>,
+        /// The day.
+        adopted_on: NaiveDate,
+    },
+    /// Replaces the priorities.
+    Amend {
+        /// The new priorities, whole.
+        priorities: Vec<Priority>,
+        /// The day.
+        on: NaiveDate,
+        /// The amending document.
+        basis: DocumentNumber,
+    },
+}
+
+/// Events of a focus programme.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "type", rename_all = "PascalCase")]
+pub enum FocusEvent {
+    /// The focus programme was adopted.
+    FocusProgrammeAdopted {
+        /// Its id.
+        id: FocusProgrammeId,
+        /// The programme.
+        programme: ProgrammeId,
+        /// The year.
+        year: i32,
+        /// The adopting body.
+        by: UnitId,
+        /// Its number.
+        document: DocumentNumber,
+        /// The priorities.
+        priorities: Vec<Priority>,
+        /// The day.
+        adopted_on: NaiveDate,
+    },
+    /// The priorities were replaced.
+    FocusProgrammeAmended {
+        /// The new priorities.
+        priorities: Vec<Priority>,
+        /// The day.
+        on: NaiveDate,
+        /// The document.
+        basis: DocumentNumber,
+    },
+}
+
+impl DomainEvent for FocusEvent {
+    fn event_type(&self) -> String {
+        match self {
+            Self::FocusProgrammeAdopted { .. } => "FocusProgrammeAdopted",
+            Self::FocusProgrammeAmended { .. } => "FocusProgrammeAmended",
+        }
+        .to_owned()
+    }
+
+    fn event_version(&self) -> String {
+        "1".to_owned()
+    }
+}
+
+/// Why a focus programme command was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FocusError {
+    /// Already adopted.
+    #[error("focus programme {0} is already adopted")]
+    AlreadyAdopted(FocusProgrammeId),
+    /// Not adopted yet.
+    #[error("the focus programme has not been adopted")]
+    NotAdopted,
+    /// The body proof was made for another day.
+    #[error("unit {unit} was checked for {checked}, not for {on}")]
+    ProofForAnotherDay {
+        /// The unit.
+        unit: UnitId,
+        /// The day checked.
+        checked: NaiveDate,
+        /// The day of adoption.
+        on: NaiveDate,
+    },
+    /// A year's programme is adopted in that year or the one before.
+    #[error(
+        "a focus programme for {year} is adopted in {year} or the year before, not on {adopted_on}"
+    )]
+    YearOutOfReach {
+        /// The year covered.
+        year: i32,
+        /// The adoption day.
+        adopted_on: NaiveDate,
+    },
+    /// No priorities.
+    #[error("a focus programme needs at least one priority")]
+    NoPriorities,
+    /// A task under two priorities.
+    #[error("task {0} is listed under more than one priority")]
+    TaskListedTwice(TaskId),
+    /// The same priorities again.
+    #[error("the amendment changes nothing")]
+    NothingAmended,
+    /// An amendment dated before the adoption.
+    #[error("the amendment on {on} comes before the adoption on {adopted_on}")]
+    BeforeAdoption {
+        /// The amendment's day.
+        on: NaiveDate,
+        /// The adoption day.
+        adopted_on: NaiveDate,
+    },
+}
+
+impl FocusError {
+    /// The message in Vietnamese.
+    #[must_use]
+    pub fn vi(&self) -> String {
+        let d = |x: &NaiveDate| x.format("%d/%m/%Y").to_string();
+        match self {
+            Self::AlreadyAdopted(id) => format!("chương trình trọng tâm {id} đã được ban hành"),
+            Self::NotAdopted => "chương trình trọng tâm chưa được ban hành".to_owned(),
+            Self::ProofForAnotherDay { unit, checked, on } => format!(
+                "đơn vị {unit} được kiểm tra cho ngày {}, không phải ngày {}",
+                d(checked),
+                d(on)
+            ),
+            Self::YearOutOfReach { year, adopted_on } => format!(
+                "chương trình trọng tâm năm {year} phải ban hành trong năm {year} hoặc năm trước, không phải ngày {}",
+                d(adopted_on)
+            ),
+            Self::NoPriorities => "chương trình trọng tâm cần ít nhất một nội dung".to_owned(),
+            Self::TaskListedTwice(t) => format!("nhiệm vụ {t} thuộc nhiều hơn một nội dung"),
+            Self::NothingAmended => "văn bản sửa đổi không thay đổi nội dung nào".to_owned(),
+            Self::BeforeAdoption { on, adopted_on } => {
+                format!("ngày {} sớm hơn ngày ban hành {}", d(on), d(adopted_on))
+            }
+        }
+    }
+}
+
+fn check_priorities(priorities: &[Priority]) -> Result<(), FocusError> {
+    if priorities.is_empty() {
+        return Err(FocusError::NoPriorities);
+    }
+    let mut seen: Vec<&TaskId> = Vec::new();
+    for task in priorities.iter().flat_map(|p| &p.tasks) {
+        if seen.contains(&task) {
+            return Err(FocusError::TaskListedTwice(task.clone()));
+        }
+        seen.push(task);
+    }
+    Ok(())
+}
+
+/// The state of a focus programme.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FocusProgramme {
+    id: Option<FocusProgrammeId>,
+    adopted_on: Option<NaiveDate>,
+    priorities: Vec<Priority>,
+}
+
+impl FocusProgramme {
+    /// The current priorities.
+    #[must_use]
+    pub fn priorities(&self) -> &[Priority] {
+        &self.priorities
+    }
+}
+
+impl Aggregate for FocusProgramme {
+    const TYPE: &'static str = "focus_programme";
+    type Command = FocusCommand;
+    type Event = FocusEvent;
+    type Error = FocusError;
+    type Services = ();
+
+    async fn handle(
+        &mut self,
+        command: FocusCommand,
+        _: &(),
+        sink: &EventSink<Self>,
+    ) -> Result<(), FocusError> {
+        let event = match command {
+            FocusCommand::Adopt {
+                id,
+                programme,
+                year,
+                by,
+                document,
+                priorities,
+                adopted_on,
+            } => {
+                if let Some(existing) = &self.id {
+                    return Err(FocusError::AlreadyAdopted(existing.clone()));
+                }
+                if by.on() != adopted_on {
+                    return Err(FocusError::ProofForAnotherDay {
+                        unit: by.id().clone(),
+                        checked: by.on(),
+                        on: adopted_on,
+                    });
+                }
+                if !(year - 1..=year).contains(&adopted_on.year()) {
+                    return Err(FocusError::YearOutOfReach { year, adopted_on });
+                }
+                check_priorities(&priorities)?;
+                FocusEvent::FocusProgrammeAdopted {
+                    id,
+                    programme,
+                    year,
+                    by: by.id().clone(),
+                    document,
+                    priorities,
+                    adopted_on,
+                }
+            }
+            FocusCommand::Amend {
+                priorities,
+                on,
+                basis,
+            } => {
+                let adopted_on = self.adopted_on.ok_or(FocusError::NotAdopted)?;
+                if on < adopted_on {
+                    return Err(FocusError::BeforeAdoption { on, adopted_on });
+                }
+                check_priorities(&priorities)?;
+                if priorities == self.priorities {
+                    return Err(FocusError::NothingAmended);
+                }
+                FocusEvent::FocusProgrammeAmended {
+                    priorities,
+                    on,
+                    basis,
+                }
+            }
+        };
+        sink.write(event, self).await;
+        Ok(())
+    }
+
+    fn apply(&mut self, event: FocusEvent) {
+        match event {
+            FocusEvent::FocusProgrammeAdopted {
+                id,
+                priorities,
+                adopted_on,
+                ..
+            } => {
+                self.id = Some(id);
+                self.priorities = priorities;
+                self.adopted_on = Some(adopted_on);
+            }
+            FocusEvent::FocusProgrammeAmended { priorities, .. } => self.priorities = priorities,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::unit::{Unit, UnitEvent, UnitKind};
+    use cqrs_es::test::TestFramework;
+
+    type Given = TestFramework<FocusProgramme>;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+    fn task(s: &str) -> TaskId {
+        TaskId::parse(s).unwrap()
+    }
+    fn steering(on: NaiveDate) -> ActiveUnit {
+        let mut u = Unit::default();
+        u.apply(UnitEvent::UnitRegistered {
+            id: UnitId::parse("ban-chi-dao-cctp").unwrap(),
+            kind: UnitKind::PartyOrgan,
+            name: Title::parse("Ban Chỉ đạo cải cách tư pháp tỉnh").unwrap(),
+            parent: None,
+            established_on: day(2021, 1, 1),
+            basis: None,
+        });
+        u.active_on(on).unwrap()
+    }
+    fn priorities() -> Vec<Priority> {
+        vec![
+            Priority {
+                group: GroupNumber::new(1).unwrap(),
+                title: Title::parse("Quán triệt Đề án và Kế hoạch 44-KH/TU").unwrap(),
+                tasks: vec![task("quan-triet-de-an")],
+            },
+            Priority {
+                group: GroupNumber::new(2).unwrap(),
+                title: Title::parse("Giảm án tồn đọng").unwrap(),
+                tasks: vec![task("giam-an-ton-dong"), task("thi-hanh-an-ton-dong")],
+            },
+        ]
+    }
+    fn adopt(adopted_on: NaiveDate, priorities: Vec<Priority>) -> FocusCommand {
+        FocusCommand::Adopt {
+            id: FocusProgrammeId::parse("ctr-trong-tam-2022").unwrap(),
+            programme: ProgrammeId::parse("de-an-10-da-tu").unwrap(),
+            year: 2022,
+            by: steering(adopted_on),
+            document: DocumentNumber::parse("05-CTr/BCĐ").unwrap(),
+            priorities,
+            adopted_on,
+        }
+    }
+    fn adopted() -> FocusEvent {
+        FocusEvent::FocusProgrammeAdopted {
+            id: FocusProgrammeId::parse("ctr-trong-tam-2022").unwrap(),
+            programme: ProgrammeId::parse("de-an-10-da-tu").unwrap(),
+            year: 2022,
+            by: UnitId::parse("ban-chi-dao-cctp").unwrap(),
+            document: DocumentNumber::parse("05-CTr/BCĐ").unwrap(),
+            priorities: priorities(),
+            adopted_on: day(2022, 1, 28),
+        }
+    }
+
+    #[test]
+    fn adopt_the_2022_focus_programme() {
+        Given::with(())
+            .given_no_previous_events()
+            .when(adopt(day(2022, 1, 28), priorities()))
+            .then_expect_events(vec![adopted()]);
+    }
+
+    #[test]
+    fn adopt_refusals() {
+        Given::with(())
+            .given(vec![adopted()])
+            .when(adopt(day(2022, 1, 28), priorities()))
+            .then_expect_error(FocusError::AlreadyAdopted(
+                FocusProgrammeId::parse("ctr-trong-tam-2022").unwrap(),
+            ));
+        Given::with(())
+            .given_no_previous_events()
+            .when(adopt(day(2023, 2, 1), priorities()))
+            .then_expect_error(FocusError::YearOutOfReach {
+                year: 2022,
+                adopted_on: day(2023, 2, 1),
+            });
+        Given::with(())
+            .given_no_previous_events()
+            .when(adopt(day(2022, 1, 28), vec![]))
+            .then_expect_error(FocusError::NoPriorities);
+        let mut twice = priorities();
+        twice[1].tasks.push(task("quan-triet-de-an"));
+        Given::with(())
+            .given_no_previous_events()
+            .when(adopt(day(2022, 1, 28), twice))
+            .then_expect_error(FocusError::TaskListedTwice(task("quan-triet-de-an")));
+        let mut stale = adopt(day(2022, 1, 28), priorities());
+        if let FocusCommand::Adopt { by, .. } = &mut stale {
+            *by = steering(day(2022, 1, 1));
+        }
+        Given::with(())
+            .given_no_previous_events()
+            .when(stale)
+            .then_expect_error(FocusError::ProofForAnotherDay {
+                unit: UnitId::parse("ban-chi-dao-cctp").unwrap(),
+                checked: day(2022, 1, 1),
+                on: day(2022, 1, 28),
+            });
+    }
+
+    #[test]
+    fn amend_the_priorities() {
+        let mut fewer = priorities();
+        fewer.pop();
+        let basis = DocumentNumber::parse("07-CTr/BCĐ").unwrap();
+        Given::with(())
+            .given(vec![adopted()])
+            .when(FocusCommand::Amend {
+                priorities: fewer.clone(),
+                on: day(2022, 6, 1),
+                basis: basis.clone(),
+            })
+            .then_expect_events(vec![FocusEvent::FocusProgrammeAmended {
+                priorities: fewer,
+                on: day(2022, 6, 1),
+                basis,
+            }]);
+    }
+
+    #[test]
+    fn amend_refusals() {
+        let amend = |priorities, on| FocusCommand::Amend {
+            priorities,
+            on,
+            basis: DocumentNumber::parse("07-CTr/BCĐ").unwrap(),
+        };
+        Given::with(())
+            .given_no_previous_events()
+            .when(amend(priorities(), day(2022, 6, 1)))
+            .then_expect_error(FocusError::NotAdopted);
+        Given::with(())
+            .given(vec![adopted()])
+            .when(amend(priorities(), day(2022, 6, 1)))
+            .then_expect_error(FocusError::NothingAmended);
+        Given::with(())
+            .given(vec![adopted()])
+            .when(amend(vec![], day(2022, 6, 1)))
+            .then_expect_error(FocusError::NoPriorities);
+        Given::with(())
+            .given(vec![adopted()])
+            .when(amend(priorities(), day(2022, 1, 1)))
+            .then_expect_error(FocusError::BeforeAdoption {
+                on: day(2022, 1, 1),
+                adopted_on: day(2022, 1, 28),
+            });
+        assert!(FocusError::NotAdopted.vi().contains("chưa được ban hành"));
+    }
+}
