@@ -5,6 +5,7 @@
 //! don't validate"): a [`value::DocumentNumber`], a [`value::UnitId`] or a
 //! [`value::ReportingPeriod`] cannot hold an invalid value.
 
+pub mod briefing;
 pub mod document;
 pub mod focus;
 pub mod obstacle;

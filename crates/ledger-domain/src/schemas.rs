@@ -7,6 +7,7 @@
 use schemars::schema_for;
 use serde_json::Value;
 
+use crate::briefing::BriefingEvent;
 use crate::document::DocumentEvent;
 use crate::focus::FocusEvent;
 use crate::obstacle::ObstacleEvent;
@@ -22,6 +23,7 @@ use crate::unit::UnitEvent;
 #[must_use]
 pub fn event_schemas() -> Vec<(&'static str, Value)> {
     vec![
+        ("briefing", schema_for!(BriefingEvent).to_value()),
         ("document", schema_for!(DocumentEvent).to_value()),
         ("focus_programme", schema_for!(FocusEvent).to_value()),
         ("obstacle", schema_for!(ObstacleEvent).to_value()),
@@ -92,6 +94,8 @@ mod tests {
             "ReportAccepted",
             "ReportReturned",
             "DocumentRegistered",
+            "BriefingHeld",
+            "ConclusionIssued",
             "ObstacleRaised",
             "ObstacleEscalated",
             "ObstacleResolved",
