@@ -235,40 +235,22 @@ impl Aggregate for Briefing {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::unit::{Unit, UnitEvent, UnitKind};
+    use crate::test_support::*;
     use cqrs_es::test::TestFramework;
 
     type Given = TestFramework<Briefing>;
 
-    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
-    fn unit_id(s: &str) -> UnitId {
-        UnitId::parse(s).unwrap()
-    }
     fn id() -> BriefingId {
         BriefingId::parse("giao-ban-noi-chinh-2022-q1").unwrap()
     }
     fn title() -> Title {
         Title::parse("Hội nghị giao ban Quý I năm 2022 khối Nội chính và khối Dân vận").unwrap()
     }
-    fn chair(on: NaiveDate) -> ActiveUnit {
-        let mut u = Unit::default();
-        u.apply(UnitEvent::UnitRegistered {
-            id: unit_id("ban-noi-chinh"),
-            kind: UnitKind::PartyOrgan,
-            name: Title::parse("Ban Nội chính Tỉnh ủy").unwrap(),
-            parent: None,
-            established_on: day(2021, 1, 1),
-            basis: None,
-        });
-        u.active_on(on).unwrap()
-    }
     fn hold(participants: Vec<UnitId>, proof_day: NaiveDate) -> BriefingCommand {
         BriefingCommand::Hold {
             id: id(),
             title: title(),
-            chaired_by: chair(proof_day),
+            chaired_by: active("ban-noi-chinh", proof_day),
             period: Some("2022-Q1".parse().unwrap()),
             participants,
             held_on: day(2022, 4, 8),

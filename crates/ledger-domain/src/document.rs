@@ -246,13 +246,10 @@ impl Aggregate for Document {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::*;
     use cqrs_es::test::TestFramework;
 
     type Given = TestFramework<Document>;
-
-    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
 
     fn kh44() -> DocumentIdentity {
         DocumentIdentity {

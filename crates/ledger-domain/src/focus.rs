@@ -294,28 +294,13 @@ impl Aggregate for FocusProgramme {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::unit::{Unit, UnitEvent, UnitKind};
+    use crate::test_support::*;
     use cqrs_es::test::TestFramework;
 
     type Given = TestFramework<FocusProgramme>;
 
-    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
     fn task(s: &str) -> TaskId {
         TaskId::parse(s).unwrap()
-    }
-    fn steering(on: NaiveDate) -> ActiveUnit {
-        let mut u = Unit::default();
-        u.apply(UnitEvent::UnitRegistered {
-            id: UnitId::parse("ban-chi-dao-cctp").unwrap(),
-            kind: UnitKind::PartyOrgan,
-            name: Title::parse("Ban Chỉ đạo cải cách tư pháp tỉnh").unwrap(),
-            parent: None,
-            established_on: day(2021, 1, 1),
-            basis: None,
-        });
-        u.active_on(on).unwrap()
     }
     fn priorities() -> Vec<Priority> {
         vec![
@@ -336,7 +321,7 @@ mod tests {
             id: FocusProgrammeId::parse("ctr-trong-tam-2022").unwrap(),
             programme: ProgrammeId::parse("de-an-10-da-tu").unwrap(),
             year: 2022,
-            by: steering(adopted_on),
+            by: active("ban-chi-dao-cctp", adopted_on),
             document: DocumentNumber::parse("05-CTr/BCĐ").unwrap(),
             priorities,
             adopted_on,
@@ -389,7 +374,7 @@ mod tests {
             .then_expect_error(FocusError::TaskListedTwice(task("quan-triet-de-an")));
         let mut stale = adopt(day(2022, 1, 28), priorities());
         if let FocusCommand::Adopt { by, .. } = &mut stale {
-            *by = steering(day(2022, 1, 1));
+            *by = active("ban-chi-dao-cctp", day(2022, 1, 1));
         }
         Given::with(())
             .given_no_previous_events()

@@ -17,3 +17,6 @@ pub mod supervision;
 pub mod task;
 pub mod unit;
 pub mod value;
+
+#[cfg(test)]
+mod test_support;

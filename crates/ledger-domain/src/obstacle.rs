@@ -284,35 +284,13 @@ impl Aggregate for Obstacle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::unit::{Unit, UnitEvent, UnitKind};
-    use crate::value::Title;
+    use crate::test_support::*;
     use cqrs_es::test::TestFramework;
 
     type Given = TestFramework<Obstacle>;
 
-    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
-    fn unit_id(s: &str) -> UnitId {
-        UnitId::parse(s).unwrap()
-    }
-    fn text(s: &str) -> LongText {
-        LongText::parse(s).unwrap()
-    }
     fn obstacle_id() -> ObstacleId {
         ObstacleId::parse("thieu-bien-che-thads").unwrap()
-    }
-    fn active(on: NaiveDate) -> ActiveUnit {
-        let mut u = Unit::default();
-        u.apply(UnitEvent::UnitRegistered {
-            id: unit_id("cuc-thads"),
-            kind: UnitKind::JudicialBody,
-            name: Title::parse("Cục Thi hành án dân sự tỉnh").unwrap(),
-            parent: None,
-            established_on: day(2021, 1, 1),
-            basis: None,
-        });
-        u.active_on(on).unwrap()
     }
     fn raised() -> ObstacleEvent {
         ObstacleEvent::ObstacleRaised {
@@ -337,9 +315,6 @@ mod tests {
             basis: doc("1234/QĐ-UBND"),
         }
     }
-    fn doc(s: &str) -> DocumentNumber {
-        DocumentNumber::parse(s).unwrap()
-    }
 
     #[test]
     fn raise_an_obstacle() {
@@ -348,7 +323,7 @@ mod tests {
             .when(ObstacleCommand::Raise {
                 id: obstacle_id(),
                 task: TaskId::parse("thi-hanh-an-ton-dong").unwrap(),
-                by: active(day(2022, 6, 1)),
+                by: active("cuc-thads", day(2022, 6, 1)),
                 description: text("Thiếu biên chế chấp hành viên"),
                 raised_on: day(2022, 6, 1),
             })
@@ -360,7 +335,7 @@ mod tests {
         let raise = |on| ObstacleCommand::Raise {
             id: obstacle_id(),
             task: TaskId::parse("thi-hanh-an-ton-dong").unwrap(),
-            by: active(day(2022, 6, 1)),
+            by: active("cuc-thads", day(2022, 6, 1)),
             description: text("Thiếu"),
             raised_on: on,
         };

@@ -578,6 +578,7 @@ impl Aggregate for Unit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::*;
     use cqrs_es::test::TestFramework;
 
     type Given = TestFramework<Unit>;
@@ -587,12 +588,6 @@ mod tests {
     }
     fn name(s: &str) -> Title {
         Title::parse(s).unwrap()
-    }
-    fn doc(s: &str) -> DocumentNumber {
-        DocumentNumber::parse(s).unwrap()
-    }
-    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
     }
 
     fn registered() -> UnitEvent {

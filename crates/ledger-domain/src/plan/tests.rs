@@ -4,19 +4,10 @@ use cqrs_es::Aggregate;
 use cqrs_es::test::TestFramework;
 
 use super::*;
-use crate::unit::{Unit, UnitEvent, UnitKind};
+use crate::test_support::*;
 
 type Given = TestFramework<Plan>;
 
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-fn doc(s: &str) -> DocumentNumber {
-    DocumentNumber::parse(s).unwrap()
-}
-fn unit_id(s: &str) -> UnitId {
-    UnitId::parse(s).unwrap()
-}
 fn plan_id(s: &str) -> PlanId {
     PlanId::parse(s).unwrap()
 }
@@ -25,18 +16,6 @@ fn required(unit: &str, due: NaiveDate) -> RequiredPlan {
         unit: unit_id(unit),
         due,
     }
-}
-fn standing_committee(on: NaiveDate) -> ActiveUnit {
-    let mut u = Unit::default();
-    u.apply(UnitEvent::UnitRegistered {
-        id: unit_id("ban-thuong-vu-tinh-uy"),
-        kind: UnitKind::PartyOrgan,
-        name: Title::parse("Ban Thường vụ Tỉnh ủy").unwrap(),
-        parent: None,
-        established_on: day(2020, 10, 1),
-        basis: None,
-    });
-    u.active_on(on).unwrap()
 }
 fn requirements() -> Vec<RequiredPlan> {
     vec![
@@ -48,7 +27,7 @@ fn issue(required_unit_plans: Vec<RequiredPlan>) -> PlanCommand {
     PlanCommand::Issue {
         id: plan_id("kh-44-kh-tu"),
         document: doc("44-KH/TU"),
-        issuer: standing_committee(day(2021, 12, 15)),
+        issuer: active("ban-thuong-vu-tinh-uy", day(2021, 12, 15)),
         title: Title::parse("Kế hoạch triển khai thực hiện Đề án 10-ĐA/TU").unwrap(),
         implements: Implements::Programme(ProgrammeId::parse("de-an-10-da-tu").unwrap()),
         required_unit_plans,
@@ -111,7 +90,7 @@ fn issue_refusals() {
         });
     let mut stale = issue(requirements());
     if let PlanCommand::Issue { issuer, .. } = &mut stale {
-        *issuer = standing_committee(day(2021, 12, 1));
+        *issuer = active("ban-thuong-vu-tinh-uy", day(2021, 12, 1));
     }
     Given::with(())
         .given_no_previous_events()

@@ -4,18 +4,10 @@ use cqrs_es::Aggregate;
 use cqrs_es::test::TestFramework;
 
 use super::*;
+use crate::test_support::*;
 
 type Given = TestFramework<Programme>;
 
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-fn doc(s: &str) -> DocumentNumber {
-    DocumentNumber::parse(s).unwrap()
-}
-fn text(s: &str) -> LongText {
-    LongText::parse(s).unwrap()
-}
 fn group(n: u8, title: &str) -> SolutionGroup {
     SolutionGroup {
         number: GroupNumber::new(n).unwrap(),

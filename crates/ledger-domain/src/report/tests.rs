@@ -5,38 +5,15 @@ use cqrs_es::Aggregate;
 use cqrs_es::test::TestFramework;
 
 use super::*;
-use crate::unit::{Unit, UnitEvent, UnitKind};
-use crate::value::Title;
+use crate::test_support::*;
 
 type Given = TestFramework<Report>;
 
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-fn unit_id(s: &str) -> UnitId {
-    UnitId::parse(s).unwrap()
-}
-fn text(s: &str) -> LongText {
-    LongText::parse(s).unwrap()
-}
 fn period() -> ReportingPeriod {
     "2022-Q1".parse().unwrap()
 }
 fn report_id() -> ReportId {
     ReportId::parse("so-tu-phap-2022-q1").unwrap()
-}
-
-fn active(on: NaiveDate) -> ActiveUnit {
-    let mut u = Unit::default();
-    u.apply(UnitEvent::UnitRegistered {
-        id: unit_id("so-tu-phap"),
-        kind: UnitKind::StateBody,
-        name: Title::parse("Sở Tư pháp").unwrap(),
-        parent: None,
-        established_on: day(2021, 1, 1),
-        basis: None,
-    });
-    u.active_on(on).unwrap()
 }
 
 fn content(percent: u8) -> ReportContent {
@@ -57,7 +34,7 @@ fn content(percent: u8) -> ReportContent {
 fn submit(on: NaiveDate) -> ReportCommand {
     ReportCommand::Submit {
         id: report_id(),
-        unit: active(on),
+        unit: active("so-tu-phap", on),
         plan: PlanId::parse("kh-44-kh-tu").unwrap(),
         period: period(),
         regime: ReportingRegime::decree_09_2019(),
@@ -118,7 +95,7 @@ fn submit_for_a_period_that_has_not_begun_is_refused() {
 fn submit_with_a_proof_for_another_day_or_a_task_twice_is_refused() {
     let mut stale = submit(day(2022, 3, 14));
     if let ReportCommand::Submit { unit, .. } = &mut stale {
-        *unit = active(day(2022, 1, 1));
+        *unit = active("so-tu-phap", day(2022, 1, 1));
     }
     Given::with(())
         .given_no_previous_events()

@@ -4,36 +4,12 @@ use cqrs_es::Aggregate;
 use cqrs_es::test::TestFramework;
 
 use super::*;
-use crate::unit::{Unit, UnitEvent, UnitKind};
+use crate::test_support::*;
 
 type Given = TestFramework<Supervision>;
 
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-fn doc(s: &str) -> DocumentNumber {
-    DocumentNumber::parse(s).unwrap()
-}
-fn unit_id(s: &str) -> UnitId {
-    UnitId::parse(s).unwrap()
-}
-fn text(s: &str) -> LongText {
-    LongText::parse(s).unwrap()
-}
 fn id() -> SupervisionId {
     SupervisionId::parse("hdnd-giam-sat-2023").unwrap()
-}
-fn council(on: NaiveDate) -> ActiveUnit {
-    let mut u = Unit::default();
-    u.apply(UnitEvent::UnitRegistered {
-        id: unit_id("thuong-truc-hdnd-tinh"),
-        kind: UnitKind::ElectedBody,
-        name: Title::parse("Thường trực HĐND tỉnh").unwrap(),
-        parent: None,
-        established_on: day(2021, 6, 1),
-        basis: None,
-    });
-    u.active_on(on).unwrap()
 }
 fn supervised() -> Vec<UnitId> {
     vec![
@@ -75,7 +51,7 @@ fn open_a_supervision() {
         .given_no_previous_events()
         .when(SupervisionCommand::Open {
             id: id(),
-            body: council(day(2023, 5, 23)),
+            body: active("thuong-truc-hdnd-tinh", day(2023, 5, 23)),
             subject: Title::parse("Phiên chất vấn về công tác tư pháp").unwrap(),
             supervised: supervised(),
             opened_on: day(2023, 5, 23),
@@ -88,7 +64,7 @@ fn open_a_supervision() {
 fn open_refusals() {
     let open = |units: Vec<UnitId>, proof_day| SupervisionCommand::Open {
         id: id(),
-        body: council(proof_day),
+        body: active("thuong-truc-hdnd-tinh", proof_day),
         subject: Title::parse("Giám sát").unwrap(),
         supervised: units,
         opened_on: day(2023, 5, 23),

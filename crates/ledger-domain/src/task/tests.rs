@@ -1,38 +1,17 @@
 //! Given / when / then tests of the task aggregate: every command and every refusal.
 
-use chrono::NaiveDate;
 use cqrs_es::Aggregate;
 use cqrs_es::test::TestFramework;
 
 use super::*;
-use crate::unit::{Unit, UnitEvent, UnitKind};
+use crate::test_support::*;
+use crate::unit::{Unit, UnitEvent};
 
 type Given = TestFramework<Task>;
 
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-fn unit_id(s: &str) -> UnitId {
-    UnitId::parse(s).unwrap()
-}
-fn doc(s: &str) -> DocumentNumber {
-    DocumentNumber::parse(s).unwrap()
-}
-fn text(s: &str) -> LongText {
-    LongText::parse(s).unwrap()
-}
-
 /// A unit registered on 1/1/2021 and, if `dissolved`, dissolved on 1/7/2025.
 fn unit(id: &str, dissolved: bool) -> Unit {
-    let mut u = Unit::default();
-    u.apply(UnitEvent::UnitRegistered {
-        id: unit_id(id),
-        kind: UnitKind::StateBody,
-        name: Title::parse(id).unwrap(),
-        parent: None,
-        established_on: day(2021, 1, 1),
-        basis: None,
-    });
+    let mut u = registered_unit(id);
     if dissolved {
         u.apply(UnitEvent::UnitDissolved {
             on: day(2025, 7, 1),
@@ -40,10 +19,6 @@ fn unit(id: &str, dissolved: bool) -> Unit {
         });
     }
     u
-}
-
-fn active(id: &str, on: NaiveDate) -> ActiveUnit {
-    unit(id, false).active_on(on).unwrap()
 }
 
 fn assign() -> TaskCommand {
