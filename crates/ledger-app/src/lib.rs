@@ -9,6 +9,14 @@
 use chrono::NaiveDate;
 use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{Aggregate, AggregateError, CqrsFramework, EventStore as _};
+use ledger_domain::briefing::BriefingError;
+use ledger_domain::document::DocumentError;
+use ledger_domain::focus::FocusError;
+use ledger_domain::obstacle::ObstacleError;
+use ledger_domain::plan::PlanError;
+use ledger_domain::programme::ProgrammeError;
+use ledger_domain::report::ReportError;
+use ledger_domain::supervision::SupervisionError;
 use ledger_domain::task::{Task, TaskCommand, TaskError};
 use ledger_domain::unit::{ActiveUnit, Unit, UnitCommand, UnitError};
 use ledger_domain::value::{DocumentNumber, GroupNumber, LongText, PlanId, TaskId, Title, UnitId};
@@ -24,6 +32,30 @@ pub enum AppError {
     /// A task rule refused it.
     #[error(transparent)]
     Task(#[from] TaskError),
+    /// A document rule refused it.
+    #[error(transparent)]
+    Document(#[from] DocumentError),
+    /// A programme rule refused it.
+    #[error(transparent)]
+    Programme(#[from] ProgrammeError),
+    /// A plan rule refused it.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// A focus programme rule refused it.
+    #[error(transparent)]
+    Focus(#[from] FocusError),
+    /// A report rule refused it.
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    /// An obstacle rule refused it.
+    #[error(transparent)]
+    Obstacle(#[from] ObstacleError),
+    /// A supervision rule refused it.
+    #[error(transparent)]
+    Supervision(#[from] SupervisionError),
+    /// A briefing rule refused it.
+    #[error(transparent)]
+    Briefing(#[from] BriefingError),
     /// A unit the command names is not registered.
     #[error("unit {0} is not registered")]
     UnknownUnit(UnitId),
@@ -42,6 +74,14 @@ impl AppError {
         match self {
             Self::Unit(e) => e.vi(),
             Self::Task(e) => e.vi(),
+            Self::Document(e) => e.vi(),
+            Self::Programme(e) => e.vi(),
+            Self::Plan(e) => e.vi(),
+            Self::Focus(e) => e.vi(),
+            Self::Report(e) => e.vi(),
+            Self::Obstacle(e) => e.vi(),
+            Self::Supervision(e) => e.vi(),
+            Self::Briefing(e) => e.vi(),
             Self::UnknownUnit(id) => format!("đơn vị {id} chưa được đăng ký"),
             Self::Conflict(id) => {
                 format!("{id} vừa được thay đổi bởi thao tác khác; vui lòng thử lại")
@@ -93,9 +133,7 @@ pub struct AssignTask {
 /// The command path over a store.
 pub struct Ledger<S: EventStore> {
     store: S,
-    units: CqrsFramework<Unit, Persisted<S, Unit>>,
     unit_loader: Persisted<S, Unit>,
-    tasks: CqrsFramework<Task, Persisted<S, Task>>,
 }
 
 fn stream<A: Aggregate>(id: &str) -> String {
@@ -105,13 +143,34 @@ fn stream<A: Aggregate>(id: &str) -> String {
 impl<S: EventStore> Ledger<S> {
     /// A command path over `store`.
     pub fn new(store: S) -> Self {
-        let repo = || LedgerRepository::new(store.clone());
         Self {
-            units: CqrsFramework::new(PersistedEventStore::new_event_store(repo()), vec![], ()),
-            unit_loader: PersistedEventStore::new_event_store(repo()),
-            tasks: CqrsFramework::new(PersistedEventStore::new_event_store(repo()), vec![], ()),
+            unit_loader: PersistedEventStore::new_event_store(LedgerRepository::new(store.clone())),
             store,
         }
+    }
+
+    /// Runs any aggregate's command on stream `{A::TYPE}/{id}` with the caller's context. Commands
+    /// that name units take [`ActiveUnit`] proofs: get them from [`Ledger::active_unit`].
+    ///
+    /// # Errors
+    /// The domain's refusal, a conflict or a store failure.
+    pub async fn execute<A>(
+        &self,
+        context: &CommandContext,
+        id: &str,
+        command: A::Command,
+    ) -> Result<(), AppError>
+    where
+        A: Aggregate<Services = ()>,
+        A::Error: Into<AppError>,
+    {
+        let stream_id = stream::<A>(id);
+        let store =
+            PersistedEventStore::<_, A>::new_event_store(LedgerRepository::new(self.store.clone()));
+        CqrsFramework::new(store, vec![], ())
+            .execute_with_metadata(&stream_id, command, context.to_cqrs_metadata())
+            .await
+            .map_err(|e| from_aggregate(&stream_id, e))
     }
 
     /// The store.
@@ -166,11 +225,7 @@ impl<S: EventStore> Ledger<S> {
         {
             return Err(AppError::UnknownUnit(other.clone()));
         }
-        let stream_id = stream::<Unit>(id.as_str());
-        self.units
-            .execute_with_metadata(&stream_id, command, context.to_cqrs_metadata())
-            .await
-            .map_err(|e| from_aggregate(&stream_id, e))
+        self.execute::<Unit>(context, id.as_str(), command).await
     }
 
     /// Assigns a task, checking that its units were active on the day of assignment.
@@ -237,11 +292,7 @@ impl<S: EventStore> Ledger<S> {
         id: &TaskId,
         command: TaskCommand,
     ) -> Result<(), AppError> {
-        let stream_id = stream::<Task>(id.as_str());
-        self.tasks
-            .execute_with_metadata(&stream_id, command, context.to_cqrs_metadata())
-            .await
-            .map_err(|e| from_aggregate(&stream_id, e))
+        self.execute::<Task>(context, id.as_str(), command).await
     }
 }
 
