@@ -223,6 +223,21 @@ pub async fn idempotency<B: Backend>(b: &B) {
         stored[0].metadata.idempotency_key.as_deref(),
         Some("report-2022-q1-so-tu-phap")
     );
+    // The stored result can be looked up by key, without repeating the request.
+    let looked_up = s
+        .idempotent_result("report-2022-q1-so-tu-phap")
+        .await
+        .unwrap()
+        .expect("the key's result is stored");
+    assert_eq!(
+        (
+            looked_up.first_position,
+            looked_up.last_position,
+            &looked_up.streams
+        ),
+        (first.first_position, first.last_position, &first.streams)
+    );
+    assert!(s.idempotent_result("never-used").await.unwrap().is_none());
 }
 
 /// Many concurrent retries of one request write it once and all get its positions.

@@ -769,6 +769,20 @@ impl EventStore for PostgresStore {
             .collect()
     }
 
+    async fn idempotent_result(&self, key: &str) -> Result<Option<AppendResult>> {
+        let keys = [key.to_owned()];
+        let found = self
+            .read(|pool| {
+                let keys = &keys;
+                async move {
+                    let mut conn = pool.acquire().await.map_err(db)?;
+                    load_keys(&mut conn, keys).await
+                }
+            })
+            .await?;
+        Ok(found.into_values().next().map(|r| r.result))
+    }
+
     fn watch_head(&self) -> watch::Receiver<u64> {
         self.head.clone()
     }

@@ -425,6 +425,21 @@ impl EventStore for SqliteStore {
         Ok(out)
     }
 
+    async fn idempotent_result(&self, key: &str) -> Result<Option<AppendResult>> {
+        let result: Option<String> =
+            sqlx::query_scalar("SELECT result FROM idempotency_keys WHERE key = ?")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        result
+            .map(|text| {
+                serde_json::from_str(&text)
+                    .map_err(|e| Error::Corrupt(format!("idempotency record: {e}")))
+            })
+            .transpose()
+    }
+
     fn watch_head(&self) -> watch::Receiver<u64> {
         self.head.clone()
     }

@@ -215,6 +215,10 @@ impl EventStore for MemoryStore {
             .collect()
     }
 
+    async fn idempotent_result(&self, key: &str) -> Result<Option<AppendResult>> {
+        Ok(self.lock().idempotency.get(key).map(|r| r.result.clone()))
+    }
+
     fn watch_head(&self) -> watch::Receiver<u64> {
         self.head.clone()
     }

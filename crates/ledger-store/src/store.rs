@@ -147,6 +147,13 @@ pub trait EventStore: Clone + Send + Sync + 'static {
     /// [`Error::Invalid`] for an index beyond the tree.
     fn stored_hashes(&self, indexes: &[u64]) -> impl Future<Output = Result<Vec<Hash>>> + Send;
 
+    /// The stored result of the request that used idempotency `key`, if any: lets an importer
+    /// or a client skip work already committed, without re-running the command.
+    fn idempotent_result(
+        &self,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<AppendResult>>> + Send;
+
     /// A receiver that changes whenever the log may have grown (its value is a head size seen).
     fn watch_head(&self) -> watch::Receiver<u64>;
 
