@@ -6,6 +6,8 @@
 //! Stream ids are `{aggregate type}/{id}` (`unit/so-tu-phap`, `task/kh44-nv-12`), so ids of
 //! different kinds never collide in the global log.
 
+pub mod scenario;
+
 use chrono::NaiveDate;
 use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{Aggregate, AggregateError, CqrsFramework, EventStore as _};

@@ -1,0 +1,517 @@
+//! Scenario files: a story of a programme told as a list of steps, applied through the same
+//! command path users take ([`Ledger`]) — never raw inserts.
+//!
+//! A scenario is JSON: a `name`, a `description` (which says what is sourced and what is
+//! illustrative), the `actor` the import acts as, and `steps` in the order they happened.
+//! Each step is one command, e.g. `{"register_unit": {"id": "so-tu-phap", …}}`; units are named
+//! by id and the importer loads the proofs that they were active on the day.
+//!
+//! Importing is idempotent: step *n* carries the idempotency key `import:{name}:{n}`, written
+//! in the same transaction as its event, and a step whose key is already in the log is
+//! skipped. Errors name the line, column and field of a malformed file, or the step a rule
+//! refused.
+
+use chrono::NaiveDate;
+use ledger_domain::plan::{Implements, Plan, PlanCommand, RequiredPlan};
+use ledger_domain::programme::{Programme, ProgrammeCommand, SolutionGroup};
+use ledger_domain::report::{Report, ReportCommand, ReportContent};
+use ledger_domain::task::TaskCommand;
+use ledger_domain::unit::{UnitCommand, UnitKind};
+use ledger_domain::value::{
+    DocumentNumber, GroupNumber, LongText, Percent, PlanId, ProgrammeId, ReportId, ReportingPeriod,
+    ReportingRegime, TaskId, Title, UnitId,
+};
+use ledger_store::cqrs::CommandContext;
+use ledger_store::{Actor, EventStore, Metadata};
+use serde::Deserialize;
+
+use crate::{AppError, AssignTask, Ledger};
+
+/// A scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name; part of every step's idempotency key, so keep it stable.
+    pub name: String,
+    /// What the scenario tells, and which facts are sourced or illustrative.
+    pub description: String,
+    /// Who the import acts as.
+    pub actor: Actor,
+    /// The steps, in the order they happened.
+    pub steps: Vec<Step>,
+}
+
+/// One step of a scenario: one command.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[allow(missing_docs)] // Each variant is the command of the same name; fields as there.
+pub enum Step {
+    RegisterUnit {
+        id: UnitId,
+        kind: UnitKind,
+        name: Title,
+        parent: Option<UnitId>,
+        established_on: NaiveDate,
+        basis: Option<DocumentNumber>,
+    },
+    RenameUnit {
+        id: UnitId,
+        name: Title,
+        on: NaiveDate,
+        basis: DocumentNumber,
+    },
+    MergeUnit {
+        id: UnitId,
+        into: UnitId,
+        on: NaiveDate,
+        basis: DocumentNumber,
+    },
+    DissolveUnit {
+        id: UnitId,
+        on: NaiveDate,
+        basis: DocumentNumber,
+    },
+    DeclareSuccessor {
+        id: UnitId,
+        successor: UnitId,
+        on: NaiveDate,
+        basis: DocumentNumber,
+    },
+    AdoptProgramme {
+        id: ProgrammeId,
+        document: DocumentNumber,
+        issuer: UnitId,
+        title: Title,
+        objectives: LongText,
+        from_year: i32,
+        to_year: i32,
+        groups: Vec<SolutionGroup>,
+        adopted_on: NaiveDate,
+    },
+    IssuePlan {
+        id: PlanId,
+        document: DocumentNumber,
+        issuer: UnitId,
+        title: Title,
+        implements: Implements,
+        #[serde(default)]
+        required_unit_plans: Vec<RequiredPlan>,
+        issued_on: NaiveDate,
+    },
+    RecordUnitPlan {
+        plan: PlanId,
+        unit: UnitId,
+        unit_plan: PlanId,
+        on: NaiveDate,
+    },
+    AssignTask {
+        id: TaskId,
+        plan: PlanId,
+        group: Option<GroupNumber>,
+        title: Title,
+        lead: UnitId,
+        #[serde(default)]
+        coordinating: Vec<UnitId>,
+        deadline: NaiveDate,
+        deliverable: Option<Title>,
+        assigned_on: NaiveDate,
+        basis: DocumentNumber,
+    },
+    ReportProgress {
+        task: TaskId,
+        by: UnitId,
+        percent: Percent,
+        note: LongText,
+        on: NaiveDate,
+    },
+    CompleteTask {
+        task: TaskId,
+        by: UnitId,
+        deliverable: DocumentNumber,
+        on: NaiveDate,
+    },
+    SubmitReport {
+        id: ReportId,
+        unit: UnitId,
+        plan: PlanId,
+        period: ReportingPeriod,
+        submitted_on: NaiveDate,
+        #[serde(default)]
+        content: ReportContent,
+    },
+    AcceptReport {
+        id: ReportId,
+        by: UnitId,
+        on: NaiveDate,
+    },
+    ReturnReport {
+        id: ReportId,
+        by: UnitId,
+        on: NaiveDate,
+        reason: LongText,
+    },
+}
+
+impl Step {
+    /// The step's kind and subject, for messages (`register_unit so-tu-phap`).
+    #[must_use]
+    pub fn label(&self) -> String {
+        let (kind, subject): (&str, &str) = match self {
+            Self::RegisterUnit { id, .. } => ("register_unit", id.as_str()),
+            Self::RenameUnit { id, .. } => ("rename_unit", id.as_str()),
+            Self::MergeUnit { id, .. } => ("merge_unit", id.as_str()),
+            Self::DissolveUnit { id, .. } => ("dissolve_unit", id.as_str()),
+            Self::DeclareSuccessor { id, .. } => ("declare_successor", id.as_str()),
+            Self::AdoptProgramme { id, .. } => ("adopt_programme", id.as_str()),
+            Self::IssuePlan { id, .. } => ("issue_plan", id.as_str()),
+            Self::RecordUnitPlan { plan, .. } => ("record_unit_plan", plan.as_str()),
+            Self::AssignTask { id, .. } => ("assign_task", id.as_str()),
+            Self::ReportProgress { task, .. } => ("report_progress", task.as_str()),
+            Self::CompleteTask { task, .. } => ("complete_task", task.as_str()),
+            Self::SubmitReport { id, .. } => ("submit_report", id.as_str()),
+            Self::AcceptReport { id, .. } => ("accept_report", id.as_str()),
+            Self::ReturnReport { id, .. } => ("return_report", id.as_str()),
+        };
+        format!("{kind} {subject}")
+    }
+}
+
+/// Why a scenario could not be read or applied.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file is not a valid scenario.
+    #[error("line {line}, column {column}, at {field}: {message}")]
+    Malformed {
+        /// Line of the error (1-based).
+        line: usize,
+        /// Column of the error (1-based).
+        column: usize,
+        /// The field, e.g. `steps[3].register_unit.established_on`.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A step was refused or failed; the steps before it are applied.
+    #[error("step {index} ({label}): {error}")]
+    Step {
+        /// The step's index (0-based, as in `steps[index]`).
+        index: usize,
+        /// Its kind and subject.
+        label: String,
+        /// Why.
+        #[source]
+        error: AppError,
+    },
+}
+
+/// Reads a scenario, naming the line, column and field of any error.
+///
+/// # Errors
+/// [`ScenarioError::Malformed`].
+pub fn parse(json: &str) -> Result<Scenario, ScenarioError> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner();
+        ScenarioError::Malformed {
+            line: inner.line(),
+            column: inner.column(),
+            field,
+            message: inner.to_string(),
+        }
+    })
+}
+
+/// How far an import has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    /// Steps handled so far.
+    pub done: usize,
+    /// Steps in the scenario.
+    pub total: usize,
+    /// Steps skipped because an earlier import applied them.
+    pub skipped: usize,
+}
+
+/// Applies a scenario's steps in order through `ledger`, skipping the ones already applied,
+/// and calls `progress` after each step.
+///
+/// # Errors
+/// [`ScenarioError::Step`] for the first step refused or failed (the ones before it stay
+/// applied; a later run resumes there).
+pub async fn import<S: EventStore>(
+    ledger: &Ledger<S>,
+    scenario: &Scenario,
+    mut progress: impl FnMut(Progress),
+) -> Result<Progress, ScenarioError> {
+    let mut state = Progress {
+        done: 0,
+        total: scenario.steps.len(),
+        skipped: 0,
+    };
+    for (index, step) in scenario.steps.iter().enumerate() {
+        let key = format!("import:{}:{index}", scenario.name);
+        let fail = |error: AppError| ScenarioError::Step {
+            index,
+            label: step.label(),
+            error,
+        };
+        let applied = ledger
+            .store()
+            .idempotent_result(&key)
+            .await
+            .map_err(|e| fail(AppError::Store(e.to_string())))?;
+        if applied.is_some() {
+            state.skipped += 1;
+        } else {
+            let mut metadata = Metadata::new(scenario.actor.clone());
+            metadata.idempotency_key = Some(key);
+            metadata.reason = Some(format!("scenario {}", scenario.name));
+            let context = CommandContext {
+                metadata,
+                effective_at: step_date(step)
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .and_then(|t| ledger_store::Timestamp::from_datetime(t.and_utc()).ok()),
+            };
+            apply(ledger, &context, step.clone()).await.map_err(fail)?;
+        }
+        state.done += 1;
+        progress(state);
+    }
+    Ok(state)
+}
+
+/// The day a step took effect in the world.
+fn step_date(step: &Step) -> Option<NaiveDate> {
+    Some(match step {
+        Step::RegisterUnit { established_on, .. } => *established_on,
+        Step::RenameUnit { on, .. }
+        | Step::MergeUnit { on, .. }
+        | Step::DissolveUnit { on, .. }
+        | Step::DeclareSuccessor { on, .. }
+        | Step::RecordUnitPlan { on, .. }
+        | Step::ReportProgress { on, .. }
+        | Step::CompleteTask { on, .. }
+        | Step::AcceptReport { on, .. }
+        | Step::ReturnReport { on, .. } => *on,
+        Step::AdoptProgramme { adopted_on, .. } => *adopted_on,
+        Step::IssuePlan { issued_on, .. } => *issued_on,
+        Step::AssignTask { assigned_on, .. } => *assigned_on,
+        Step::SubmitReport { submitted_on, .. } => *submitted_on,
+    })
+}
+
+async fn apply<S: EventStore>(
+    ledger: &Ledger<S>,
+    context: &CommandContext,
+    step: Step,
+) -> Result<(), AppError> {
+    match step {
+        Step::RegisterUnit {
+            id,
+            kind,
+            name,
+            parent,
+            established_on,
+            basis,
+        } => {
+            let command = UnitCommand::Register {
+                id: id.clone(),
+                kind,
+                name,
+                parent,
+                established_on,
+                basis,
+            };
+            ledger.execute_unit(context, &id, command).await
+        }
+        Step::RenameUnit {
+            id,
+            name,
+            on,
+            basis,
+        } => {
+            let command = UnitCommand::Rename { name, on, basis };
+            ledger.execute_unit(context, &id, command).await
+        }
+        Step::MergeUnit {
+            id,
+            into,
+            on,
+            basis,
+        } => {
+            let command = UnitCommand::MergeInto { into, on, basis };
+            ledger.execute_unit(context, &id, command).await
+        }
+        Step::DissolveUnit { id, on, basis } => {
+            let command = UnitCommand::Dissolve { on, basis };
+            ledger.execute_unit(context, &id, command).await
+        }
+        Step::DeclareSuccessor {
+            id,
+            successor,
+            on,
+            basis,
+        } => {
+            let command = UnitCommand::DeclareSuccessor {
+                successor,
+                on,
+                basis,
+            };
+            ledger.execute_unit(context, &id, command).await
+        }
+        Step::AdoptProgramme {
+            id,
+            document,
+            issuer,
+            title,
+            objectives,
+            from_year,
+            to_year,
+            groups,
+            adopted_on,
+        } => {
+            ledger.active_unit(&issuer, adopted_on).await?;
+            let key = id.as_str().to_owned();
+            let command = ProgrammeCommand::Adopt {
+                id,
+                document,
+                issuer,
+                title,
+                objectives,
+                from_year,
+                to_year,
+                groups,
+                adopted_on,
+            };
+            ledger.execute::<Programme>(context, &key, command).await
+        }
+        Step::IssuePlan {
+            id,
+            document,
+            issuer,
+            title,
+            implements,
+            required_unit_plans,
+            issued_on,
+        } => {
+            let issuer = ledger.active_unit(&issuer, issued_on).await?;
+            for required in &required_unit_plans {
+                ledger.active_unit(&required.unit, issued_on).await?;
+            }
+            let key = id.as_str().to_owned();
+            let command = PlanCommand::Issue {
+                id,
+                document,
+                issuer,
+                title,
+                implements,
+                required_unit_plans,
+                issued_on,
+            };
+            ledger.execute::<Plan>(context, &key, command).await
+        }
+        Step::RecordUnitPlan {
+            plan,
+            unit,
+            unit_plan,
+            on,
+        } => {
+            let command = PlanCommand::RecordUnitPlan {
+                unit,
+                plan: unit_plan,
+                on,
+            };
+            ledger
+                .execute::<Plan>(context, plan.as_str(), command)
+                .await
+        }
+        Step::AssignTask {
+            id,
+            plan,
+            group,
+            title,
+            lead,
+            coordinating,
+            deadline,
+            deliverable,
+            assigned_on,
+            basis,
+        } => {
+            let request = AssignTask {
+                id,
+                plan,
+                group,
+                title,
+                lead,
+                coordinating,
+                deadline,
+                deliverable,
+                assigned_on,
+                basis,
+            };
+            ledger.assign_task(context, request).await
+        }
+        Step::ReportProgress {
+            task,
+            by,
+            percent,
+            note,
+            on,
+        } => {
+            let command = TaskCommand::ReportProgress {
+                by,
+                percent,
+                note,
+                on,
+            };
+            ledger.execute_task(context, &task, command).await
+        }
+        Step::CompleteTask {
+            task,
+            by,
+            deliverable,
+            on,
+        } => {
+            let command = TaskCommand::Complete {
+                by,
+                deliverable,
+                on,
+            };
+            ledger.execute_task(context, &task, command).await
+        }
+        Step::SubmitReport {
+            id,
+            unit,
+            plan,
+            period,
+            submitted_on,
+            content,
+        } => {
+            let unit = ledger.active_unit(&unit, submitted_on).await?;
+            let key = id.as_str().to_owned();
+            let command = ReportCommand::Submit {
+                id,
+                unit,
+                plan,
+                period,
+                regime: ReportingRegime::decree_09_2019(),
+                submitted_on,
+                content,
+            };
+            ledger.execute::<Report>(context, &key, command).await
+        }
+        Step::AcceptReport { id, by, on } => {
+            let command = ReportCommand::Accept { by, on };
+            ledger
+                .execute::<Report>(context, id.as_str(), command)
+                .await
+        }
+        Step::ReturnReport { id, by, on, reason } => {
+            let command = ReportCommand::Return { by, on, reason };
+            ledger
+                .execute::<Report>(context, id.as_str(), command)
+                .await
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! Importing a scenario through the command path, on every backend: applied once, skipped when
+//! run again, and errors that name the line and field or the refused step.
+
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used)]
+
+use ledger_app::Ledger;
+use ledger_app::scenario::{Progress, ScenarioError, import, parse};
+use ledger_store::{EventStore, ReadStream};
+use ledger_tests::backends::{Backend, Memory, Postgres, Sqlite};
+
+/// A small story: units, Đề án 10-ĐA/TU (sourced), Kế hoạch 44-KH/TU (sourced), one task
+/// (illustrative), a quarterly report (illustrative), Phổ Yên's change to a city (sourced).
+const SCENARIO: &str = r#"{
+  "name": "mini-10-da-tu",
+  "description": "Đề án 10-ĐA/TU and Kế hoạch 44-KH/TU (sourced); task and report illustrative.",
+  "actor": { "subject": "import", "display_name": "Nhập dữ liệu mẫu", "role": "secretariat" },
+  "steps": [
+    { "register_unit": { "id": "tinh-uy", "kind": "party_organ", "name": "Tỉnh ủy Thái Nguyên",
+        "parent": null, "established_on": "2020-10-01", "basis": null } },
+    { "register_unit": { "id": "ban-thuong-vu", "kind": "party_organ", "name": "Ban Thường vụ Tỉnh ủy",
+        "parent": "tinh-uy", "established_on": "2020-10-01", "basis": null } },
+    { "register_unit": { "id": "so-tu-phap", "kind": "state_body", "name": "Sở Tư pháp",
+        "parent": null, "established_on": "2020-10-01", "basis": null } },
+    { "register_unit": { "id": "pho-yen", "kind": "locality", "name": "Thị xã Phổ Yên",
+        "parent": null, "established_on": "2020-10-01", "basis": null } },
+    { "adopt_programme": { "id": "de-an-10-da-tu", "document": "10-ĐA/TU", "issuer": "tinh-uy",
+        "title": "Nâng cao chất lượng, hiệu quả công tác cải cách tư pháp trên địa bàn tỉnh giai đoạn 2021-2025",
+        "objectives": "Xây dựng nền tư pháp chuyên nghiệp, hiện đại, công bằng, văn minh, liêm chính",
+        "from_year": 2021, "to_year": 2025,
+        "groups": [ { "number": 1, "title": "Tăng cường sự lãnh đạo của các cấp ủy Đảng" },
+                    { "number": 2, "title": "Nâng cao hiệu lực, hiệu quả hoạt động của các cơ quan tư pháp" } ],
+        "adopted_on": "2021-12-01" } },
+    { "issue_plan": { "id": "kh-44-kh-tu", "document": "44-KH/TU", "issuer": "ban-thuong-vu",
+        "title": "Kế hoạch triển khai thực hiện Đề án 10-ĐA/TU",
+        "implements": { "kind": "programme", "id": "de-an-10-da-tu" },
+        "required_unit_plans": [ { "unit": "so-tu-phap", "due": "2022-01-31" } ],
+        "issued_on": "2021-12-15" } },
+    { "assign_task": { "id": "huong-dan-luat-su", "plan": "kh-44-kh-tu", "group": 2,
+        "title": "Hướng dẫn về hoạt động bổ trợ tư pháp", "lead": "so-tu-phap",
+        "deadline": "2022-06-30", "deliverable": "Hướng dẫn", "assigned_on": "2021-12-15",
+        "basis": "44-KH/TU" } },
+    { "submit_report": { "id": "so-tu-phap-2022-q1", "unit": "so-tu-phap", "plan": "kh-44-kh-tu",
+        "period": "2022-Q1", "submitted_on": "2022-03-18",
+        "content": { "items": [ { "task": "huong-dan-luat-su", "status": "in_progress", "percent": 40 } ],
+                     "achievements": "Đã xây dựng dự thảo hướng dẫn" } } },
+    { "return_report": { "id": "so-tu-phap-2022-q1", "by": "ban-thuong-vu", "on": "2022-03-21",
+        "reason": "Thiếu số liệu về tổ chức hành nghề luật sư" } },
+    { "rename_unit": { "id": "pho-yen", "name": "Thành phố Phổ Yên", "on": "2022-04-10",
+        "basis": "469/NQ-UBTVQH15" } }
+  ]
+}"#;
+
+async fn imports_once<B: Backend>() {
+    let backend = B::new().await;
+    let ledger = Ledger::new(backend.store().clone());
+    let scenario = parse(SCENARIO).unwrap();
+    let mut seen = Vec::new();
+    let first = import(&ledger, &scenario, |p| seen.push(p)).await.unwrap();
+    assert_eq!(
+        first,
+        Progress {
+            done: 10,
+            total: 10,
+            skipped: 0
+        }
+    );
+    assert_eq!(seen.len(), 10, "progress after every step");
+    let head = backend.store().head().await.unwrap();
+    assert_eq!(head.size, 10);
+    // Run again: every step is found in the log and skipped; nothing is written.
+    let again = import(&ledger, &scenario, |_| {}).await.unwrap();
+    assert_eq!(
+        again,
+        Progress {
+            done: 10,
+            total: 10,
+            skipped: 10
+        }
+    );
+    assert_eq!(backend.store().head().await.unwrap(), head);
+    // The facts landed through the command path, with the import's context.
+    let pho_yen = ledger
+        .unit(&ledger_domain::value::UnitId::parse("pho-yen").unwrap())
+        .await
+        .unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2022, 4, 10).unwrap();
+    assert_eq!(pho_yen.name_on(day).unwrap().as_str(), "Thành phố Phổ Yên");
+    let report = backend
+        .store()
+        .read_stream("report/so-tu-phap-2022-q1", ReadStream::default())
+        .await
+        .unwrap();
+    assert_eq!(report[1].event_type, "ReportReturned");
+    assert_eq!(report[1].metadata.actor.subject, "import");
+    assert_eq!(
+        report[1].metadata.idempotency_key.as_deref(),
+        Some("import:mini-10-da-tu:8")
+    );
+    assert_eq!(
+        report[1].effective_at.to_string(),
+        "2022-03-21T00:00:00.000000Z"
+    );
+    backend.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenario_imports_once_in_memory() {
+    imports_once::<Memory>().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenario_imports_once_on_sqlite() {
+    imports_once::<Sqlite>().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenario_imports_once_on_postgres() {
+    imports_once::<Postgres>().await;
+}
+
+#[test]
+fn malformed_files_name_the_line_and_the_field() {
+    let bad_date = SCENARIO.replace("\"2022-04-10\"", "\"10/4/2022\"");
+    match parse(&bad_date) {
+        Err(ScenarioError::Malformed { line, field, .. }) => {
+            assert_eq!(field, "steps[9].rename_unit.on");
+            let bad_line = bad_date
+                .lines()
+                .position(|l| l.contains("10/4/2022"))
+                .unwrap()
+                + 1;
+            assert_eq!(line, bad_line, "the line of the bad value");
+        }
+        other => panic!("expected a malformed-file error, got {other:?}"),
+    }
+    let bad_number = SCENARIO.replace("\"10-ĐA/TU\"", "\"ĐA 10\"");
+    match parse(&bad_number) {
+        Err(ScenarioError::Malformed { field, message, .. }) => {
+            assert_eq!(field, "steps[4].adopt_programme.document");
+            assert!(
+                message.contains("must start with the document's number"),
+                "{message}"
+            );
+        }
+        other => panic!("expected a malformed-file error, got {other:?}"),
+    }
+    let unknown = SCENARIO.replace("\"assign_task\"", "\"asign_task\"");
+    assert!(matches!(
+        parse(&unknown),
+        Err(ScenarioError::Malformed { .. })
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_step_is_named_and_a_later_run_resumes_there() {
+    let store = ledger_store::MemoryStore::new();
+    let ledger = Ledger::new(store.clone());
+    // A report by a unit that was never registered is refused at its step.
+    let broken = SCENARIO.replace(
+        "\"unit\": \"so-tu-phap\", \"plan\"",
+        "\"unit\": \"chua-co\", \"plan\"",
+    );
+    let scenario = parse(&broken).unwrap();
+    match import(&ledger, &scenario, |_| {}).await {
+        Err(ScenarioError::Step {
+            index,
+            label,
+            error,
+        }) => {
+            assert_eq!(index, 7);
+            assert_eq!(label, "submit_report so-tu-phap-2022-q1");
+            assert!(error.vi().contains("chua-co"), "{}", error.vi());
+        }
+        other => panic!("expected the refused step, got {other:?}"),
+    }
+    assert_eq!(
+        store.head().await.unwrap().size,
+        7,
+        "the steps before it stay applied"
+    );
+    // Fixed, the import resumes: seven steps skipped, three applied.
+    let fixed = parse(SCENARIO).unwrap();
+    let resumed = import(&ledger, &fixed, |_| {}).await.unwrap();
+    assert_eq!(
+        resumed,
+        Progress {
+            done: 10,
+            total: 10,
+            skipped: 7
+        }
+    );
+    assert_eq!(store.head().await.unwrap().size, 10);
+}
