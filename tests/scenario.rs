@@ -9,8 +9,9 @@ use ledger_app::scenario::{Progress, ScenarioError, import, parse};
 use ledger_store::{EventStore, ReadStream};
 use ledger_tests::backends::{Backend, Memory, Postgres, Sqlite};
 
-/// A small story: units, Đề án 10-ĐA/TU (sourced), Kế hoạch 44-KH/TU (sourced), one task
-/// (illustrative), a quarterly report (illustrative), Phổ Yên's change to a city (sourced).
+/// A small story with every kind of step: units, Đề án 10-ĐA/TU and Kế hoạch 44-KH/TU, the
+/// quarter-I 2022 briefing and Phổ Yên's change to a city (sourced); the task, report, focus
+/// programme, obstacle and supervision details are illustrative.
 const SCENARIO: &str = r#"{
   "name": "mini-10-da-tu",
   "description": "Đề án 10-ĐA/TU and Kế hoạch 44-KH/TU (sourced); task and report illustrative.",
@@ -47,7 +48,46 @@ const SCENARIO: &str = r#"{
     { "return_report": { "id": "so-tu-phap-2022-q1", "by": "ban-thuong-vu", "on": "2022-03-21",
         "reason": "Thiếu số liệu về tổ chức hành nghề luật sư" } },
     { "rename_unit": { "id": "pho-yen", "name": "Thành phố Phổ Yên", "on": "2022-04-10",
-        "basis": "469/NQ-UBTVQH15" } }
+        "basis": "469/NQ-UBTVQH15" } },
+    { "register_unit": { "id": "ban-chi-dao", "kind": "party_organ", "name": "Ban Chỉ đạo cải cách tư pháp tỉnh",
+        "parent": "tinh-uy", "established_on": "2020-10-01", "basis": null } },
+    { "register_unit": { "id": "thuong-truc-hdnd", "kind": "elected_body", "name": "Thường trực HĐND tỉnh",
+        "parent": null, "established_on": "2021-06-01", "basis": null } },
+    { "adopt_focus_programme": { "id": "ctr-trong-tam-2022", "programme": "de-an-10-da-tu", "year": 2022,
+        "by": "ban-chi-dao", "document": "05-CTr/BCĐ", "adopted_on": "2022-01-28",
+        "priorities": [ { "group": 2, "title": "Bổ trợ tư pháp", "tasks": ["huong-dan-luat-su"] } ] } },
+    { "hold_briefing": { "id": "giao-ban-noi-chinh-2022-q1",
+        "title": "Hội nghị giao ban Quý I năm 2022 khối Nội chính và khối Dân vận",
+        "chaired_by": "ban-thuong-vu", "period": "2022-Q1", "participants": ["so-tu-phap"],
+        "held_on": "2022-04-08" } },
+    { "issue_conclusion": { "briefing": "giao-ban-noi-chinh-2022-q1", "document": "210-TB/TU",
+        "on": "2022-04-12", "conclusions": "Tiếp tục triển khai Kế hoạch 44-KH/TU",
+        "follow_up": ["huong-dan-luat-su"] } },
+    { "correct_report": { "id": "so-tu-phap-2022-q1", "corrects": 1, "reason": "Bổ sung số liệu",
+        "submitted_on": "2022-03-24",
+        "content": { "items": [ { "task": "huong-dan-luat-su", "status": "in_progress", "percent": 45 } ] } } },
+    { "accept_report": { "id": "so-tu-phap-2022-q1", "by": "ban-thuong-vu", "on": "2022-03-25" } },
+    { "extend_deadline": { "task": "huong-dan-luat-su", "deadline": "2022-09-30", "on": "2022-06-20",
+        "reason": "Chờ hướng dẫn của Bộ Tư pháp", "basis": "120-CV/BNCTU" } },
+    { "raise_obstacle": { "id": "thieu-bien-che", "task": "huong-dan-luat-su", "by": "so-tu-phap",
+        "description": "Thiếu biên chế", "raised_on": "2022-07-01" } },
+    { "escalate_obstacle": { "id": "thieu-bien-che", "to": "ban-chi-dao", "on": "2022-07-05", "note": null } },
+    { "resolve_obstacle": { "id": "thieu-bien-che", "on": "2022-08-01", "resolution": "Bổ sung biên chế",
+        "basis": "1234/QĐ-UBND" } },
+    { "open_supervision": { "id": "hdnd-giam-sat-2023", "body": "thuong-truc-hdnd",
+        "subject": "Phiên chất vấn về công tác tư pháp", "supervised": ["so-tu-phap"],
+        "opened_on": "2023-05-23", "basis": "45/KH-HĐND" } },
+    { "recommend": { "supervision": "hdnd-giam-sat-2023", "to": "so-tu-phap",
+        "text": "Nâng cao chất lượng hoạt động bổ trợ tư pháp", "respond_by": "2023-08-31",
+        "on": "2023-05-30" } },
+    { "answer_recommendation": { "supervision": "hdnd-giam-sat-2023", "number": 1, "by": "so-tu-phap",
+        "answer": "Đã ban hành kế hoạch khắc phục", "on": "2023-08-20", "basis": null } },
+    { "close_supervision": { "id": "hdnd-giam-sat-2023", "on": "2023-09-01",
+        "conclusion": "Cơ bản hoàn thành", "basis": "60/TB-HĐND" } },
+    { "transfer_task": { "task": "huong-dan-luat-su", "to": "ban-thuong-vu", "on": "2022-08-10",
+        "reason": "Điều chỉnh phân công", "basis": "44-KH/TU" } },
+    { "complete_task": { "task": "huong-dan-luat-su", "by": "ban-thuong-vu",
+        "deliverable": "15-HD/TU", "on": "2022-09-15" } }
   ]
 }"#;
 
@@ -60,22 +100,22 @@ async fn imports_once<B: Backend>() {
     assert_eq!(
         first,
         Progress {
-            done: 10,
-            total: 10,
+            done: 27,
+            total: 27,
             skipped: 0
         }
     );
-    assert_eq!(seen.len(), 10, "progress after every step");
+    assert_eq!(seen.len(), 27, "progress after every step");
     let head = backend.store().head().await.unwrap();
-    assert_eq!(head.size, 10);
+    assert_eq!(head.size, 27);
     // Run again: every step is found in the log and skipped; nothing is written.
     let again = import(&ledger, &scenario, |_| {}).await.unwrap();
     assert_eq!(
         again,
         Progress {
-            done: 10,
-            total: 10,
-            skipped: 10
+            done: 27,
+            total: 27,
+            skipped: 27
         }
     );
     assert_eq!(backend.store().head().await.unwrap(), head);
@@ -86,6 +126,33 @@ async fn imports_once<B: Backend>() {
         .unwrap();
     let day = chrono::NaiveDate::from_ymd_opt(2022, 4, 10).unwrap();
     assert_eq!(pho_yen.name_on(day).unwrap().as_str(), "Thành phố Phổ Yên");
+    let obstacle = backend
+        .store()
+        .read_stream("obstacle/thieu-bien-che", ReadStream::default())
+        .await
+        .unwrap();
+    assert_eq!(obstacle.len(), 3);
+    let types: Vec<_> = backend
+        .store()
+        .read_all(&ledger_store::ReadAll::after(0, 100))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.stream_type)
+        .collect();
+    for kind in [
+        "unit",
+        "programme",
+        "plan",
+        "task",
+        "report",
+        "focus_programme",
+        "briefing",
+        "obstacle",
+        "supervision",
+    ] {
+        assert!(types.iter().any(|t| t == kind), "{kind}");
+    }
     let report = backend
         .store()
         .read_stream("report/so-tu-phap-2022-q1", ReadStream::default())
@@ -185,10 +252,10 @@ async fn a_refused_step_is_named_and_a_later_run_resumes_there() {
     assert_eq!(
         resumed,
         Progress {
-            done: 10,
-            total: 10,
+            done: 27,
+            total: 27,
             skipped: 7
         }
     );
-    assert_eq!(store.head().await.unwrap().size, 10);
+    assert_eq!(store.head().await.unwrap().size, 27);
 }

@@ -12,14 +12,19 @@
 //! refused.
 
 use chrono::NaiveDate;
+use ledger_domain::briefing::{Briefing, BriefingCommand};
+use ledger_domain::focus::{FocusCommand, FocusProgramme, Priority};
+use ledger_domain::obstacle::{Obstacle, ObstacleCommand};
 use ledger_domain::plan::{Implements, Plan, PlanCommand, RequiredPlan};
 use ledger_domain::programme::{Programme, ProgrammeCommand, SolutionGroup};
 use ledger_domain::report::{Report, ReportCommand, ReportContent};
+use ledger_domain::supervision::{Supervision, SupervisionCommand};
 use ledger_domain::task::TaskCommand;
 use ledger_domain::unit::{UnitCommand, UnitKind};
 use ledger_domain::value::{
-    DocumentNumber, GroupNumber, LongText, Percent, PlanId, ProgrammeId, ReportId, ReportingPeriod,
-    ReportingRegime, TaskId, Title, UnitId,
+    BriefingId, DocumentNumber, FocusProgrammeId, GroupNumber, LongText, ObstacleId, Percent,
+    PlanId, ProgrammeId, ReportId, ReportingPeriod, ReportingRegime, SupervisionId, TaskId, Title,
+    UnitId,
 };
 use ledger_store::cqrs::CommandContext;
 use ledger_store::{Actor, EventStore, Metadata};
@@ -150,6 +155,102 @@ pub enum Step {
         on: NaiveDate,
         reason: LongText,
     },
+    CorrectReport {
+        id: ReportId,
+        corrects: u32,
+        reason: LongText,
+        submitted_on: NaiveDate,
+        #[serde(default)]
+        content: ReportContent,
+    },
+    ExtendDeadline {
+        task: TaskId,
+        deadline: NaiveDate,
+        on: NaiveDate,
+        reason: LongText,
+        basis: DocumentNumber,
+    },
+    TransferTask {
+        task: TaskId,
+        to: UnitId,
+        on: NaiveDate,
+        reason: LongText,
+        basis: DocumentNumber,
+    },
+    RaiseObstacle {
+        id: ObstacleId,
+        task: TaskId,
+        by: UnitId,
+        description: LongText,
+        raised_on: NaiveDate,
+    },
+    EscalateObstacle {
+        id: ObstacleId,
+        to: UnitId,
+        on: NaiveDate,
+        note: Option<LongText>,
+    },
+    ResolveObstacle {
+        id: ObstacleId,
+        on: NaiveDate,
+        resolution: LongText,
+        basis: DocumentNumber,
+    },
+    AdoptFocusProgramme {
+        id: FocusProgrammeId,
+        programme: ProgrammeId,
+        year: i32,
+        by: UnitId,
+        document: DocumentNumber,
+        priorities: Vec<Priority>,
+        adopted_on: NaiveDate,
+    },
+    OpenSupervision {
+        id: SupervisionId,
+        body: UnitId,
+        subject: Title,
+        supervised: Vec<UnitId>,
+        opened_on: NaiveDate,
+        basis: DocumentNumber,
+    },
+    Recommend {
+        supervision: SupervisionId,
+        to: UnitId,
+        text: LongText,
+        respond_by: NaiveDate,
+        on: NaiveDate,
+    },
+    AnswerRecommendation {
+        supervision: SupervisionId,
+        number: u32,
+        by: UnitId,
+        answer: LongText,
+        on: NaiveDate,
+        basis: Option<DocumentNumber>,
+    },
+    CloseSupervision {
+        id: SupervisionId,
+        on: NaiveDate,
+        conclusion: LongText,
+        basis: DocumentNumber,
+    },
+    HoldBriefing {
+        id: BriefingId,
+        title: Title,
+        chaired_by: UnitId,
+        period: Option<ReportingPeriod>,
+        #[serde(default)]
+        participants: Vec<UnitId>,
+        held_on: NaiveDate,
+    },
+    IssueConclusion {
+        briefing: BriefingId,
+        document: DocumentNumber,
+        on: NaiveDate,
+        conclusions: LongText,
+        #[serde(default)]
+        follow_up: Vec<TaskId>,
+    },
 }
 
 impl Step {
@@ -171,6 +272,21 @@ impl Step {
             Self::SubmitReport { id, .. } => ("submit_report", id.as_str()),
             Self::AcceptReport { id, .. } => ("accept_report", id.as_str()),
             Self::ReturnReport { id, .. } => ("return_report", id.as_str()),
+            Self::CorrectReport { id, .. } => ("correct_report", id.as_str()),
+            Self::ExtendDeadline { task, .. } => ("extend_deadline", task.as_str()),
+            Self::TransferTask { task, .. } => ("transfer_task", task.as_str()),
+            Self::RaiseObstacle { id, .. } => ("raise_obstacle", id.as_str()),
+            Self::EscalateObstacle { id, .. } => ("escalate_obstacle", id.as_str()),
+            Self::ResolveObstacle { id, .. } => ("resolve_obstacle", id.as_str()),
+            Self::AdoptFocusProgramme { id, .. } => ("adopt_focus_programme", id.as_str()),
+            Self::OpenSupervision { id, .. } => ("open_supervision", id.as_str()),
+            Self::Recommend { supervision, .. } => ("recommend", supervision.as_str()),
+            Self::AnswerRecommendation { supervision, .. } => {
+                ("answer_recommendation", supervision.as_str())
+            }
+            Self::CloseSupervision { id, .. } => ("close_supervision", id.as_str()),
+            Self::HoldBriefing { id, .. } => ("hold_briefing", id.as_str()),
+            Self::IssueConclusion { briefing, .. } => ("issue_conclusion", briefing.as_str()),
         };
         format!("{kind} {subject}")
     }
@@ -293,7 +409,20 @@ fn step_date(step: &Step) -> Option<NaiveDate> {
         | Step::ReportProgress { on, .. }
         | Step::CompleteTask { on, .. }
         | Step::AcceptReport { on, .. }
-        | Step::ReturnReport { on, .. } => *on,
+        | Step::ReturnReport { on, .. }
+        | Step::ExtendDeadline { on, .. }
+        | Step::TransferTask { on, .. }
+        | Step::EscalateObstacle { on, .. }
+        | Step::ResolveObstacle { on, .. }
+        | Step::Recommend { on, .. }
+        | Step::AnswerRecommendation { on, .. }
+        | Step::CloseSupervision { on, .. }
+        | Step::IssueConclusion { on, .. } => *on,
+        Step::CorrectReport { submitted_on, .. } => *submitted_on,
+        Step::RaiseObstacle { raised_on, .. } => *raised_on,
+        Step::AdoptFocusProgramme { adopted_on, .. } => *adopted_on,
+        Step::OpenSupervision { opened_on, .. } => *opened_on,
+        Step::HoldBriefing { held_on, .. } => *held_on,
         Step::AdoptProgramme { adopted_on, .. } => *adopted_on,
         Step::IssuePlan { issued_on, .. } => *issued_on,
         Step::AssignTask { assigned_on, .. } => *assigned_on,
@@ -511,6 +640,224 @@ async fn apply<S: EventStore>(
             let command = ReportCommand::Return { by, on, reason };
             ledger
                 .execute::<Report>(context, id.as_str(), command)
+                .await
+        }
+        Step::CorrectReport {
+            id,
+            corrects,
+            reason,
+            submitted_on,
+            content,
+        } => {
+            let command = ReportCommand::Correct {
+                corrects,
+                reason,
+                submitted_on,
+                content,
+            };
+            ledger
+                .execute::<Report>(context, id.as_str(), command)
+                .await
+        }
+        Step::ExtendDeadline {
+            task,
+            deadline,
+            on,
+            reason,
+            basis,
+        } => {
+            let command = TaskCommand::ExtendDeadline {
+                deadline,
+                on,
+                reason,
+                basis,
+            };
+            ledger.execute_task(context, &task, command).await
+        }
+        Step::TransferTask {
+            task,
+            to,
+            on,
+            reason,
+            basis,
+        } => {
+            ledger
+                .transfer_task(context, &task, &to, on, reason, basis)
+                .await
+        }
+        Step::RaiseObstacle {
+            id,
+            task,
+            by,
+            description,
+            raised_on,
+        } => {
+            let by = ledger.active_unit(&by, raised_on).await?;
+            let key = id.as_str().to_owned();
+            let command = ObstacleCommand::Raise {
+                id,
+                task,
+                by,
+                description,
+                raised_on,
+            };
+            ledger.execute::<Obstacle>(context, &key, command).await
+        }
+        Step::EscalateObstacle { id, to, on, note } => {
+            ledger.active_unit(&to, on).await?;
+            let command = ObstacleCommand::Escalate { to, on, note };
+            ledger
+                .execute::<Obstacle>(context, id.as_str(), command)
+                .await
+        }
+        Step::ResolveObstacle {
+            id,
+            on,
+            resolution,
+            basis,
+        } => {
+            let command = ObstacleCommand::Resolve {
+                on,
+                resolution,
+                basis,
+            };
+            ledger
+                .execute::<Obstacle>(context, id.as_str(), command)
+                .await
+        }
+        Step::AdoptFocusProgramme {
+            id,
+            programme,
+            year,
+            by,
+            document,
+            priorities,
+            adopted_on,
+        } => {
+            let by = ledger.active_unit(&by, adopted_on).await?;
+            let key = id.as_str().to_owned();
+            let command = FocusCommand::Adopt {
+                id,
+                programme,
+                year,
+                by,
+                document,
+                priorities,
+                adopted_on,
+            };
+            ledger
+                .execute::<FocusProgramme>(context, &key, command)
+                .await
+        }
+        Step::OpenSupervision {
+            id,
+            body,
+            subject,
+            supervised,
+            opened_on,
+            basis,
+        } => {
+            let body = ledger.active_unit(&body, opened_on).await?;
+            for unit in &supervised {
+                ledger.active_unit(unit, opened_on).await?;
+            }
+            let key = id.as_str().to_owned();
+            let command = SupervisionCommand::Open {
+                id,
+                body,
+                subject,
+                supervised,
+                opened_on,
+                basis,
+            };
+            ledger.execute::<Supervision>(context, &key, command).await
+        }
+        Step::Recommend {
+            supervision,
+            to,
+            text,
+            respond_by,
+            on,
+        } => {
+            let command = SupervisionCommand::Recommend {
+                to,
+                text,
+                respond_by,
+                on,
+            };
+            ledger
+                .execute::<Supervision>(context, supervision.as_str(), command)
+                .await
+        }
+        Step::AnswerRecommendation {
+            supervision,
+            number,
+            by,
+            answer,
+            on,
+            basis,
+        } => {
+            let command = SupervisionCommand::Answer {
+                number,
+                by,
+                answer,
+                on,
+                basis,
+            };
+            ledger
+                .execute::<Supervision>(context, supervision.as_str(), command)
+                .await
+        }
+        Step::CloseSupervision {
+            id,
+            on,
+            conclusion,
+            basis,
+        } => {
+            let command = SupervisionCommand::Close {
+                on,
+                conclusion,
+                basis,
+            };
+            ledger
+                .execute::<Supervision>(context, id.as_str(), command)
+                .await
+        }
+        Step::HoldBriefing {
+            id,
+            title,
+            chaired_by,
+            period,
+            participants,
+            held_on,
+        } => {
+            let chaired_by = ledger.active_unit(&chaired_by, held_on).await?;
+            let key = id.as_str().to_owned();
+            let command = BriefingCommand::Hold {
+                id,
+                title,
+                chaired_by,
+                period,
+                participants,
+                held_on,
+            };
+            ledger.execute::<Briefing>(context, &key, command).await
+        }
+        Step::IssueConclusion {
+            briefing,
+            document,
+            on,
+            conclusions,
+            follow_up,
+        } => {
+            let command = BriefingCommand::IssueConclusion {
+                document,
+                on,
+                conclusions,
+                follow_up,
+            };
+            ledger
+                .execute::<Briefing>(context, briefing.as_str(), command)
                 .await
         }
     }
