@@ -4,6 +4,7 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used)]
 
+use cqrs_es::Aggregate;
 use ledger_app::Ledger;
 use ledger_app::scenario::{Progress, ScenarioError, import, parse};
 use ledger_store::{EventStore, ReadStream};
@@ -258,4 +259,114 @@ async fn a_refused_step_is_named_and_a_later_run_resumes_there() {
         }
     );
     assert_eq!(store.head().await.unwrap().size, 27);
+}
+
+/// The demo scenario of Đề án 10-ĐA/TU, imported on a real backend: the counts the issue asks
+/// for, Phổ Yên's change to a city, the 2025 dissolution with successors and transfers, a
+/// late report, and a second import that writes nothing.
+async fn demo_scenario<B: Backend>() {
+    use ledger_domain::report::{Report, ReportEvent};
+    use ledger_domain::unit::UnitStatus;
+    use ledger_domain::value::UnitId;
+
+    let backend = B::new().await;
+    let store = backend.store().clone();
+    let ledger = Ledger::new(store.clone());
+    let text = include_str!("../crates/ledger-app/scenarios/de-an-10-da-tu.json");
+    let scenario = parse(text).unwrap();
+    let done = import(&ledger, &scenario, |_| {}).await.unwrap();
+    assert_eq!(done.skipped, 0);
+    let mut events = Vec::new();
+    loop {
+        let page = store
+            .read_all(&ledger_store::ReadAll::after(events.len() as u64, 1000))
+            .await
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        events.extend(page);
+    }
+    let count = |t: &str| events.iter().filter(|e| e.event_type == t).count();
+    assert!(
+        count("UnitRegistered") >= 25,
+        "units: {}",
+        count("UnitRegistered")
+    );
+    assert!(
+        count("TaskAssigned") >= 40,
+        "tasks: {}",
+        count("TaskAssigned")
+    );
+    assert!(
+        count("ReportSubmitted") >= 150,
+        "reports: {}",
+        count("ReportSubmitted")
+    );
+    assert_eq!(count("ProgrammeAdopted"), 1);
+    assert!(count("ReportReturned") >= 1 && count("ObstacleResolved") >= 1);
+    assert_eq!(count("SupervisionOpened"), 1);
+    // Phổ Yên: a town until 9/4/2022, a city from 10/4/2022, dissolved on 1/7/2025.
+    let pho_yen = ledger
+        .unit(&UnitId::parse("pho-yen").unwrap())
+        .await
+        .unwrap();
+    let on = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    assert_eq!(
+        pho_yen.name_on(on(2022, 4, 9)).unwrap().as_str(),
+        "Thị xã Phổ Yên"
+    );
+    assert_eq!(
+        pho_yen.name_on(on(2022, 4, 10)).unwrap().as_str(),
+        "Thành phố Phổ Yên"
+    );
+    assert_eq!(
+        pho_yen.status(),
+        &UnitStatus::Dissolved { on: on(2025, 7, 1) }
+    );
+    assert_eq!(pho_yen.successors()[0].value.as_str(), "ubnd-tinh");
+    // Bắc Kạn merged into the province.
+    let bac_kan = ledger
+        .unit(&UnitId::parse("ubnd-tinh-bac-kan").unwrap())
+        .await
+        .unwrap();
+    assert!(matches!(bac_kan.status(), UnitStatus::Merged { .. }));
+    // Võ Nhai never issued its plan; its task moved to the province by explicit transfer.
+    let transfer = store
+        .read_stream(
+            "task/kh44-kh-don-vi-vo-nhai",
+            ledger_store::ReadStream::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        transfer.last().unwrap().event_type,
+        "ResponsibilityTransferred"
+    );
+    // Đại Từ's 2022-Q1 report came after the deadline.
+    let report = store
+        .read_stream("report/dai-tu-2022-q1", ledger_store::ReadStream::default())
+        .await
+        .unwrap();
+    let mut state = Report::default();
+    for e in &report {
+        state.apply(serde_json::from_value::<ReportEvent>(e.payload.clone()).unwrap());
+    }
+    assert!(state.is_late());
+    // Importing again writes nothing.
+    let head = store.head().await.unwrap();
+    let again = import(&ledger, &scenario, |_| {}).await.unwrap();
+    assert_eq!(again.skipped, again.total);
+    assert_eq!(store.head().await.unwrap(), head);
+    backend.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_scenario_on_sqlite() {
+    demo_scenario::<Sqlite>().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_scenario_on_postgres() {
+    demo_scenario::<Postgres>().await;
 }
