@@ -370,3 +370,89 @@ async fn demo_scenario_on_sqlite() {
 async fn demo_scenario_on_postgres() {
     demo_scenario::<Postgres>().await;
 }
+
+const TASKS_CSV: &str = "\
+id,plan,group,title,lead,coordinating,deadline,deliverable,assigned_on,basis
+tuyen-truyen-phap-luat,kh-44-kh-tu,7,\"Tuyên truyền, phổ biến pháp luật về cải cách tư pháp\",so-tu-phap,pho-yen;tinh-uy,2022-12-31,Kế hoạch,2022-01-10,44-KH/TU
+ra-soat-van-ban,kh-44-kh-tu,,Rà soát văn bản quy phạm pháp luật,so-tu-phap,,2022-06-30,,2022-01-10,44-KH/TU
+";
+
+const PLANS_CSV: &str = "\
+id,document,issuer,title,programme,parent_plan,issued_on,required_units,required_by
+kh-so-tu-phap-2022,15/KH-STP,so-tu-phap,Kế hoạch thực hiện Đề án của Sở Tư pháp,,kh-44-kh-tu,2022-01-20,,
+";
+
+fn csv_actor() -> ledger_store::Actor {
+    ledger_store::Actor {
+        subject: "csv-import".into(),
+        display_name: "Nhập CSV".into(),
+        role: "secretariat".into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plans_and_tasks_from_csv() {
+    use ledger_app::scenario::{CsvKind, from_csv};
+
+    let store = ledger_store::MemoryStore::new();
+    let ledger = Ledger::new(store.clone());
+    import(&ledger, &parse(SCENARIO).unwrap(), |_| {})
+        .await
+        .unwrap();
+    let before = store.head().await.unwrap().size;
+    let plans = from_csv(CsvKind::Plans, "plans-2022", csv_actor(), PLANS_CSV).unwrap();
+    let tasks = from_csv(CsvKind::Tasks, "tasks-2022", csv_actor(), TASKS_CSV).unwrap();
+    assert_eq!((plans.steps.len(), tasks.steps.len()), (1, 2));
+    import(&ledger, &plans, |_| {}).await.unwrap();
+    import(&ledger, &tasks, |_| {}).await.unwrap();
+    assert_eq!(store.head().await.unwrap().size, before + 3);
+    let task = store
+        .read_stream("task/tuyen-truyen-phap-luat", ReadStream::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        task[0].payload["coordinating"],
+        serde_json::json!(["pho-yen", "tinh-uy"])
+    );
+    assert_eq!(
+        task[0].payload["title"],
+        "Tuyên truyền, phổ biến pháp luật về cải cách tư pháp"
+    );
+    let second = store
+        .read_stream("task/ra-soat-van-ban", ReadStream::default())
+        .await
+        .unwrap();
+    assert!(second[0].payload["group"].is_null() && second[0].payload["deliverable"].is_null());
+    // Again: nothing new.
+    let again = import(&ledger, &tasks, |_| {}).await.unwrap();
+    assert_eq!(again.skipped, 2);
+}
+
+#[test]
+fn csv_errors_name_the_line_and_the_column() {
+    use ledger_app::scenario::{CsvKind, from_csv};
+
+    let bad_date = TASKS_CSV.replace("2022-06-30", "30/06/2022");
+    match from_csv(CsvKind::Tasks, "t", csv_actor(), &bad_date) {
+        Err(ScenarioError::Malformed { line, field, .. }) => {
+            assert_eq!((line, field.as_str()), (3, "deadline"));
+        }
+        other => panic!("expected a malformed CSV error, got {other:?}"),
+    }
+    let bad_unit = TASKS_CSV.replace("pho-yen;tinh-uy", "pho-yen;Tỉnh ủy");
+    match from_csv(CsvKind::Tasks, "t", csv_actor(), &bad_unit) {
+        Err(ScenarioError::Malformed { line, field, .. }) => {
+            assert_eq!((line, field.as_str()), (2, "coordinating"));
+        }
+        other => panic!("expected a malformed CSV error, got {other:?}"),
+    }
+    let both = PLANS_CSV.replace(",,kh-44-kh-tu,", ",de-an-10-da-tu,kh-44-kh-tu,");
+    match from_csv(CsvKind::Plans, "p", csv_actor(), &both) {
+        Err(ScenarioError::Malformed { line, field, .. }) => {
+            assert_eq!((line, field.as_str()), (2, "programme"));
+        }
+        other => panic!("expected a malformed CSV error, got {other:?}"),
+    }
+    let extra_column = TASKS_CSV.replace("basis\n", "basis,extra\n");
+    assert!(from_csv(CsvKind::Tasks, "t", csv_actor(), &extra_column).is_err());
+}

@@ -320,6 +320,212 @@ pub enum ScenarioError {
     },
 }
 
+/// Which kind of rows a CSV file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CsvKind {
+    /// Plans: `id,document,issuer,title,programme,parent_plan,issued_on,required_units,required_by`
+    /// (`programme` or `parent_plan`, one of the two; `required_units` separated by `;`, all due
+    /// `required_by`).
+    Plans,
+    /// Tasks: `id,plan,group,title,lead,coordinating,deadline,deliverable,assigned_on,basis`
+    /// (`group` and `deliverable` may be empty; `coordinating` separated by `;`).
+    Tasks,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlanRow {
+    id: PlanId,
+    document: DocumentNumber,
+    issuer: UnitId,
+    title: Title,
+    programme: Option<ProgrammeId>,
+    parent_plan: Option<PlanId>,
+    issued_on: NaiveDate,
+    required_units: Option<String>,
+    required_by: Option<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaskRow {
+    id: TaskId,
+    plan: PlanId,
+    group: Option<GroupNumber>,
+    title: Title,
+    lead: UnitId,
+    coordinating: Option<String>,
+    deadline: NaiveDate,
+    deliverable: Option<Title>,
+    assigned_on: NaiveDate,
+    basis: DocumentNumber,
+}
+
+/// Parses a `;`-separated list of unit ids (empty: none).
+fn unit_list(text: Option<&str>) -> Result<Vec<UnitId>, String> {
+    text.unwrap_or_default()
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| UnitId::parse(s).map_err(|e| e.to_string()))
+        .collect()
+}
+
+/// Reads a CSV file of plans or tasks (the bulk form users ask for most) as a scenario named
+/// `name`, acting as `actor`. Rows become steps in file order.
+///
+/// # Errors
+/// [`ScenarioError::Malformed`] naming the line and the column of the first bad value.
+pub fn from_csv(
+    kind: CsvKind,
+    name: &str,
+    actor: Actor,
+    text: &str,
+) -> Result<Scenario, ScenarioError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| csv_error(&e, 1))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let mut records = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_error(&e, 0))?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        records.push((line, record));
+    }
+    let mut steps = Vec::new();
+    match kind {
+        CsvKind::Plans => {
+            for (line, record) in records {
+                let row: PlanRow = row_from(&headers, &record, &[], line)?;
+                let bad = |field: &str, message: String| ScenarioError::Malformed {
+                    line,
+                    column: 0,
+                    field: field.to_owned(),
+                    message,
+                };
+                let implements = match (row.programme, row.parent_plan) {
+                    (Some(p), None) => Implements::Programme(p),
+                    (None, Some(p)) => Implements::Plan(p),
+                    _ => {
+                        return Err(bad(
+                            "programme",
+                            "give either a programme or a parent plan, not both or neither".into(),
+                        ));
+                    }
+                };
+                let units = unit_list(row.required_units.as_deref())
+                    .map_err(|m| bad("required_units", m))?;
+                let required_unit_plans = match (units.is_empty(), row.required_by) {
+                    (true, _) => Vec::new(),
+                    (false, Some(due)) => units
+                        .into_iter()
+                        .map(|unit| RequiredPlan { unit, due })
+                        .collect(),
+                    (false, None) => {
+                        return Err(bad("required_by", "required units need a due date".into()));
+                    }
+                };
+                steps.push(Step::IssuePlan {
+                    id: row.id,
+                    document: row.document,
+                    issuer: row.issuer,
+                    title: row.title,
+                    implements,
+                    required_unit_plans,
+                    issued_on: row.issued_on,
+                });
+            }
+        }
+        CsvKind::Tasks => {
+            for (line, record) in records {
+                let row: TaskRow = row_from(&headers, &record, &["group"], line)?;
+                let coordinating = unit_list(row.coordinating.as_deref()).map_err(|message| {
+                    ScenarioError::Malformed {
+                        line,
+                        column: 0,
+                        field: "coordinating".to_owned(),
+                        message,
+                    }
+                })?;
+                steps.push(Step::AssignTask {
+                    id: row.id,
+                    plan: row.plan,
+                    group: row.group,
+                    title: row.title,
+                    lead: row.lead,
+                    coordinating,
+                    deadline: row.deadline,
+                    deliverable: row.deliverable,
+                    assigned_on: row.assigned_on,
+                    basis: row.basis,
+                });
+            }
+        }
+    }
+    Ok(Scenario {
+        name: name.to_owned(),
+        description: format!("CSV import {name}"),
+        actor,
+        steps,
+    })
+}
+
+/// Reads one CSV record as a row type, naming the column of a bad value: the record becomes a
+/// JSON object (empty cells are null, `numeric` columns numbers) read with
+/// `serde_path_to_error`.
+fn row_from<T: serde::de::DeserializeOwned>(
+    headers: &[String],
+    record: &csv::StringRecord,
+    numeric: &[&str],
+    line: usize,
+) -> Result<T, ScenarioError> {
+    let mut object = serde_json::Map::new();
+    for (name, cell) in headers.iter().zip(record.iter()) {
+        let value = if cell.is_empty() {
+            serde_json::Value::Null
+        } else if numeric.contains(&name.as_str()) {
+            match cell.parse::<u64>() {
+                Ok(n) => serde_json::Value::from(n),
+                Err(_) => {
+                    return Err(ScenarioError::Malformed {
+                        line,
+                        column: 0,
+                        field: name.clone(),
+                        message: format!("{cell:?} is not a whole number"),
+                    });
+                }
+            }
+        } else {
+            serde_json::Value::String(cell.to_owned())
+        };
+        object.insert(name.clone(), value);
+    }
+    serde_path_to_error::deserialize(serde_json::Value::Object(object)).map_err(|e| {
+        ScenarioError::Malformed {
+            line,
+            column: 0,
+            field: e.path().to_string(),
+            message: e.into_inner().to_string(),
+        }
+    })
+}
+
+/// A CSV reading error (bad UTF-8, a row with too few or too many cells) as a malformed-file
+/// error; `line` is used when the error carries none.
+fn csv_error(error: &csv::Error, line: usize) -> ScenarioError {
+    ScenarioError::Malformed {
+        line: error.position().map_or(line, |p| p.line() as usize),
+        column: 0,
+        field: String::new(),
+        message: error.to_string(),
+    }
+}
+
 /// Reads a scenario, naming the line, column and field of any error.
 ///
 /// # Errors
