@@ -21,6 +21,7 @@ use ledger_domain::report::ReportError;
 use ledger_domain::supervision::SupervisionError;
 use ledger_domain::task::{Task, TaskCommand, TaskError};
 use ledger_domain::unit::{ActiveUnit, Unit, UnitCommand, UnitError};
+use ledger_domain::upcast::upcasters;
 use ledger_domain::value::{DocumentNumber, GroupNumber, LongText, PlanId, TaskId, Title, UnitId};
 use ledger_store::EventStore;
 use ledger_store::cqrs::{CommandContext, LedgerRepository};
@@ -146,7 +147,8 @@ impl<S: EventStore> Ledger<S> {
     /// A command path over `store`.
     pub fn new(store: S) -> Self {
         Self {
-            unit_loader: PersistedEventStore::new_event_store(LedgerRepository::new(store.clone())),
+            unit_loader: PersistedEventStore::new_event_store(LedgerRepository::new(store.clone()))
+                .with_upcasters(upcasters()),
             store,
         }
     }
@@ -168,7 +170,8 @@ impl<S: EventStore> Ledger<S> {
     {
         let stream_id = stream::<A>(id);
         let store =
-            PersistedEventStore::<_, A>::new_event_store(LedgerRepository::new(self.store.clone()));
+            PersistedEventStore::<_, A>::new_event_store(LedgerRepository::new(self.store.clone()))
+                .with_upcasters(upcasters());
         CqrsFramework::new(store, vec![], ())
             .execute_with_metadata(&stream_id, command, context.to_cqrs_metadata())
             .await

@@ -217,3 +217,50 @@ async fn unit_commands_name_only_registered_units() {
         AppError::Unit(UnitError::AlreadyRegistered(_))
     ));
 }
+
+#[tokio::test]
+async fn events_stored_in_an_older_shape_are_upcast_on_load() {
+    use ledger_domain::report::{Report, ReportCommand};
+    use ledger_store::{AppendRequest, EventStore, ExpectedVersion, NewEvent};
+
+    let ledger = ledger_with_units().await;
+    // A report submitted when ReportSubmitted was at version 1 (no regime).
+    let mut old = NewEvent::new(
+        "ReportSubmitted",
+        serde_json::json!({
+            "type": "ReportSubmitted",
+            "id": "so-tu-phap-2022-q1",
+            "unit": "so-tu-phap",
+            "plan": "kh-44-kh-tu",
+            "period": "2022-Q1",
+            "submitted_on": "2022-03-14",
+            "content": { "items": [] }
+        }),
+    );
+    old.schema_version = 1;
+    let request = AppendRequest::single(
+        "report/so-tu-phap-2022-q1",
+        "report",
+        ExpectedVersion::NoStream,
+        vec![old],
+        context().metadata,
+    );
+    ledger.store().append(request).await.unwrap();
+    // Loading it for a command reads it in the current shape.
+    let accept = ReportCommand::Accept {
+        by: unit_id("ban-noi-chinh"),
+        on: day(2022, 3, 20),
+    };
+    ledger
+        .execute::<Report>(&context(), "so-tu-phap-2022-q1", accept)
+        .await
+        .unwrap();
+    let events = ledger
+        .store()
+        .read_stream("report/so-tu-phap-2022-q1", ReadStream::default())
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].schema_version, 1, "history is not rewritten");
+    assert_eq!(events[1].event_type, "ReportAccepted");
+}

@@ -16,6 +16,7 @@ pub mod schemas;
 pub mod supervision;
 pub mod task;
 pub mod unit;
+pub mod upcast;
 pub mod value;
 
 #[cfg(test)]

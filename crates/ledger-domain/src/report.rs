@@ -172,7 +172,12 @@ impl DomainEvent for ReportEvent {
     }
 
     fn event_version(&self) -> String {
-        "1".to_owned()
+        match self {
+            // Version 2 names its reporting regime; see `upcast::ReportSubmittedV1`.
+            Self::ReportSubmitted { .. } => "2",
+            _ => "1",
+        }
+        .to_owned()
     }
 }
 
