@@ -274,8 +274,21 @@ async fn demo_scenario<B: Backend>() {
     let ledger = Ledger::new(store.clone());
     let text = include_str!("../crates/ledger-app/scenarios/de-an-10-da-tu.json");
     let scenario = parse(text).unwrap();
-    let done = import(&ledger, &scenario, |_| {}).await.unwrap();
+    let mut printed = Vec::new();
+    let done = import(
+        &ledger,
+        &scenario,
+        ledger_app::scenario::print_progress(&mut printed),
+    )
+    .await
+    .unwrap();
     assert_eq!(done.skipped, 0);
+    let printed = String::from_utf8(printed).unwrap();
+    assert_eq!(printed.lines().count(), 10, "{printed}");
+    assert!(
+        printed.ends_with("imported 504/504 steps (0 already there)\n"),
+        "{printed}"
+    );
     let mut events = Vec::new();
     loop {
         let page = store

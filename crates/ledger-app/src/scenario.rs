@@ -555,6 +555,28 @@ pub struct Progress {
     pub skipped: usize,
 }
 
+/// A progress callback for [`import`] that writes a line to `out` at every tenth of the way
+/// and at the end: `imported 250/504 steps (0 already there)`.
+pub fn print_progress(mut out: impl std::io::Write) -> impl FnMut(Progress) {
+    let mut last_tenth = 0;
+    move |p: Progress| {
+        let tenth = if p.total == 0 {
+            10
+        } else {
+            p.done * 10 / p.total
+        };
+        if tenth > last_tenth || p.done == p.total {
+            last_tenth = tenth;
+            // Progress output is best effort: a closed terminal must not stop an import.
+            let _ = writeln!(
+                out,
+                "imported {}/{} steps ({} already there)",
+                p.done, p.total, p.skipped
+            );
+        }
+    }
+}
+
 /// Applies a scenario's steps in order through `ledger`, skipping the ones already applied,
 /// and calls `progress` after each step.
 ///
