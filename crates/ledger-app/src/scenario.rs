@@ -560,11 +560,7 @@ pub struct Progress {
 pub fn print_progress(mut out: impl std::io::Write) -> impl FnMut(Progress) {
     let mut last_tenth = 0;
     move |p: Progress| {
-        let tenth = if p.total == 0 {
-            10
-        } else {
-            p.done * 10 / p.total
-        };
+        let tenth = (p.done * 10).checked_div(p.total).unwrap_or(10);
         if tenth > last_tenth || p.done == p.total {
             last_tenth = tenth;
             // Progress output is best effort: a closed terminal must not stop an import.
