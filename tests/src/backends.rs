@@ -9,6 +9,22 @@ use sqlx::{Connection, Executor, PgConnection, SqliteConnection};
 
 use crate::postgres::TestDatabase;
 
+/// Runs each statement on a raw connection and records what the database answered (the two
+/// connection types share no trait with `rows_affected`, hence a macro).
+macro_rules! attempt_all {
+    ($conn:expr, $statements:expr) => {{
+        let mut out = Vec::new();
+        for sql in $statements {
+            let result = $conn.execute(sql).await;
+            out.push((
+                sql,
+                result.map(|r| r.rows_affected()).map_err(|e| e.to_string()),
+            ));
+        }
+        out
+    }};
+}
+
 /// What a tamper attempt did: rows changed, or the database's refusal.
 pub type Attempt = (&'static str, Result<u64, String>);
 
@@ -101,15 +117,7 @@ impl Backend for Sqlite {
             "UPDATE ledger_head SET size = 0",
             "DELETE FROM ledger_head",
         ];
-        let mut out = Vec::new();
-        for sql in statements {
-            let result = conn.execute(sql).await;
-            out.push((
-                sql,
-                result.map(|r| r.rows_affected()).map_err(|e| e.to_string()),
-            ));
-        }
-        Some(out)
+        Some(attempt_all!(conn, statements))
     }
     async fn cleanup(self) {}
 }
@@ -174,15 +182,7 @@ impl Backend for Postgres {
             "DELETE FROM idempotency_keys",
             "TRUNCATE idempotency_keys",
         ];
-        let mut out = Vec::new();
-        for sql in statements {
-            let result = conn.execute(sql).await;
-            out.push((
-                sql,
-                result.map(|r| r.rows_affected()).map_err(|e| e.to_string()),
-            ));
-        }
-        Some(out)
+        Some(attempt_all!(conn, statements))
     }
     async fn cleanup(self) {
         drop(self.store);

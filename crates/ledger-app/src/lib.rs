@@ -65,6 +65,9 @@ pub enum AppError {
     /// Another change to the same aggregate won the race; reload and retry.
     #[error("another change to {0} came first; try again")]
     Conflict(String),
+    /// The input cannot be recorded as given (e.g. a date outside the years the log holds).
+    #[error("invalid input: {0}")]
+    Invalid(String),
     /// The store failed.
     #[error("the event store failed: {0}")]
     Store(String),
@@ -89,6 +92,7 @@ impl AppError {
             Self::Conflict(id) => {
                 format!("{id} vừa được thay đổi bởi thao tác khác; vui lòng thử lại")
             }
+            Self::Invalid(message) => format!("dữ liệu không hợp lệ: {message}"),
             Self::Store(_) => "lỗi lưu trữ; vui lòng thử lại sau".to_owned(),
         }
     }

@@ -607,11 +607,14 @@ pub async fn import<S: EventStore>(
             let mut metadata = Metadata::new(scenario.actor.clone());
             metadata.idempotency_key = Some(key);
             metadata.reason = Some(format!("scenario {}", scenario.name));
+            // The step takes effect at the start of its day; a date the log cannot hold
+            // (outside years 1..=9999) is refused rather than silently recorded as today.
+            let midnight = step_date(step).and_time(chrono::NaiveTime::MIN).and_utc();
+            let effective_at = ledger_store::Timestamp::from_datetime(midnight)
+                .map_err(|e| fail(AppError::Invalid(e.to_string())))?;
             let context = CommandContext {
                 metadata,
-                effective_at: step_date(step)
-                    .and_then(|d| d.and_hms_opt(0, 0, 0))
-                    .and_then(|t| ledger_store::Timestamp::from_datetime(t.and_utc()).ok()),
+                effective_at: Some(effective_at),
             };
             apply(ledger, &context, step.clone()).await.map_err(fail)?;
         }
@@ -622,8 +625,8 @@ pub async fn import<S: EventStore>(
 }
 
 /// The day a step took effect in the world.
-fn step_date(step: &Step) -> Option<NaiveDate> {
-    Some(match step {
+fn step_date(step: &Step) -> NaiveDate {
+    match step {
         Step::RegisterUnit { established_on, .. } => *established_on,
         Step::RenameUnit { on, .. }
         | Step::MergeUnit { on, .. }
@@ -651,7 +654,7 @@ fn step_date(step: &Step) -> Option<NaiveDate> {
         Step::IssuePlan { issued_on, .. } => *issued_on,
         Step::AssignTask { assigned_on, .. } => *assigned_on,
         Step::SubmitReport { submitted_on, .. } => *submitted_on,
-    })
+    }
 }
 
 async fn apply<S: EventStore>(
