@@ -272,7 +272,7 @@ async fn demo_scenario<B: Backend>() {
     let backend = B::new().await;
     let store = backend.store().clone();
     let ledger = Ledger::new(store.clone());
-    let text = include_str!("../crates/ledger-app/scenarios/de-an-10-da-tu.json");
+    let text = ledger_app::scenario::DEMO;
     let scenario = parse(text).unwrap();
     let mut printed = Vec::new();
     let done = import(

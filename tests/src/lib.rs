@@ -7,3 +7,4 @@
 pub mod backends;
 pub mod conformance;
 pub mod postgres;
+pub mod projections;

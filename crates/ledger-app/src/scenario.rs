@@ -526,6 +526,10 @@ fn csv_error(error: &csv::Error, line: usize) -> ScenarioError {
     }
 }
 
+/// The demo scenario: Đề án 10-ĐA/TU and Kế hoạch 44-KH/TU in Thái Nguyên, 2021–2025, with
+/// the 2025 mergers (`scenarios/de-an-10-da-tu.json`).
+pub const DEMO: &str = include_str!("../scenarios/de-an-10-da-tu.json");
+
 /// Reads a scenario, naming the line, column and field of any error.
 ///
 /// # Errors

@@ -29,6 +29,7 @@ pub struct Subscription<S: EventStore> {
     buffer: VecDeque<StoredEvent>,
     wake: watch::Receiver<u64>,
     poll_interval: Duration,
+    read_size: usize,
 }
 
 impl<S: EventStore> Subscription<S> {
@@ -42,7 +43,16 @@ impl<S: EventStore> Subscription<S> {
             buffer: VecDeque::new(),
             wake,
             poll_interval: Duration::from_secs(1),
+            read_size: BATCH,
         }
+    }
+
+    /// Changes how many events one read of the log fetches (default 500, at most
+    /// [`crate::store::MAX_READ_LIMIT`]): larger reads suit consumers that apply events in bulk.
+    #[must_use]
+    pub fn with_read_size(mut self, events: usize) -> Self {
+        self.read_size = events.clamp(1, crate::store::MAX_READ_LIMIT);
+        self
     }
 
     /// Changes the fallback poll interval (default one second).
@@ -65,18 +75,43 @@ impl<S: EventStore> Subscription<S> {
     /// # Errors
     /// Only non-transient failures, such as corrupt stored data.
     pub async fn next(&mut self) -> Result<StoredEvent> {
+        self.fill().await?;
+        let event = self
+            .buffer
+            .pop_front()
+            .ok_or_else(|| crate::error::Error::Corrupt("subscription buffer empty".into()))?;
+        self.after = event.position;
+        Ok(event)
+    }
+
+    /// The next events, at least one and at most `max`, in position order, waiting if the
+    /// subscription has caught up. Failures as [`Subscription::next`].
+    ///
+    /// # Errors
+    /// As [`Subscription::next`].
+    pub async fn next_batch(&mut self, max: usize) -> Result<Vec<StoredEvent>> {
+        self.fill().await?;
+        let take = max.clamp(1, self.buffer.len());
+        let batch: Vec<StoredEvent> = self.buffer.drain(..take).collect();
+        if let Some(last) = batch.last() {
+            self.after = last.position;
+        }
+        Ok(batch)
+    }
+
+    /// Waits until the buffer holds at least one event.
+    async fn fill(&mut self) -> Result<()> {
         let mut backoff = Duration::from_millis(50);
         loop {
-            if let Some(event) = self.buffer.pop_front() {
-                self.after = event.position;
-                return Ok(event);
+            if !self.buffer.is_empty() {
+                return Ok(());
             }
             // Mark the current head as seen before reading, so a commit that lands after the
             // read still wakes us.
             self.wake.borrow_and_update();
             let read = ReadAll {
                 after: self.after,
-                limit: BATCH,
+                limit: self.read_size,
                 filter: self.filter.clone(),
             };
             match self.store.read_all(&read).await {
