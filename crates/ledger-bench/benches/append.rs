@@ -28,7 +28,6 @@ use ledger_store_sqlite::SqliteStore;
 use postgres_es::PostgresEventRepository;
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgPoolOptions;
-use sqlx::{Connection, Executor, PgConnection};
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Task {
@@ -233,27 +232,6 @@ async fn check_log<S: EventStore>(store: &S, expected: usize) {
     );
 }
 
-async fn fresh_database(server: &str, name: &str) -> String {
-    let mut conn = PgConnection::connect(server).await.unwrap_or_else(|e| {
-        panic!("the benchmark needs PostgreSQL at {server} (set BENCH_DATABASE_URL): {e}")
-    });
-    conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-        .await
-        .unwrap();
-    conn.execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .unwrap();
-    // Swap the database name, keeping any query parameters (e.g. sslmode).
-    let (path, query) = server
-        .split_once('?')
-        .map_or((server, None), |(p, q)| (p, Some(q)));
-    let base = path.rsplit_once('/').map_or(path, |(b, _)| b);
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
-}
-
 /// The ceiling the workload's reads alone set on this machine: as many aggregate loads as the
 /// workload has commands (each stream read at its average length), from `workers` clients,
 /// with no writes. Returns loads/s.
@@ -279,7 +257,7 @@ async fn loads_alone<S: EventStore>(store: &S, w: Workload) -> f64 {
 }
 
 async fn ours_postgres(server: &str, w: Workload) -> (f64, f64, f64) {
-    let url = fresh_database(server, "ledger_bench_ours").await;
+    let url = ledger_bench::fresh_database(server, "ledger_bench_ours").await;
     let store = PostgresStore::connect(&url, w.workers as u32 + 2)
         .await
         .unwrap();
@@ -297,7 +275,7 @@ async fn ours_postgres(server: &str, w: Workload) -> (f64, f64, f64) {
 }
 
 async fn peer_postgres_es(server: &str, w: Workload) -> (f64, f64) {
-    let url = fresh_database(server, "ledger_bench_peer").await;
+    let url = ledger_bench::fresh_database(server, "ledger_bench_peer").await;
     let pool = PgPoolOptions::new()
         .max_connections(w.workers as u32 + 2)
         .connect(&url)
@@ -355,7 +333,7 @@ fn python_peer(server: &str, w: Workload) -> String {
     }
     let db = "ledger_bench_py";
     let rt = tokio::runtime::Handle::current();
-    let url = tokio::task::block_in_place(|| rt.block_on(fresh_database(server, db)));
+    let url = tokio::task::block_in_place(|| rt.block_on(ledger_bench::fresh_database(server, db)));
     let host_port = url
         .split('?')
         .next()
@@ -385,9 +363,7 @@ fn python_peer(server: &str, w: Workload) -> String {
 #[tokio::main]
 async fn main() {
     // `cargo bench` passes `--bench`; nothing else is taken from the command line.
-    let server = std::env::var("BENCH_DATABASE_URL")
-        .or_else(|_| std::env::var("LEDGER_TEST_DATABASE_URL"))
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let server = ledger_bench::server_url();
     let tasks = env_usize("TASKS", 2000);
     let updates = env_usize("UPDATES", 10);
     let workers: Vec<usize> = std::env::var("WORKERS")

@@ -74,8 +74,14 @@ pub struct Projection {
     audit: Facts<AuditFact>,
 }
 
+/// `YYYY-MM-DD` (written field by field: chrono's `format` parses its pattern on every call).
 fn date(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    use chrono::Datelike;
+    if (0..=9999).contains(&d.year()) {
+        format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+    } else {
+        d.format("%Y-%m-%d").to_string()
+    }
 }
 
 fn enum_text<T: Serialize>(value: &T) -> String {
@@ -93,6 +99,17 @@ fn json_list<T: Serialize>(items: &[T]) -> String {
 /// The entity id of a `{type}/{id}` stream.
 fn entity_id(stream_id: &str) -> &str {
     stream_id.split_once('/').map_or(stream_id, |(_, id)| id)
+}
+
+/// The parts of a stored event its decoding needs.
+struct Body<'a> {
+    position: u64,
+    stream_id: &'a str,
+    stream_type: &'a str,
+    stream_version: u64,
+    event_type: &'a str,
+    schema_version: u32,
+    payload: &'a Json,
 }
 
 /// What one event means for the working set.
@@ -245,18 +262,18 @@ impl Projection {
         out
     }
 
-    fn decode<E: DeserializeOwned>(&self, event: &StoredEvent) -> Result<E> {
+    fn decode<E: DeserializeOwned>(&self, event: &Body<'_>) -> Result<E> {
         let version = event.schema_version.to_string();
-        let payload = if self
+        let decoded = if self
             .upcasters
             .iter()
-            .any(|u| u.can_upcast(&event.event_type, &version))
+            .any(|u| u.can_upcast(event.event_type, &version))
         {
             let mut serialized = SerializedEvent {
-                aggregate_id: event.stream_id.clone(),
+                aggregate_id: event.stream_id.to_owned(),
                 sequence: usize::try_from(event.stream_version).unwrap_or(usize::MAX),
-                aggregate_type: event.stream_type.clone(),
-                event_type: event.event_type.clone(),
+                aggregate_type: event.stream_type.to_owned(),
+                event_type: event.event_type.to_owned(),
                 event_version: version,
                 payload: event.payload.clone(),
                 metadata: Json::Null,
@@ -266,13 +283,14 @@ impl Projection {
                     serialized = upcaster.upcast(serialized);
                 }
             }
-            serialized.payload
+            serde_json::from_value(serialized.payload)
         } else {
-            event.payload.clone()
+            // Straight from the stored value, without copying it.
+            E::deserialize(event.payload)
         };
-        serde_json::from_value(payload).map_err(|e| Error::Event {
+        decoded.map_err(|e| Error::Event {
             position: event.position,
-            event_type: event.event_type.clone(),
+            event_type: event.event_type.to_owned(),
             message: e.to_string(),
         })
     }
@@ -282,81 +300,75 @@ impl Projection {
     /// # Errors
     /// [`Error::Event`] when a domain event does not decode or names an entity whose creation
     /// was never projected.
-    pub fn apply(&mut self, event: &StoredEvent) -> Result<()> {
+    pub fn apply(&mut self, event: StoredEvent) -> Result<()> {
+        let StoredEvent {
+            position,
+            stream_id,
+            stream_type,
+            stream_version,
+            event_type,
+            schema_version,
+            payload,
+            metadata: m,
+            recorded_at,
+            effective_at,
+            ..
+        } = event;
         let ctx = Ctx {
             mode: self.mode,
-            position: event.position,
-            stream_id: &event.stream_id,
-            event_type: &event.event_type,
+            position,
+            stream_id: &stream_id,
+            event_type: &event_type,
         };
-        let m = &event.metadata;
-        self.audit.add(
-            &AuditFact {
-                stream_id: event.stream_id.clone(),
-                stream_type: event.stream_type.clone(),
-                stream_version: i64::try_from(event.stream_version).unwrap_or(i64::MAX),
-                event_type: event.event_type.clone(),
-                actor: m.actor.subject.clone(),
-                actor_name: m.actor.display_name.clone(),
-                actor_role: m.actor.role.clone(),
-                acting_unit: m.acting_unit.clone(),
-                correlation_id: m.correlation_id.to_string(),
-                reason: m.reason.clone(),
-                source_document: m.source_document.clone(),
-                recorded_at: event.recorded_at.to_string(),
-                effective_at: event.effective_at.to_string(),
-            },
-            event.position,
-        );
-        match event.stream_type.as_str() {
-            "unit" => {
-                let e = self.decode(event)?;
-                self.unit(&ctx, e)
-            }
-            "document" => {
-                let e = self.decode(event)?;
-                self.document(&ctx, e);
-                Ok(())
-            }
-            "programme" => {
-                let e = self.decode(event)?;
-                self.programme(&ctx, e)
-            }
-            "plan" => {
-                let e = self.decode(event)?;
-                self.plan(&ctx, e)
-            }
-            "focus_programme" => {
-                let e = self.decode(event)?;
-                self.focus_programme(&ctx, e)
-            }
-            "task" => {
-                let e = self.decode(event)?;
-                self.task(&ctx, e)
-            }
-            "report" => {
-                let e = self.decode(event)?;
-                self.report(&ctx, e)
-            }
-            "obstacle" => {
-                let e = self.decode(event)?;
-                self.obstacle(&ctx, e)
-            }
-            "supervision" => {
-                let e = self.decode(event)?;
-                self.supervision(&ctx, e)
-            }
-            "briefing" => {
-                let e = self.decode(event)?;
-                self.briefing(&ctx, e)
-            }
+        let body = Body {
+            position,
+            stream_id: &stream_id,
+            stream_type: &stream_type,
+            stream_version,
+            event_type: &event_type,
+            schema_version,
+            payload: &payload,
+        };
+        let outcome = match stream_type.as_str() {
+            "unit" => self.decode(&body).and_then(|e| self.unit(&ctx, e)),
+            "document" => self.decode(&body).map(|e| self.document(&ctx, e)),
+            "programme" => self.decode(&body).and_then(|e| self.programme(&ctx, e)),
+            "plan" => self.decode(&body).and_then(|e| self.plan(&ctx, e)),
+            "focus_programme" => self
+                .decode(&body)
+                .and_then(|e| self.focus_programme(&ctx, e)),
+            "task" => self.decode(&body).and_then(|e| self.task(&ctx, e)),
+            "report" => self.decode(&body).and_then(|e| self.report(&ctx, e)),
+            "obstacle" => self.decode(&body).and_then(|e| self.obstacle(&ctx, e)),
+            "supervision" => self.decode(&body).and_then(|e| self.supervision(&ctx, e)),
+            "briefing" => self.decode(&body).and_then(|e| self.briefing(&ctx, e)),
             _ => Ok(()),
-        }
+        };
+        outcome?;
+        self.audit.add(
+            AuditFact {
+                stream_id,
+                stream_type,
+                stream_version: i64::try_from(stream_version).unwrap_or(i64::MAX),
+                event_type,
+                actor: m.actor.subject,
+                actor_name: m.actor.display_name,
+                actor_role: m.actor.role,
+                acting_unit: m.acting_unit,
+                correlation_id: m.correlation_id.to_string(),
+                reason: m.reason,
+                source_document: m.source_document,
+                recorded_at: recorded_at.to_string(),
+                effective_at: effective_at.to_string(),
+            },
+            position,
+        );
+        Ok(())
     }
 
     fn cite(&mut self, ctx: &Ctx<'_>, number: &DocumentNumber, role: &str, on: NaiveDate) {
         self.citations.add(
-            &CitationFact {
+            CitationFact {
                 number: number.to_string(),
                 stream_id: ctx.stream_id.to_owned(),
                 event_type: ctx.event_type.to_owned(),
@@ -397,7 +409,7 @@ impl Projection {
                 p,
             );
             self.unit_names.add(
-                &UnitNameFact {
+                UnitNameFact {
                     unit_id: id.to_owned(),
                     name: name.to_string(),
                     from_date: date(*established_on),
@@ -406,7 +418,7 @@ impl Projection {
                 p,
             );
             self.unit_parents.add(
-                &UnitParentFact {
+                UnitParentFact {
                     unit_id: id.to_owned(),
                     parent: parent.as_ref().map(ToString::to_string),
                     from_date: date(*established_on),
@@ -428,7 +440,7 @@ impl Projection {
             UnitEvent::UnitRenamed { name, on, basis } => {
                 row.name = name.to_string();
                 self.unit_names.add(
-                    &UnitNameFact {
+                    UnitNameFact {
                         unit_id: id.to_owned(),
                         name: name.to_string(),
                         from_date: date(on),
@@ -441,7 +453,7 @@ impl Projection {
             UnitEvent::UnitReparented { parent, on, basis } => {
                 row.parent = parent.as_ref().map(ToString::to_string);
                 self.unit_parents.add(
-                    &UnitParentFact {
+                    UnitParentFact {
                         unit_id: id.to_owned(),
                         parent: row.parent.clone(),
                         from_date: date(on),
@@ -456,7 +468,7 @@ impl Projection {
                 row.merged_into = Some(into.to_string());
                 row.successors += 1;
                 self.unit_successors.add(
-                    &UnitSuccessorFact {
+                    UnitSuccessorFact {
                         unit_id: id.to_owned(),
                         successor: into.to_string(),
                         on_date: date(on),
@@ -479,7 +491,7 @@ impl Projection {
             } => {
                 row.successors += 1;
                 self.unit_successors.add(
-                    &UnitSuccessorFact {
+                    UnitSuccessorFact {
                         unit_id: id.to_owned(),
                         successor: successor.to_string(),
                         on_date: date(on),
@@ -872,7 +884,7 @@ impl Projection {
                 p,
             );
             self.task_deadlines.add(
-                &TaskDeadlineFact {
+                TaskDeadlineFact {
                     task_id: id.to_owned(),
                     deadline: date(*deadline),
                     from_date: date(*assigned_on),
@@ -881,7 +893,7 @@ impl Projection {
                 p,
             );
             self.task_leads.add(
-                &TaskLeadFact {
+                TaskLeadFact {
                     task_id: id.to_owned(),
                     lead: lead.to_string(),
                     from_date: date(*assigned_on),
@@ -908,7 +920,7 @@ impl Projection {
                 row.deadline = date(to);
                 row.extensions += 1;
                 self.task_deadlines.add(
-                    &TaskDeadlineFact {
+                    TaskDeadlineFact {
                         task_id: id.to_owned(),
                         deadline: date(to),
                         from_date: date(on),
@@ -922,7 +934,7 @@ impl Projection {
                 row.lead = to.to_string();
                 row.transfers += 1;
                 self.task_leads.add(
-                    &TaskLeadFact {
+                    TaskLeadFact {
                         task_id: id.to_owned(),
                         lead: to.to_string(),
                         from_date: date(on),
@@ -937,7 +949,7 @@ impl Projection {
                 row.percent = i64::from(percent.get());
                 row.progress_on = Some(date(on));
                 self.task_progress.add(
-                    &TaskProgressFact {
+                    TaskProgressFact {
                         task_id: id.to_owned(),
                         by_unit: by.to_string(),
                         percent: i64::from(percent.get()),
@@ -1006,7 +1018,7 @@ impl Projection {
                 p,
             );
             self.report_steps
-                .add(&step(1, "submitted", *submitted_on, None), p);
+                .add(step(1, "submitted", *submitted_on, None), p);
             return Ok(());
         }
         let mut row = self
@@ -1028,7 +1040,7 @@ impl Projection {
                 row.reviewed_on = None;
                 row.return_reason = None;
                 self.report_steps
-                    .add(&step(revision, "corrected", submitted_on, None), p);
+                    .add(step(revision, "corrected", submitted_on, None), p);
             }
             ReportEvent::ReportAccepted { revision, by, on } => {
                 row.review = "accepted".to_owned();
@@ -1036,7 +1048,7 @@ impl Projection {
                 row.reviewed_on = Some(date(on));
                 row.return_reason = None;
                 self.report_steps
-                    .add(&step(revision, "accepted", on, Some(by.to_string())), p);
+                    .add(step(revision, "accepted", on, Some(by.to_string())), p);
             }
             ReportEvent::ReportReturned {
                 revision,
@@ -1049,7 +1061,7 @@ impl Projection {
                 row.reviewed_on = Some(date(on));
                 row.return_reason = Some(reason.to_string());
                 self.report_steps
-                    .add(&step(revision, "returned", on, Some(by.to_string())), p);
+                    .add(step(revision, "returned", on, Some(by.to_string())), p);
             }
         }
         self.reports.put(ctx.mode, id, row, p);

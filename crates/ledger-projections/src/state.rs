@@ -81,13 +81,13 @@ impl<R: Row> Versioned<R> {
         {
             return;
         }
-        let values = row.to_values();
         if let Some(old) = self.open.get_mut(key)
             && old.from == position
         {
-            // A second change by the same event: replace the version it made.
+            // A second change by the same event: replace the version it made (batches hold
+            // whole events, so that version is still pending in incremental mode).
             if let Some(i) = old.pending {
-                self.inserts[i].values = values;
+                self.inserts[i].values = row.to_values();
             }
             old.row = row;
             return;
@@ -96,7 +96,7 @@ impl<R: Row> Versioned<R> {
         let pending = match mode {
             Mode::Incremental => {
                 self.inserts.push(PendingRow {
-                    values,
+                    values: row.to_values(),
                     from: position,
                     to: None,
                 });
@@ -133,7 +133,7 @@ impl<R: Row> Versioned<R> {
                 to: position,
             }),
             (Mode::Bulk, _) => self.inserts.push(PendingRow {
-                values: old.row.to_values(),
+                values: old.row.into_values(),
                 from: old.from,
                 to: Some(position),
             }),
@@ -197,9 +197,9 @@ impl<R: Row> Default for Facts<R> {
 
 impl<R: Row> Facts<R> {
     /// Records a fact at `position`.
-    pub fn add(&mut self, row: &R, position: u64) {
+    pub fn add(&mut self, row: R, position: u64) {
         self.rows.push(PendingRow {
-            values: row.to_values(),
+            values: row.into_values(),
             from: position,
             to: None,
         });
@@ -208,5 +208,136 @@ impl<R: Row> Facts<R> {
     /// Takes the batch's rows.
     pub fn take(&mut self) -> Vec<PendingRow> {
         std::mem::take(&mut self.rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::{Column, Ty, Value};
+
+    #[derive(Debug, Clone, PartialEq)]
+    struct R(String, i64);
+
+    impl Row for R {
+        const COLUMNS: &'static [Column] = &[
+            Column {
+                name: "id",
+                ty: Ty::Text,
+                nullable: false,
+            },
+            Column {
+                name: "n",
+                ty: Ty::Int,
+                nullable: false,
+            },
+        ];
+        fn to_values(&self) -> Vec<Value> {
+            vec![Value::Text(self.0.clone()), Value::Int(self.1)]
+        }
+        fn into_values(self) -> Vec<Value> {
+            self.to_values()
+        }
+        fn from_values(values: Vec<Value>) -> crate::error::Result<Self> {
+            match values.as_slice() {
+                [Value::Text(id), Value::Int(n)] => Ok(Self(id.clone(), *n)),
+                _ => Err(crate::error::Error::Corrupt("R".into())),
+            }
+        }
+    }
+
+    /// A row version as written: values, `valid_from`, `valid_to`.
+    type Version = (Vec<Value>, u64, Option<u64>);
+
+    /// Applies the same changes in both modes, committing batches of `batch` positions, and
+    /// returns every row version each mode wrote: (values, from, to), sorted.
+    fn both_modes(batch: u64) -> (Vec<Version>, Vec<Version>) {
+        // A deterministic mix of puts (some unchanged, some twice in one event) and ends.
+        let steps: Vec<(u64, &str, i64, bool)> = (1..=60u64)
+            .flat_map(|p| {
+                let key = ["a", "b", "c"][(p % 3) as usize];
+                let mut s = vec![(p, key, (p / 2) as i64, p % 11 == 0)];
+                if p % 7 == 0 {
+                    s.push((p, key, 1000 + p as i64, false));
+                }
+                s
+            })
+            .collect();
+        let mut out = Vec::new();
+        for mode in [Mode::Incremental, Mode::Bulk] {
+            let mut table: Versioned<R> = Versioned::default();
+            let mut rows: Vec<(Vec<Value>, u64, Option<u64>)> = Vec::new();
+            let commit = |table: &mut Versioned<R>, rows: &mut Vec<_>| {
+                let (inserts, closes) = table.take();
+                for c in closes {
+                    let row = rows
+                        .iter_mut()
+                        .find(|(v, from, to): &&mut (Vec<Value>, u64, Option<u64>)| {
+                            v[0] == Value::Text(c.key.clone()) && *from == c.from && to.is_none()
+                        })
+                        .expect("closing an open version");
+                    row.2 = Some(c.to);
+                }
+                rows.extend(inserts.into_iter().map(|r| (r.values, r.from, r.to)));
+            };
+            for (i, (p, key, n, end)) in steps.iter().enumerate() {
+                if *end {
+                    table.end(mode, key, *p);
+                } else {
+                    table.put(mode, key, R((*key).to_owned(), *n), *p);
+                }
+                // Batches hold whole events: commit after a position's last change.
+                let last_of_event = steps.get(i + 1).is_none_or(|next| next.0 != *p);
+                if p % batch == 0 && last_of_event {
+                    commit(&mut table, &mut rows);
+                }
+            }
+            commit(&mut table, &mut rows);
+            if mode == Mode::Bulk {
+                rows.extend(
+                    table
+                        .flush_open()
+                        .into_iter()
+                        .map(|r| (r.values, r.from, r.to)),
+                );
+            }
+            rows.sort();
+            out.push(rows);
+        }
+        let bulk = out.pop().unwrap_or_default();
+        (out.pop().unwrap_or_default(), bulk)
+    }
+
+    #[test]
+    fn bulk_and_incremental_write_the_same_versions_whatever_the_batches() {
+        let (reference, _) = both_modes(1);
+        for batch in [1, 2, 5, 13, 100] {
+            let (incremental, bulk) = both_modes(batch);
+            assert_eq!(incremental, reference, "incremental, batch {batch}");
+            assert_eq!(bulk, reference, "bulk, batch {batch}");
+        }
+        // Versions of one key never overlap, and an ended key has no open version.
+        for key in ["a", "b", "c"] {
+            let mut versions: Vec<_> = reference
+                .iter()
+                .filter(|(v, _, _)| v[0] == Value::Text(key.into()))
+                .collect();
+            versions.sort_by_key(|(_, from, _)| *from);
+            for pair in versions.windows(2) {
+                assert!(
+                    pair[0].2.is_some_and(|to| to <= pair[1].1),
+                    "{key}: {pair:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_unchanged_state_writes_no_version() {
+        let mut table: Versioned<R> = Versioned::default();
+        table.put(Mode::Incremental, "a", R("a".into(), 1), 1);
+        table.put(Mode::Incremental, "a", R("a".into(), 1), 2);
+        let (inserts, closes) = table.take();
+        assert_eq!((inserts.len(), closes.len()), (1, 0));
     }
 }

@@ -605,9 +605,7 @@ pub const TABLES: &[TableDef] = &[
             "event_type, valid_from",
             "actor, valid_from",
             "acting_unit, valid_from",
-            "recorded_at",
             "effective_at",
-            "correlation_id",
         ],
     ),
 ];

@@ -65,6 +65,10 @@ pub trait SqlField: Sized {
     const NULLABLE: bool = false;
     /// To a SQL value.
     fn to_value(&self) -> Value;
+    /// To a SQL value, moving it.
+    fn into_value(self) -> Value {
+        self.to_value()
+    }
     /// From a SQL value.
     ///
     /// # Errors
@@ -80,6 +84,9 @@ impl SqlField for String {
     const TY: Ty = Ty::Text;
     fn to_value(&self) -> Value {
         Value::Text(self.clone())
+    }
+    fn into_value(self) -> Value {
+        Value::Text(self)
     }
     fn from_value(value: Value, column: &str) -> Result<Self> {
         match value {
@@ -121,6 +128,9 @@ impl<T: SqlField> SqlField for Option<T> {
     fn to_value(&self) -> Value {
         self.as_ref().map_or(Value::Null, SqlField::to_value)
     }
+    fn into_value(self) -> Value {
+        self.map_or(Value::Null, SqlField::into_value)
+    }
     fn from_value(value: Value, column: &str) -> Result<Self> {
         match value {
             Value::Null => Ok(None),
@@ -146,6 +156,8 @@ pub trait Row: Sized + Clone + PartialEq + std::fmt::Debug {
     const COLUMNS: &'static [Column];
     /// The values in column order.
     fn to_values(&self) -> Vec<Value>;
+    /// The values in column order, moving the row's fields.
+    fn into_values(self) -> Vec<Value>;
     /// Reads a row from values in column order.
     ///
     /// # Errors
@@ -173,6 +185,10 @@ macro_rules! row {
 
             fn to_values(&self) -> Vec<$crate::value::Value> {
                 vec![$($crate::value::SqlField::to_value(&self.$field),)+]
+            }
+
+            fn into_values(self) -> Vec<$crate::value::Value> {
+                vec![$($crate::value::SqlField::into_value(self.$field),)+]
             }
 
             fn from_values(values: Vec<$crate::value::Value>) -> $crate::error::Result<Self> {

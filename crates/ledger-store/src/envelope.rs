@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Datelike, SubsecRound, Utc};
+use chrono::{DateTime, Datelike, SubsecRound, Timelike, Utc};
 use ledger_proof::{Hash, leaf_hash, to_canonical_vec};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -67,8 +67,21 @@ impl Timestamp {
 }
 
 impl fmt::Display for Timestamp {
+    /// [`Timestamp::FORMAT`], written field by field (chrono's `format` parses the pattern on
+    /// every call, and every stored event prints two times).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0.format(Self::FORMAT))
+        let t = self.0;
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            (t.nanosecond() % 1_000_000_000) / 1_000
+        )
     }
 }
 
@@ -443,6 +456,22 @@ mod tests {
         let t = Timestamp::parse("2021-12-15T00:00:00Z").unwrap();
         assert_eq!(t.to_string(), "2021-12-15T00:00:00.000000Z");
         assert!(Timestamp::parse("15/12/2021").is_err());
+    }
+
+    #[test]
+    fn display_matches_the_documented_pattern() {
+        for text in [
+            "0001-01-01T00:00:00Z",
+            "1999-12-31T23:59:59.999999Z",
+            "2026-11-26T10:41:54.000001Z",
+            "9999-12-31T23:59:59.5Z",
+        ] {
+            let t = Timestamp::parse(text).unwrap();
+            assert_eq!(
+                t.to_string(),
+                t.as_datetime().format(Timestamp::FORMAT).to_string()
+            );
+        }
     }
 
     #[test]

@@ -37,6 +37,13 @@ macro_rules! slug_id {
             }
         }
 
+        impl std::str::FromStr for $name {
+            type Err = ValueError;
+            fn from_str(input: &str) -> Result<Self, ValueError> {
+                Self::parse(input)
+            }
+        }
+
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(f, "{}({})", stringify!($name), self.0)
