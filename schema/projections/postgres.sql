@@ -47,7 +47,7 @@ CREATE TABLE rm1_focus_programmes (id TEXT NOT NULL, programme_id TEXT NOT NULL,
 CREATE UNIQUE INDEX rm1_focus_programmes_version ON rm1_focus_programmes (id, valid_from);
 CREATE UNIQUE INDEX rm1_focus_programmes_open ON rm1_focus_programmes (id) WHERE valid_to IS NULL;
 
-CREATE TABLE rm1_tasks (id TEXT NOT NULL, plan_id TEXT NOT NULL, programme_id TEXT, group_number BIGINT, title TEXT NOT NULL, lead TEXT NOT NULL, coordinating TEXT NOT NULL, deadline TEXT NOT NULL, deliverable TEXT, assigned_on TEXT NOT NULL, basis TEXT NOT NULL, status TEXT NOT NULL, percent BIGINT NOT NULL, progress_on TEXT, completed_on TEXT, completion_document TEXT, cancelled_on TEXT, reminders BIGINT NOT NULL, extensions BIGINT NOT NULL, transfers BIGINT NOT NULL, valid_from BIGINT NOT NULL, valid_to BIGINT);
+CREATE TABLE rm1_tasks (id TEXT NOT NULL, plan_id TEXT NOT NULL, programme_id TEXT, group_number BIGINT, title TEXT NOT NULL, lead TEXT NOT NULL, coordinating TEXT NOT NULL, deadline TEXT NOT NULL, deliverable TEXT, assigned_on TEXT NOT NULL, basis TEXT NOT NULL, status TEXT NOT NULL, completed_on TEXT, completion_document TEXT, cancelled_on TEXT, reminders BIGINT NOT NULL, extensions BIGINT NOT NULL, transfers BIGINT NOT NULL, valid_from BIGINT NOT NULL, valid_to BIGINT);
 CREATE UNIQUE INDEX rm1_tasks_version ON rm1_tasks (id, valid_from);
 CREATE UNIQUE INDEX rm1_tasks_open ON rm1_tasks (id) WHERE valid_to IS NULL;
 CREATE INDEX rm1_tasks_i0 ON rm1_tasks (plan_id) WHERE valid_to IS NULL;

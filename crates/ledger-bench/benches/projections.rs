@@ -6,6 +6,7 @@
 //! then the incremental projector from position 0 into a second database for comparison.
 //! Environment: `EVENTS` (default 1000000), `BACKENDS` (default `postgres,sqlite`),
 //! `INCREMENTAL_EVENTS` (default 200000: how much of the log the incremental run projects),
+//! `KEEP_LOG` (set: PostgreSQL reuses the log of the previous run instead of generating one),
 //! `BENCH_DATABASE_URL` (else `LEDGER_TEST_DATABASE_URL`, else the local default server).
 
 // A benchmark: a failed unwrap stops it with its location.
@@ -119,7 +120,13 @@ async fn main() {
     println!("projection benchmark: {events} generated events");
     if backends.contains("postgres") {
         let server = ledger_bench::server_url();
-        let url = ledger_bench::fresh_database(&server, "ledger_bench_projections").await;
+        // KEEP_LOG=1 reuses the log a previous run generated (the rebuild makes a new
+        // generation of read models beside the old one and drops it).
+        let url = if std::env::var_os("KEEP_LOG").is_some() {
+            ledger_bench::database_url(&server, "ledger_bench_projections")
+        } else {
+            ledger_bench::fresh_database(&server, "ledger_bench_projections").await
+        };
         let other_url = ledger_bench::fresh_database(&server, "ledger_bench_projections_inc").await;
         let store = PostgresStore::connect(&url, 8).await.unwrap();
         let db = Db::Postgres(store.pool().clone());

@@ -23,6 +23,12 @@ pub async fn fresh_database(server: &str, name: &str) -> String {
             .await
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
+    database_url(server, name)
+}
+
+/// The URL of database `name` on the server of `server` (same host, user and parameters).
+#[must_use]
+pub fn database_url(server: &str, name: &str) -> String {
     // Swap the database name, keeping any query parameters (e.g. sslmode).
     let (path, query) = server
         .split_once('?')

@@ -77,8 +77,17 @@ pub struct Projection {
 /// `YYYY-MM-DD` (written field by field: chrono's `format` parses its pattern on every call).
 fn date(d: NaiveDate) -> String {
     use chrono::Datelike;
-    if (0..=9999).contains(&d.year()) {
-        format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+    if let Ok(year) = u32::try_from(d.year())
+        && year <= 9999
+    {
+        let mut out = *b"0000-00-00";
+        for (at, width, mut value) in [(0, 4, year), (5, 2, d.month()), (8, 2, d.day())] {
+            for slot in out[at..at + width].iter_mut().rev() {
+                *slot = b'0' + u8::try_from(value % 10).unwrap_or(0);
+                value /= 10;
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
     } else {
         d.format("%Y-%m-%d").to_string()
     }
@@ -872,8 +881,6 @@ impl Projection {
                     assigned_on: date(*assigned_on),
                     basis: basis.to_string(),
                     status: "open".to_owned(),
-                    percent: 0,
-                    progress_on: None,
                     completed_on: None,
                     completion_document: None,
                     cancelled_on: None,
@@ -946,8 +953,7 @@ impl Projection {
             TaskEvent::ProgressReported {
                 by, percent, on, ..
             } => {
-                row.percent = i64::from(percent.get());
-                row.progress_on = Some(date(on));
+                // A fact only: the task's own row does not change.
                 self.task_progress.add(
                     TaskProgressFact {
                         task_id: id.to_owned(),
@@ -957,12 +963,12 @@ impl Projection {
                     },
                     p,
                 );
+                return Ok(());
             }
             TaskEvent::TaskCompleted {
                 deliverable, on, ..
             } => {
                 row.status = "completed".to_owned();
-                row.percent = 100;
                 row.completed_on = Some(date(on));
                 row.completion_document = Some(deliverable.to_string());
                 self.cite(ctx, &deliverable, "deliverable", on);

@@ -218,7 +218,9 @@ row! {
 }
 
 row! {
-    /// A task (nhiệm vụ).
+    /// A task (nhiệm vụ). Its percentage is not here: progress reports are dated facts
+    /// (`task_progress`), so a report adds one narrow row instead of a new version of the task,
+    /// and the percentage on any day is read from them (`Snapshot::tasks_on`).
     TaskRow {
         /// Id.
         id: String,
@@ -244,10 +246,6 @@ row! {
         basis: String,
         /// `open`, `completed` or `cancelled`.
         status: String,
-        /// Last reported percent.
-        percent: i64,
-        /// Day of the last progress report.
-        progress_on: Option<String>,
         /// Day completed.
         completed_on: Option<String>,
         /// The deliverable document on completion.
