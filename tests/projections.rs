@@ -655,6 +655,56 @@ async fn rebuild_equals_incremental<B: ReadModelBackend>() {
     backend.cleanup().await;
 }
 
+/// A running projector: its lag, a client waiting for its own write, and a second instance
+/// competing on the same database without any event taking effect twice.
+async fn live_lag_read_your_writes_and_two_instances<B: ReadModelBackend>() {
+    let backend = B::new().await;
+    let store = backend.store().clone();
+    let db = backend.read_db();
+    db.migrate().await.unwrap();
+    import_all(&store, &part("demo-a", 0..100)).await;
+    let first = std::sync::Arc::new(Projector::new(store.clone(), db.clone(), options(17)));
+    let lag = first.lag().await.unwrap();
+    assert_eq!((lag.checkpoint, lag.events()), (0, lag.head));
+    assert!(lag.head >= 100);
+    let second = Projector::new(store.clone(), db.clone(), options(23));
+    let runners = [
+        tokio::spawn({
+            let first = first.clone();
+            async move { first.run(std::future::pending()).await }
+        }),
+        tokio::spawn(async move { second.run(std::future::pending()).await }),
+    ];
+    import_all(&store, &part("demo-b", 100..504)).await;
+    let head = store.head().await.unwrap().size;
+    // Read your writes: wait for the position the last append returned, then ask.
+    first.wait_for(head, Duration::from_secs(60)).await.unwrap();
+    let mut s = ReadModels::new(db.clone())
+        .snapshot(AsOf::Position(head))
+        .await
+        .unwrap();
+    assert_eq!(s.tasks().await.unwrap().len(), 40);
+    s.close().await.unwrap();
+    assert_eq!(first.lag().await.unwrap().events(), 0);
+    assert!(matches!(
+        first.wait_for(head + 1, Duration::from_millis(100)).await,
+        Err(Error::Timeout(p)) if p == head + 1
+    ));
+    for runner in runners {
+        runner.abort();
+    }
+    // Two projectors took turns; every event took effect once.
+    let other = B::other_db().await;
+    project(&store, &other.db, 5_000).await;
+    assert_same(
+        &dump(&db, AsOf::Present, true).await,
+        &dump(&other.db, AsOf::Present, true).await,
+        "two competing projectors vs one",
+    );
+    other.cleanup().await;
+    backend.cleanup().await;
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
@@ -685,4 +735,5 @@ on_both_backends!(
     as_of_recorded_time_and_effective_date,
     crash_and_resume,
     rebuild_equals_incremental,
+    live_lag_read_your_writes_and_two_instances,
 );

@@ -287,6 +287,7 @@ impl<S: EventStore> Projector<S> {
         let mut committed = 0usize;
         let mut backoff = Duration::from_millis(50);
         loop {
+            let before = *self.checkpoint.borrow();
             let attempt = async {
                 let (mut meta, mut state) = self.load().await?;
                 self.checkpoint.send_replace(meta.position);
@@ -344,6 +345,10 @@ impl<S: EventStore> Projector<S> {
             match outcome {
                 Ok(position) => return Ok(position),
                 Err(e) if e.is_transient() => {
+                    if *self.checkpoint.borrow() > before {
+                        // It had made progress: not a failure that repeats.
+                        backoff = Duration::from_millis(50);
+                    }
                     tracing::warn!(error = %e, "projector reloading");
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_secs(5));
