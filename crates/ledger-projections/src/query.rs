@@ -135,6 +135,7 @@ fn parse_day(text: &str) -> Option<NaiveDate> {
 
 /// A task as it stood on a day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct TaskOn {
     /// The task as recorded (its latest state at the snapshot).
     pub task: TaskRow,
@@ -163,6 +164,7 @@ pub enum RollupBy {
 
 /// Progress of one group, plan or unit on a day.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct Rollup {
     /// The group, plan or unit.
     pub key: String,
@@ -180,6 +182,7 @@ pub struct Rollup {
 
 /// A cell of the compliance matrix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct Cell {
     /// The period.
     pub period: String,
@@ -197,6 +200,7 @@ pub struct Cell {
 
 /// One unit's line of the compliance matrix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct MatrixRow {
     /// The unit.
     pub unit_id: String,
@@ -206,6 +210,7 @@ pub struct MatrixRow {
 
 /// Units × periods: who reported what, on a day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct ComplianceMatrix {
     /// The periods, oldest first.
     pub periods: Vec<String>,
@@ -215,6 +220,7 @@ pub struct ComplianceMatrix {
 
 /// An obstacle as it stood on a day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct ObstacleOn {
     /// The obstacle as recorded.
     pub obstacle: ObstacleRow,
@@ -226,6 +232,7 @@ pub struct ObstacleOn {
 
 /// A recommendation as it stood on a day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct RecommendationOn {
     /// The recommendation as recorded.
     pub recommendation: RecommendationRow,
@@ -266,11 +273,13 @@ pub struct AuditFilter {
 
 /// One entry of the audit index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
 pub struct AuditEntry {
     /// The event's position.
     pub position: u64,
     /// Its envelope.
     #[serde(flatten)]
+    #[cfg_attr(feature = "graphql", graphql(flatten))]
     pub entry: AuditFact,
 }
 

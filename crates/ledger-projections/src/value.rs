@@ -170,6 +170,7 @@ macro_rules! row {
     ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident : $ty:ty),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+        #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
         pub struct $name {
             $($(#[$fmeta])* pub $field: $ty,)+
         }

@@ -1,0 +1,265 @@
+//! Who is asking: bearer JWTs with a subject, a display name, a role and a unit.
+//!
+//! Production keys are EdDSA (Ed25519) or RS256 public keys; HS256 with a shared secret is for
+//! the demo. The actor of every event is taken from the verified token, never from input.
+
+use std::fmt;
+use std::str::FromStr;
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+/// What a caller may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, async_graphql::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Adopts programmes, issues plans, assigns tasks, accepts or returns reports.
+    Secretariat,
+    /// Reports, raises obstacles and answers recommendations for its own unit only.
+    UnitReporter,
+    /// Reads everything; conducts supervisions and issues recommendations.
+    Supervisor,
+    /// Reads everything, including the audit log and actor details.
+    Inspector,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Self; 4] = [
+        Self::Secretariat,
+        Self::UnitReporter,
+        Self::Supervisor,
+        Self::Inspector,
+    ];
+
+    /// The name used in tokens and on the command line.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Secretariat => "secretariat",
+            Self::UnitReporter => "unit_reporter",
+            Self::Supervisor => "supervisor",
+            Self::Inspector => "inspector",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown role {s:?}: secretariat, unit_reporter, supervisor or inspector")
+            })
+    }
+}
+
+/// A verified caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// Token subject: a stable id.
+    pub subject: String,
+    /// The name shown in histories.
+    pub name: String,
+    /// The role.
+    pub role: Role,
+    /// The unit the caller acts for.
+    pub unit: Option<String>,
+}
+
+/// The claims of a ledger token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    name: String,
+    role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    unit: Option<String>,
+    iat: i64,
+    exp: i64,
+    iss: String,
+}
+
+/// Why a token was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TokenError {
+    /// Not a bearer token, a bad signature, expired, or for another issuer.
+    #[error("invalid token: {0}")]
+    Invalid(String),
+    /// These keys cannot sign (a public key only).
+    #[error("these keys verify tokens but cannot issue them (no private key)")]
+    CannotSign,
+}
+
+/// The issuer written into and required of every token.
+pub const ISSUER: &str = "progress-ledger";
+
+/// Keys that verify (and, with a private or shared key, issue) tokens.
+#[derive(Clone)]
+pub struct Keys {
+    algorithm: Algorithm,
+    encoding: Option<EncodingKey>,
+    decoding: DecodingKey,
+}
+
+impl Keys {
+    /// HS256 with a shared secret: for the demo and tests only.
+    #[must_use]
+    pub fn hs256(secret: &[u8]) -> Self {
+        Self {
+            algorithm: Algorithm::HS256,
+            encoding: Some(EncodingKey::from_secret(secret)),
+            decoding: DecodingKey::from_secret(secret),
+        }
+    }
+
+    /// EdDSA (Ed25519) from PEM: a public key verifies; with the private key it also issues.
+    ///
+    /// # Errors
+    /// When a PEM does not parse.
+    pub fn ed25519(public_pem: &[u8], private_pem: Option<&[u8]>) -> Result<Self, TokenError> {
+        let bad = |e: jsonwebtoken::errors::Error| TokenError::Invalid(e.to_string());
+        Ok(Self {
+            algorithm: Algorithm::EdDSA,
+            encoding: private_pem
+                .map(EncodingKey::from_ed_pem)
+                .transpose()
+                .map_err(bad)?,
+            decoding: DecodingKey::from_ed_pem(public_pem).map_err(bad)?,
+        })
+    }
+
+    /// RS256 from PEM: a public key verifies; with the private key it also issues.
+    ///
+    /// # Errors
+    /// When a PEM does not parse.
+    pub fn rs256(public_pem: &[u8], private_pem: Option<&[u8]>) -> Result<Self, TokenError> {
+        let bad = |e: jsonwebtoken::errors::Error| TokenError::Invalid(e.to_string());
+        Ok(Self {
+            algorithm: Algorithm::RS256,
+            encoding: private_pem
+                .map(EncodingKey::from_rsa_pem)
+                .transpose()
+                .map_err(bad)?,
+            decoding: DecodingKey::from_rsa_pem(public_pem).map_err(bad)?,
+        })
+    }
+
+    /// Issues a token for `principal`, valid for `ttl_seconds`.
+    ///
+    /// # Errors
+    /// [`TokenError::CannotSign`] without a private or shared key.
+    pub fn issue(&self, principal: &Principal, ttl_seconds: i64) -> Result<String, TokenError> {
+        let key = self.encoding.as_ref().ok_or(TokenError::CannotSign)?;
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: principal.subject.clone(),
+            name: principal.name.clone(),
+            role: principal.role,
+            unit: principal.unit.clone(),
+            iat: now,
+            exp: now + ttl_seconds,
+            iss: ISSUER.to_owned(),
+        };
+        jsonwebtoken::encode(&Header::new(self.algorithm), &claims, key)
+            .map_err(|e| TokenError::Invalid(e.to_string()))
+    }
+
+    /// Verifies a token (signature, algorithm, expiry, issuer) and returns its principal.
+    ///
+    /// # Errors
+    /// [`TokenError::Invalid`], saying why.
+    pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+        let mut validation = Validation::new(self.algorithm);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+        validation.leeway = 30;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .map_err(|e| TokenError::Invalid(e.to_string()))?;
+        let c = data.claims;
+        if c.sub.trim().is_empty() || c.name.trim().is_empty() {
+            return Err(TokenError::Invalid("empty subject or name".into()));
+        }
+        if c.role == Role::UnitReporter && c.unit.is_none() {
+            return Err(TokenError::Invalid(
+                "a unit reporter's token must name its unit".into(),
+            ));
+        }
+        Ok(Principal {
+            subject: c.sub,
+            name: c.name,
+            role: c.role,
+            unit: c.unit,
+        })
+    }
+
+    /// Verifies an HTTP `Authorization` header value (`Bearer …`).
+    ///
+    /// # Errors
+    /// [`TokenError::Invalid`] when it is not a bearer token or the token is refused.
+    pub fn verify_header(&self, header: &str) -> Result<Principal, TokenError> {
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .ok_or_else(|| {
+                TokenError::Invalid("expected `Authorization: Bearer <token>`".into())
+            })?;
+        self.verify(token.trim())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reporter() -> Principal {
+        Principal {
+            subject: "stp-01".into(),
+            name: "Nguyễn Văn A".into(),
+            role: Role::UnitReporter,
+            unit: Some("so-tu-phap".into()),
+        }
+    }
+
+    #[test]
+    fn issued_tokens_verify_and_others_do_not() {
+        let keys = Keys::hs256(b"demo secret, long enough for HS256 use");
+        let token = keys.issue(&reporter(), 3600).unwrap_or_default();
+        assert_eq!(keys.verify(&token), Ok(reporter()));
+        assert_eq!(
+            keys.verify_header(&format!("Bearer {token}")),
+            Ok(reporter())
+        );
+        let other = Keys::hs256(b"another secret, also long enough here");
+        assert!(other.verify(&token).is_err());
+        let expired = keys.issue(&reporter(), -3600).unwrap_or_default();
+        assert!(
+            matches!(keys.verify(&expired), Err(TokenError::Invalid(m)) if m.contains("Expired"))
+        );
+        assert!(keys.verify_header(&token).is_err());
+        assert!(keys.verify("not.a.token").is_err());
+    }
+
+    #[test]
+    fn a_reporter_without_a_unit_is_refused() {
+        let keys = Keys::hs256(b"demo secret, long enough for HS256 use");
+        let token = keys
+            .issue(
+                &Principal {
+                    unit: None,
+                    ..reporter()
+                },
+                60,
+            )
+            .unwrap_or_default();
+        assert!(keys.verify(&token).is_err());
+    }
+}

@@ -1,0 +1,98 @@
+//! The progress ledger's GraphQL schema. It knows nothing of HTTP: the server
+//! (`ledger-server`) puts an [`Api`] and, for a signed-in caller, an [`auth::Principal`] in
+//! each request's data.
+//!
+//! - [`query`]: the query root, every field answerable as of a past position or time;
+//! - [`auth`]: tokens and roles;
+//! - [`error`]: coded errors (`extensions.code`);
+//! - [`store`]: one store type over PostgreSQL or SQLite.
+
+pub mod auth;
+pub mod error;
+pub mod query;
+pub mod store;
+
+use std::sync::Arc;
+
+use async_graphql::{Context, EmptyMutation, EmptySubscription, Schema};
+use ledger_app::Ledger;
+use ledger_projections::{Db, Projector, ReadModels};
+
+use crate::auth::Principal;
+use crate::query::Query;
+use crate::store::AnyStore;
+
+/// Deepest query accepted.
+pub const MAX_DEPTH: usize = 12;
+/// Most complex query accepted (each field costs one; lists multiply by their page size).
+pub const MAX_COMPLEXITY: usize = 5_000;
+
+/// What every resolver reaches: the store, the command path and the read models.
+pub struct Api {
+    /// The log.
+    pub store: AnyStore,
+    /// The command path.
+    pub ledger: Ledger<AnyStore>,
+    /// The read-model database.
+    pub read_db: Db,
+    /// Questions to the read models.
+    pub read: ReadModels,
+    /// The projector keeping them current (for waiting on a write).
+    pub projector: Arc<Projector<AnyStore>>,
+    /// Whether callers without a token may read progress roll-ups.
+    pub anonymous_rollups: bool,
+}
+
+impl Api {
+    /// The API over `store`, its read models in the same database.
+    #[must_use]
+    pub fn new(
+        store: AnyStore,
+        projector: Arc<Projector<AnyStore>>,
+        anonymous_rollups: bool,
+    ) -> Self {
+        let read_db = store.read_db();
+        Self {
+            ledger: Ledger::new(store.clone()),
+            read: ReadModels::new(read_db.clone()),
+            read_db,
+            store,
+            projector,
+            anonymous_rollups,
+        }
+    }
+}
+
+/// The schema type.
+pub type LedgerSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Builds the schema with its limits; `introspection` off hides the schema from clients.
+#[must_use]
+pub fn schema(api: Api, introspection: bool) -> LedgerSchema {
+    let builder = Schema::build(Query, EmptyMutation, EmptySubscription)
+        .data(api)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_recursive_depth(32)
+        .limit_directives(20);
+    let builder = if introspection {
+        builder
+    } else {
+        builder.disable_introspection()
+    };
+    builder.finish()
+}
+
+/// The schema's SDL, as checked in at `schema/graphql/ledger.graphql`.
+#[must_use]
+pub fn sdl() -> String {
+    Schema::build(Query, EmptyMutation, EmptySubscription)
+        .finish()
+        .sdl()
+}
+
+/// The signed-in caller, if any.
+#[must_use]
+pub fn principal<'a>(ctx: &Context<'a>) -> Option<&'a Principal> {
+    ctx.data_opt::<Principal>()
+}

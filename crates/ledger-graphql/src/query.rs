@@ -1,0 +1,576 @@
+//! The query root: every field can be asked **as of** a past position or recorded time, and,
+//! where the world's date matters, **on** an effective date; every answer says the log
+//! position it reflects.
+
+use async_graphql::connection::{Connection, CursorType, Edge, OpaqueCursor};
+use async_graphql::{Context, Enum, InputObject, Object, OutputType, Result, SimpleObject};
+use chrono::{DateTime, FixedOffset, NaiveDate, Offset as _, Utc};
+use ledger_domain::value::{PeriodKind, ReportingRegime};
+use ledger_projections::query::{
+    AuditEntry, AuditFilter, ComplianceMatrix, ObstacleOn, RecommendationOn, Rollup, TaskOn,
+};
+use ledger_projections::tables::{
+    DocumentRow, GroupRow, PlanRow, PlanUnitRow, ProgrammeRow, UnitRow,
+};
+use ledger_projections::{AsOf, Snapshot};
+use ledger_store::{EventStore, Timestamp};
+
+use crate::Api;
+use crate::auth::Role;
+use crate::error::{Code, coded, from_read, internal};
+
+/// Most items one page returns.
+pub const MAX_PAGE: usize = 100;
+/// Items a page returns when `first` is not given.
+pub const DEFAULT_PAGE: usize = 50;
+
+/// Which state of the log to answer from: a position, or a recorded time (not both). Omitted:
+/// the present.
+#[derive(Debug, Clone, Copy, Default, InputObject)]
+pub struct AsOfInput {
+    /// A global log position.
+    pub position: Option<u64>,
+    /// A recorded time: the answer reflects the last position recorded by then.
+    pub recorded_at: Option<DateTime<Utc>>,
+}
+
+/// What every paged answer says besides its items.
+#[derive(Debug, Clone, Copy, SimpleObject)]
+pub struct AnswerFields {
+    /// The log position the answer reflects.
+    pub position: u64,
+    /// How many items there are in all.
+    pub total_count: u64,
+}
+
+/// A page of items, Relay style.
+pub type Page<T> = Connection<OpaqueCursor<usize>, T, AnswerFields>;
+
+/// How far the read models are behind the log.
+#[derive(Debug, Clone, Copy, SimpleObject)]
+pub struct Checkpoint {
+    /// The read models' position.
+    pub position: u64,
+    /// The log's size.
+    pub head: u64,
+    /// Events not yet reflected in answers.
+    pub lag: u64,
+}
+
+/// A unit, with its name and successors on the day asked about.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Unit {
+    /// The unit as recorded.
+    #[graphql(flatten)]
+    pub row: UnitRow,
+    /// Its name on the day asked about (`null` before it was known).
+    pub name_on: Option<String>,
+    /// Its parent on that day.
+    pub parent_on: Option<String>,
+    /// The chain to its terminal successor on that day (the unit itself first).
+    pub successor_chain: Vec<String>,
+    /// Units merged into it or succeeded by it.
+    pub predecessors: Vec<String>,
+}
+
+/// Which way to roll progress up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum RollupKind {
+    /// By solution group.
+    Group,
+    /// By plan.
+    Plan,
+    /// By lead unit, following successors.
+    Unit,
+}
+
+/// A period length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum PeriodLength {
+    /// Months.
+    Month,
+    /// Quarters.
+    Quarter,
+    /// Half years.
+    HalfYear,
+    /// Years.
+    Year,
+}
+
+/// Which tasks.
+#[derive(Debug, Clone, Default, InputObject)]
+pub struct TaskFilter {
+    /// Of this plan.
+    pub plan: Option<String>,
+    /// Led by this unit that day.
+    pub lead: Option<String>,
+    /// In this solution group (number).
+    pub group: Option<i64>,
+    /// With this status that day (`open`, `completed`, `cancelled`).
+    pub status: Option<String>,
+    /// Only overdue (or only not overdue) that day.
+    pub overdue: Option<bool>,
+}
+
+/// Which events of the audit log.
+#[derive(Debug, Clone, Default, InputObject)]
+pub struct EventFilter {
+    /// One stream (`task/…`).
+    pub stream_id: Option<String>,
+    /// One stream type (`task`).
+    pub stream_type: Option<String>,
+    /// These event types.
+    #[graphql(default)]
+    pub event_types: Vec<String>,
+    /// One actor (token subject).
+    pub actor: Option<String>,
+    /// One acting unit.
+    pub acting_unit: Option<String>,
+    /// Recorded at or after.
+    pub recorded_from: Option<DateTime<Utc>>,
+    /// Recorded before.
+    pub recorded_to: Option<DateTime<Utc>>,
+    /// Effective at or after.
+    pub effective_from: Option<DateTime<Utc>>,
+    /// Effective before.
+    pub effective_to: Option<DateTime<Utc>>,
+}
+
+/// A list answer that is not paged (roll-ups, matrices).
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(concrete(name = "RollupAnswer", params(Rollup)))]
+#[graphql(concrete(name = "ObstacleAnswer", params(ObstacleOn)))]
+#[graphql(concrete(name = "RecommendationAnswer", params(RecommendationOn)))]
+#[graphql(concrete(name = "RequiredUnitPlanAnswer", params(PlanUnitRow)))]
+#[graphql(concrete(name = "GroupAnswer", params(GroupRow)))]
+#[graphql(concrete(name = "ProgrammeAnswer", params(ProgrammeRow)))]
+#[graphql(concrete(name = "PlanAnswer", params(PlanRow)))]
+#[graphql(concrete(name = "DocumentAnswer", params(DocumentRow)))]
+pub struct ListAnswer<T: OutputType> {
+    /// The log position the answer reflects.
+    pub position: u64,
+    /// The items.
+    pub items: Vec<T>,
+}
+
+/// The compliance matrix with its position.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct MatrixAnswer {
+    /// The log position the answer reflects.
+    pub position: u64,
+    /// The day it was asked about.
+    pub on: NaiveDate,
+    /// Units × periods.
+    pub matrix: ComplianceMatrix,
+}
+
+/// Today in Việt Nam (UTC+7): the default effective date.
+fn today() -> NaiveDate {
+    let offset = FixedOffset::east_opt(7 * 3600).unwrap_or_else(|| Utc.fix());
+    Utc::now().with_timezone(&offset).date_naive()
+}
+
+fn timestamp(field: &str, t: DateTime<Utc>) -> Result<Timestamp> {
+    Timestamp::from_datetime(t).map_err(|e| coded(Code::BadUserInput, format!("{field}: {e}")))
+}
+
+fn as_of(input: Option<AsOfInput>) -> Result<AsOf> {
+    match input.unwrap_or_default() {
+        AsOfInput {
+            position: Some(_),
+            recorded_at: Some(_),
+        } => Err(coded(
+            Code::BadUserInput,
+            "asOf: give a position or a recorded time, not both",
+        )),
+        AsOfInput {
+            position: Some(p), ..
+        } => Ok(AsOf::Position(p)),
+        AsOfInput {
+            recorded_at: Some(t),
+            ..
+        } => Ok(AsOf::RecordedAt(timestamp("asOf.recordedAt", t)?)),
+        _ => Ok(AsOf::Present),
+    }
+}
+
+/// Pages `items` (already in their final order).
+fn page<T: OutputType>(
+    items: Vec<T>,
+    position: u64,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<Page<T>> {
+    let first = match first {
+        None => DEFAULT_PAGE,
+        Some(n) if n < 0 => return Err(coded(Code::BadUserInput, "first: must not be negative")),
+        Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+    };
+    if first > MAX_PAGE {
+        return Err(coded(
+            Code::BadUserInput,
+            format!("first: at most {MAX_PAGE} items per page"),
+        ));
+    }
+    let start = match after {
+        None => 0,
+        Some(cursor) => {
+            OpaqueCursor::<usize>::decode_cursor(&cursor)
+                .map_err(|_| coded(Code::BadUserInput, "after: not a cursor this API issued"))?
+                .0
+                + 1
+        }
+    };
+    let total = items.len();
+    let end = start.saturating_add(first).min(total);
+    let mut connection = Page::with_additional_fields(
+        start > 0,
+        end < total,
+        AnswerFields {
+            position,
+            total_count: total as u64,
+        },
+    );
+    connection.edges.extend(
+        items
+            .into_iter()
+            .enumerate()
+            .skip(start)
+            .take(end.saturating_sub(start))
+            .map(|(i, item)| Edge::new(OpaqueCursor(i), item)),
+    );
+    Ok(connection)
+}
+
+/// Readers: anyone signed in; anonymous callers only where the deployment allows it, and then
+/// only the roll-ups.
+fn require_reader(ctx: &Context<'_>, rollup: bool) -> Result<()> {
+    let api = ctx.data::<Api>()?;
+    match crate::principal(ctx) {
+        Some(_) => Ok(()),
+        None if rollup && api.anonymous_rollups => Ok(()),
+        None => Err(coded(
+            Code::Unauthenticated,
+            "sign in: send `Authorization: Bearer <token>`",
+        )),
+    }
+}
+
+async fn snapshot(ctx: &Context<'_>, at: Option<AsOfInput>) -> Result<Snapshot> {
+    let api = ctx.data::<Api>()?;
+    api.read.snapshot(as_of(at)?).await.map_err(from_read)
+}
+
+async fn finish<T>(snapshot: Snapshot, value: T) -> Result<T> {
+    snapshot.close().await.map_err(from_read)?;
+    Ok(value)
+}
+
+/// The query root.
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// How far the read models are behind the log.
+    async fn checkpoint(&self, ctx: &Context<'_>) -> Result<Checkpoint> {
+        require_reader(ctx, true)?;
+        let api = ctx.data::<Api>()?;
+        let head = api.store.head().await.map_err(|e| internal(&e))?.size;
+        let position = api.read_db.live().await.map_err(from_read)?.position;
+        Ok(Checkpoint {
+            position,
+            head,
+            lag: head.saturating_sub(position),
+        })
+    }
+
+    /// Units, by id, with their names and successors on `on` (default: today).
+    async fn units(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<AsOfInput>,
+        on: Option<NaiveDate>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<Unit>> {
+        require_reader(ctx, false)?;
+        let on = on.unwrap_or_else(today);
+        let mut s = snapshot(ctx, as_of).await?;
+        let rows = s.units().await.map_err(from_read)?;
+        let mut units = Vec::with_capacity(rows.len());
+        for row in rows {
+            units.push(unit_on(&mut s, row, on).await?);
+        }
+        let position = s.position();
+        let page = page(units, position, first, after)?;
+        finish(s, page).await
+    }
+
+    /// One unit on `on` (default: today).
+    async fn unit(
+        &self,
+        ctx: &Context<'_>,
+        id: String,
+        as_of: Option<AsOfInput>,
+        on: Option<NaiveDate>,
+    ) -> Result<Option<Unit>> {
+        require_reader(ctx, false)?;
+        let on = on.unwrap_or_else(today);
+        let mut s = snapshot(ctx, as_of).await?;
+        let unit = match s.unit(&id).await.map_err(from_read)? {
+            Some(row) => Some(unit_on(&mut s, row, on).await?),
+            None => None,
+        };
+        finish(s, unit).await
+    }
+
+    /// Registered documents with a number (`44-KH/TU`).
+    async fn documents(
+        &self,
+        ctx: &Context<'_>,
+        number: String,
+        as_of: Option<AsOfInput>,
+    ) -> Result<ListAnswer<DocumentRow>> {
+        require_reader(ctx, false)?;
+        let mut s = snapshot(ctx, as_of).await?;
+        let items = s.documents_by_number(&number).await.map_err(from_read)?;
+        let position = s.position();
+        finish(s, ListAnswer { position, items }).await
+    }
+
+    /// Programmes (Đề án).
+    async fn programmes(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<AsOfInput>,
+    ) -> Result<ListAnswer<ProgrammeRow>> {
+        require_reader(ctx, false)?;
+        let mut s = snapshot(ctx, as_of).await?;
+        let items = s.programmes().await.map_err(from_read)?;
+        let position = s.position();
+        finish(s, ListAnswer { position, items }).await
+    }
+
+    /// A programme's solution groups.
+    async fn solution_groups(
+        &self,
+        ctx: &Context<'_>,
+        programme: String,
+        as_of: Option<AsOfInput>,
+    ) -> Result<ListAnswer<GroupRow>> {
+        require_reader(ctx, false)?;
+        let mut s = snapshot(ctx, as_of).await?;
+        let items = s.groups(&programme).await.map_err(from_read)?;
+        let position = s.position();
+        finish(s, ListAnswer { position, items }).await
+    }
+
+    /// Plans (Kế hoạch).
+    async fn plans(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<AsOfInput>,
+    ) -> Result<ListAnswer<PlanRow>> {
+        require_reader(ctx, false)?;
+        let mut s = snapshot(ctx, as_of).await?;
+        let items = s.plans().await.map_err(from_read)?;
+        let position = s.position();
+        finish(s, ListAnswer { position, items }).await
+    }
+
+    /// Unit plans a plan requires that were not issued by `on` (default: today).
+    async fn missing_unit_plans(
+        &self,
+        ctx: &Context<'_>,
+        plan: String,
+        as_of: Option<AsOfInput>,
+        on: Option<NaiveDate>,
+    ) -> Result<ListAnswer<PlanUnitRow>> {
+        require_reader(ctx, false)?;
+        let on = on.unwrap_or_else(today);
+        let mut s = snapshot(ctx, as_of).await?;
+        let items = s.missing_unit_plans(&plan, on).await.map_err(from_read)?;
+        let position = s.position();
+        finish(s, ListAnswer { position, items }).await
+    }
+
+    /// Tasks as they stood on `on` (default: today), by id.
+    async fn tasks(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<AsOfInput>,
+        on: Option<NaiveDate>,
+        #[graphql(default)] filter: TaskFilter,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<TaskOn>> {
+        require_reader(ctx, false)?;
+        let on = on.unwrap_or_else(today);
+        let mut s = snapshot(ctx, as_of).await?;
+        let tasks: Vec<TaskOn> = s
+            .tasks_on(on)
+            .await
+            .map_err(from_read)?
+            .into_iter()
+            .filter(|t| {
+                filter.plan.as_ref().is_none_or(|p| *p == t.task.plan_id)
+                    && filter.lead.as_ref().is_none_or(|l| *l == t.lead)
+                    && filter.group.is_none_or(|g| t.task.group_number == Some(g))
+                    && filter.status.as_ref().is_none_or(|st| *st == t.status)
+                    && filter.overdue.is_none_or(|o| o == t.overdue)
+            })
+            .collect();
+        let position = s.position();
+        let page = page(tasks, position, first, after)?;
+        finish(s, page).await
+    }
+
+    /// Progress rolled up by solution group, plan or unit on `on` (default: today): every task
+    /// assigned and not cancelled weighs the same (see docs/projections.md).
+    async fn progress(
+        &self,
+        ctx: &Context<'_>,
+        by: RollupKind,
+        as_of: Option<AsOfInput>,
+        on: Option<NaiveDate>,
+    ) -> Result<ListAnswer<Rollup>> {
+        require_reader(ctx, true)?;
+        let on = on.unwrap_or_else(today);
+        let by = match by {
+            RollupKind::Group => ledger_projections::RollupBy::Group,
+            RollupKind::Plan => ledger_projections::RollupBy::Plan,
+            RollupKind::Unit => ledger_projections::RollupBy::Unit,
+        };
+        let mut s = snapshot(ctx, as_of).await?;
+        let items = s.rollup(by, on).await.map_err(from_read)?;
+        let position = s.position();
+        finish(s, ListAnswer { position, items }).await
+    }
+
+    /// Units × periods of a plan on `on` (default: today), under Nghị định 09/2019/NĐ-CP.
+    async fn compliance_matrix(
+        &self,
+        ctx: &Context<'_>,
+        plan: String,
+        #[graphql(default_with = "PeriodLength::Quarter")] period: PeriodLength,
+        as_of: Option<AsOfInput>,
+        on: Option<NaiveDate>,
+    ) -> Result<MatrixAnswer> {
+        require_reader(ctx, true)?;
+        let on = on.unwrap_or_else(today);
+        let kind = match period {
+            PeriodLength::Month => PeriodKind::Month,
+            PeriodLength::Quarter => PeriodKind::Quarter,
+            PeriodLength::HalfYear => PeriodKind::HalfYear,
+            PeriodLength::Year => PeriodKind::Year,
+        };
+        let mut s = snapshot(ctx, as_of).await?;
+        let matrix = s
+            .compliance_matrix(&plan, kind, &ReportingRegime::decree_09_2019(), on)
+            .await
+            .map_err(from_read)?;
+        let position = s.position();
+        finish(
+            s,
+            MatrixAnswer {
+                position,
+                on,
+                matrix,
+            },
+        )
+        .await
+    }
+
+    /// Obstacles raised by `on` (default: today), open or resolved that day.
+    async fn obstacles(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<AsOfInput>,
+        on: Option<NaiveDate>,
+    ) -> Result<ListAnswer<ObstacleOn>> {
+        require_reader(ctx, false)?;
+        let on = on.unwrap_or_else(today);
+        let mut s = snapshot(ctx, as_of).await?;
+        let items = s.obstacles_on(on).await.map_err(from_read)?;
+        let position = s.position();
+        finish(s, ListAnswer { position, items }).await
+    }
+
+    /// Supervision recommendations made by `on` (default: today): answered, open, overdue.
+    async fn recommendations(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<AsOfInput>,
+        on: Option<NaiveDate>,
+    ) -> Result<ListAnswer<RecommendationOn>> {
+        require_reader(ctx, false)?;
+        let on = on.unwrap_or_else(today);
+        let mut s = snapshot(ctx, as_of).await?;
+        let items = s.recommendations_on(on).await.map_err(from_read)?;
+        let position = s.position();
+        finish(s, ListAnswer { position, items }).await
+    }
+
+    /// The audit log, oldest first: inspectors only (it names actors).
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] filter: EventFilter,
+        as_of: Option<AsOfInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<AuditEntry>> {
+        require_reader(ctx, false)?;
+        if crate::principal(ctx).map(|p| p.role) != Some(Role::Inspector) {
+            return Err(coded(Code::Forbidden, "the audit log is for inspectors"));
+        }
+        let time =
+            |field: &str, t: Option<DateTime<Utc>>| t.map(|t| timestamp(field, t)).transpose();
+        let audit = AuditFilter {
+            stream_id: filter.stream_id,
+            stream_type: filter.stream_type,
+            event_types: filter.event_types,
+            actor: filter.actor,
+            acting_unit: filter.acting_unit,
+            correlation_id: None,
+            recorded_from: time("recordedFrom", filter.recorded_from)?,
+            recorded_to: time("recordedTo", filter.recorded_to)?,
+            effective_from: time("effectiveFrom", filter.effective_from)?,
+            effective_to: time("effectiveTo", filter.effective_to)?,
+            after: 0,
+            limit: 1000,
+        };
+        let mut s = snapshot(ctx, as_of).await?;
+        let mut items = Vec::new();
+        let mut next = audit;
+        loop {
+            let batch = s.audit(&next).await.map_err(from_read)?;
+            let Some(last) = batch.last().map(|e| e.position) else {
+                break;
+            };
+            let full = batch.len() == next.limit;
+            items.extend(batch);
+            if !full {
+                break;
+            }
+            next.after = last;
+        }
+        let position = s.position();
+        let page = page(items, position, first, after)?;
+        finish(s, page).await
+    }
+}
+
+async fn unit_on(s: &mut Snapshot, row: UnitRow, on: NaiveDate) -> Result<Unit> {
+    let name_on = s.unit_name_on(&row.id, on).await.map_err(from_read)?;
+    let parent_on = s.unit_parent_on(&row.id, on).await.map_err(from_read)?;
+    let successor_chain = s.successor_chain(&row.id, on).await.map_err(from_read)?;
+    let predecessors = s.predecessors(&row.id).await.map_err(from_read)?;
+    Ok(Unit {
+        row,
+        name_on,
+        parent_on,
+        successor_chain,
+        predecessors,
+    })
+}
