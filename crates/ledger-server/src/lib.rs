@@ -1,0 +1,236 @@
+//! The `ledger` server: GraphQL over HTTP (axum), health and readiness, and the pieces the
+//! command line shares.
+//!
+//! Routes: `POST /graphql` and `GET /graphql` (queries), `GET /graphiql`, `GET /healthz`
+//! (the process answers), `GET /readyz` (the database answers and the read models are close
+//! behind the log). A bearer token, when sent, must verify: a bad one is refused with
+//! `UNAUTHENTICATED` rather than treated as anonymous.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use ledger_graphql::auth::Keys;
+use ledger_graphql::store::AnyStore;
+use ledger_graphql::{Api, LedgerSchema};
+use ledger_projections::{Projector, ProjectorOptions};
+use ledger_store::EventStore;
+use ledger_store_postgres::PostgresStore;
+use ledger_store_sqlite::SqliteStore;
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest request body accepted (a GraphQL document with its variables).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Longest a request may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Most events the read models may lag behind the log for `/readyz` to answer ready.
+pub const READY_MAX_LAG: u64 = 10_000;
+
+/// Opens the store a database URL names (`postgres://…` or `sqlite:…`), migrating the log and
+/// the read models.
+///
+/// # Errors
+/// A message naming the URL and what failed.
+pub async fn open_store(url: &str) -> Result<AnyStore, String> {
+    let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        AnyStore::Postgres(
+            PostgresStore::connect(url, 16)
+                .await
+                .map_err(|e| format!("cannot open {url}: {e}"))?,
+        )
+    } else if url.starts_with("sqlite:") {
+        AnyStore::Sqlite(
+            SqliteStore::connect(url)
+                .await
+                .map_err(|e| format!("cannot open {url}: {e}"))?,
+        )
+    } else {
+        return Err(format!(
+            "{url:?} is not a database URL: use postgres://user@host/db or sqlite://path/to/ledger.db"
+        ));
+    };
+    store
+        .read_db()
+        .migrate()
+        .await
+        .map_err(|e| format!("cannot set up the read models in {url}: {e}"))?;
+    Ok(store)
+}
+
+/// Everything a request handler reaches.
+#[derive(Clone)]
+pub struct AppState {
+    /// The schema (holds the API).
+    pub schema: LedgerSchema,
+    /// Token keys.
+    pub keys: Keys,
+    /// The store (for readiness).
+    pub store: AnyStore,
+    /// The projector (for readiness).
+    pub projector: Arc<Projector<AnyStore>>,
+}
+
+/// A running ledger: the projector task and the HTTP state.
+pub struct Ledger {
+    /// Shared by the handlers.
+    pub state: AppState,
+    projector_task: tokio::task::JoinHandle<()>,
+    stop_projector: tokio::sync::watch::Sender<bool>,
+}
+
+impl Ledger {
+    /// Starts the projector over `store` and builds the schema.
+    #[must_use]
+    pub fn start(
+        store: AnyStore,
+        keys: Keys,
+        anonymous_rollups: bool,
+        introspection: bool,
+    ) -> Self {
+        let projector = Arc::new(Projector::new(
+            store.clone(),
+            store.read_db(),
+            ProjectorOptions::default(),
+        ));
+        let (stop_projector, mut stop) = tokio::sync::watch::channel(false);
+        let projector_task = tokio::spawn({
+            let projector = projector.clone();
+            async move {
+                let shutdown = async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                };
+                if let Err(e) = projector.run(shutdown).await {
+                    tracing::error!(error = %e, "the projector stopped; answers will fall behind the log");
+                }
+            }
+        });
+        let api = Api::new(store.clone(), projector.clone(), anonymous_rollups);
+        Self {
+            state: AppState {
+                schema: ledger_graphql::schema(api, introspection),
+                keys,
+                store,
+                projector,
+            },
+            projector_task,
+            stop_projector,
+        }
+    }
+
+    /// Serves HTTP on `listener` until `shutdown` completes, then stops the projector.
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let app = router(self.state.clone());
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        let _ = self.stop_projector.send(true);
+        let _ = self.projector_task.await;
+        served
+    }
+}
+
+/// The HTTP routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/graphql", get(graphql).post(graphql))
+        .route("/graphiql", get(graphiql))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+fn unauthenticated(message: &str) -> Response {
+    let body = serde_json::json!({
+        "data": null,
+        "errors": [{ "message": message, "extensions": { "code": "UNAUTHENTICATED" } }]
+    });
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> Response {
+    let mut request = request.into_inner();
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let verified = value
+            .to_str()
+            .map_err(|_| "the Authorization header is not text".to_owned())
+            .and_then(|v| state.keys.verify_header(v).map_err(|e| e.to_string()));
+        match verified {
+            Ok(principal) => request = request.data(principal),
+            Err(message) => return unauthenticated(&message),
+        }
+    }
+    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+}
+
+async fn graphiql() -> Html<String> {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("Sổ theo dõi tiến độ — GraphiQL")
+            .finish(),
+    )
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    let head = state.store.head().await;
+    let live = state.store.read_db().live().await;
+    match (head, live) {
+        (Ok(head), Ok(live)) => {
+            let lag = head.size.saturating_sub(live.position);
+            let body =
+                serde_json::json!({ "head": head.size, "checkpoint": live.position, "lag": lag });
+            let status = if lag <= READY_MAX_LAG {
+                StatusCode::OK
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
+            };
+            (
+                status,
+                [(header::CONTENT_TYPE, "application/json")],
+                body.to_string(),
+            )
+                .into_response()
+        }
+        (Err(e), _) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("log unreachable: {e}"),
+        )
+            .into_response(),
+        (_, Err(e)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("read models unreachable: {e}"),
+        )
+            .into_response(),
+    }
+}

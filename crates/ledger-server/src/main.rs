@@ -1,0 +1,388 @@
+//! `ledger`: run the progress ledger (`demo`, `serve`) and administer it (`migrate`, `import`,
+//! `rebuild`, `token issue`). Every failure prints a message and exits non-zero.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use ledger_app::Ledger as CommandPath;
+use ledger_app::scenario::{DEMO, import, parse, print_progress};
+use ledger_graphql::auth::{Keys, Principal, Role};
+use ledger_projections::{Progress, ProjectorOptions, rebuild};
+use ledger_server::{Ledger, open_store};
+use ledger_store::EventStore;
+
+/// Projection allocates and frees many small strings; see docs/PERFORMANCE.md.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[derive(Parser)]
+#[command(
+    name = "ledger",
+    version,
+    about = "A verifiable, event-sourced progress ledger"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct Database {
+    /// postgres://user@host/db or sqlite://path/to/ledger.db
+    #[arg(long, env = "LEDGER__DATABASE_URL")]
+    database_url: String,
+}
+
+#[derive(clap::Args, Clone)]
+struct KeyArgs {
+    /// A file holding the HS256 shared secret (demo and tests only).
+    #[arg(long, env = "LEDGER__JWT_SECRET_FILE")]
+    jwt_secret_file: Option<PathBuf>,
+    /// A PEM file with the public key that verifies tokens (EdDSA or RS256).
+    #[arg(long, env = "LEDGER__JWT_PUBLIC_KEY")]
+    jwt_public_key: Option<PathBuf>,
+    /// A PEM file with the private key (only to issue tokens).
+    #[arg(long, env = "LEDGER__JWT_PRIVATE_KEY")]
+    jwt_private_key: Option<PathBuf>,
+    /// `eddsa` or `rs256`, for the PEM keys.
+    #[arg(long, env = "LEDGER__JWT_ALGORITHM", default_value = "eddsa")]
+    jwt_algorithm: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the demo: a SQLite file with Đề án 10-ĐA/TU imported, the server on 127.0.0.1:8080
+    /// and a token per role.
+    Demo {
+        /// The demo database file (created if missing, reused otherwise).
+        #[arg(long, default_value = "ledger-demo.db")]
+        file: PathBuf,
+        /// Where to listen.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Serves the GraphQL API.
+    Serve {
+        #[command(flatten)]
+        database: Database,
+        #[command(flatten)]
+        keys: KeyArgs,
+        /// Where to listen.
+        #[arg(long, env = "LEDGER__LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Let callers without a token read progress roll-ups.
+        #[arg(long, env = "LEDGER__ANONYMOUS_ROLLUPS")]
+        anonymous_rollups: bool,
+        /// Hide the schema from introspection.
+        #[arg(long, env = "LEDGER__NO_INTROSPECTION")]
+        no_introspection: bool,
+    },
+    /// Creates or upgrades the log's and the read models' tables.
+    Migrate {
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Imports a scenario file (JSON) through the command path, idempotently.
+    Import {
+        #[command(flatten)]
+        database: Database,
+        /// The scenario file.
+        file: PathBuf,
+    },
+    /// Rebuilds every read model from the log without downtime.
+    Rebuild {
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Token commands.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Issues a token.
+    Issue {
+        #[command(flatten)]
+        keys: KeyArgs,
+        /// secretariat, unit_reporter, supervisor or inspector.
+        #[arg(long)]
+        role: Role,
+        /// The unit the holder acts for (required for unit_reporter).
+        #[arg(long)]
+        unit: Option<String>,
+        /// The holder's stable id.
+        #[arg(long)]
+        subject: String,
+        /// The holder's name, as histories show it.
+        #[arg(long)]
+        name: String,
+        /// Validity, e.g. 3600s, 8h, 30d.
+        #[arg(long, default_value = "8h")]
+        ttl: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("ledger: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), String> {
+    match command {
+        Command::Demo { file, listen } => demo(&file, &listen).await,
+        Command::Serve {
+            database,
+            keys,
+            listen,
+            anonymous_rollups,
+            no_introspection,
+        } => {
+            let keys = load_keys(&keys)?;
+            let store = open_store(&database.database_url).await?;
+            serve(
+                Ledger::start(store, keys, anonymous_rollups, !no_introspection),
+                &listen,
+                None,
+            )
+            .await
+        }
+        Command::Migrate { database } => {
+            open_store(&database.database_url).await?;
+            println!("the log and the read models are up to date");
+            Ok(())
+        }
+        Command::Import { database, file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let scenario = parse(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+            let store = open_store(&database.database_url).await?;
+            let done = import(
+                &CommandPath::new(store),
+                &scenario,
+                print_progress(std::io::stderr()),
+            )
+            .await
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+            println!(
+                "imported {}: {} steps applied, {} already there",
+                scenario.name,
+                done.done - done.skipped,
+                done.skipped
+            );
+            Ok(())
+        }
+        Command::Rebuild { database } => {
+            let store = open_store(&database.database_url).await?;
+            let mut next_tenth = 1;
+            let mut report = |p: &Progress| {
+                if p.phase != "bulk load" {
+                    return;
+                }
+                if p.target > 0 && p.position * 10 >= p.target * next_tenth {
+                    next_tenth = p.position * 10 / p.target + 1;
+                    eprintln!("{p}");
+                }
+            };
+            let options = ProjectorOptions {
+                batch_size: 10_000,
+                ..ProjectorOptions::default()
+            };
+            let summary = rebuild(&store, &store.read_db(), &options, &mut report)
+                .await
+                .map_err(|e| format!("rebuild failed, the live read models are unchanged: {e}"))?;
+            println!(
+                "read models rebuilt: generation {} live at position {} ({:.1}s)",
+                summary.generation, summary.position, summary.total_seconds
+            );
+            Ok(())
+        }
+        Command::Token {
+            command:
+                TokenCommand::Issue {
+                    keys,
+                    role,
+                    unit,
+                    subject,
+                    name,
+                    ttl,
+                },
+        } => {
+            let keys = load_keys(&keys)?;
+            let principal = Principal {
+                subject,
+                name,
+                role,
+                unit,
+            };
+            if principal.role == Role::UnitReporter && principal.unit.is_none() {
+                return Err("a unit reporter's token needs --unit".into());
+            }
+            let token = keys
+                .issue(&principal, parse_ttl(&ttl)?)
+                .map_err(|e| e.to_string())?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+/// `3600s`, `90m`, `8h`, `30d` (or bare seconds) as seconds.
+fn parse_ttl(text: &str) -> Result<i64, String> {
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: i64 = number
+        .parse()
+        .map_err(|_| format!("--ttl {text:?}: expected a number with s, m, h or d"))?;
+    let seconds = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("--ttl {text:?}: the unit must be s, m, h or d")),
+    };
+    if seconds <= 0 {
+        return Err(format!("--ttl {text:?}: must be positive"));
+    }
+    Ok(seconds)
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn load_keys(args: &KeyArgs) -> Result<Keys, String> {
+    match (&args.jwt_secret_file, &args.jwt_public_key) {
+        (Some(secret), None) => {
+            let secret = read(secret)?;
+            if secret.len() < 32 {
+                return Err("the HS256 secret must be at least 32 bytes".into());
+            }
+            Ok(Keys::hs256(&secret))
+        }
+        (None, Some(public)) => {
+            let public = read(public)?;
+            let private = args.jwt_private_key.as_deref().map(read).transpose()?;
+            match args.jwt_algorithm.as_str() {
+                "eddsa" => Keys::ed25519(&public, private.as_deref()),
+                "rs256" => Keys::rs256(&public, private.as_deref()),
+                other => return Err(format!("--jwt-algorithm {other:?}: use eddsa or rs256")),
+            }
+            .map_err(|e| e.to_string())
+        }
+        (Some(_), Some(_)) => Err("give --jwt-secret-file or --jwt-public-key, not both".into()),
+        (None, None) => Err(
+            "no token keys: give --jwt-public-key (EdDSA or RS256) or, for a demo, --jwt-secret-file"
+                .into(),
+        ),
+    }
+}
+
+async fn serve(ledger: Ledger, listen: &str, banner: Option<String>) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    println!("GraphQL:  http://{address}/graphql");
+    println!("GraphiQL: http://{address}/graphiql");
+    if let Some(banner) = banner {
+        println!("{banner}");
+    }
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+        eprintln!("stopping…");
+    };
+    ledger
+        .serve(listener, shutdown)
+        .await
+        .map_err(|e| format!("the server failed: {e}"))
+}
+
+/// The demo: reuse or create the file, import the demo scenario when empty, serve.
+async fn demo(file: &Path, listen: &str) -> Result<(), String> {
+    let url = format!("sqlite://{}", file.display());
+    let store = open_store(&url).await?;
+    let head = store.head().await.map_err(|e| e.to_string())?.size;
+    if head == 0 {
+        eprintln!("importing the demo scenario (Đề án 10-ĐA/TU, Kế hoạch 44-KH/TU)…");
+        let scenario = parse(DEMO).map_err(|e| e.to_string())?;
+        import(
+            &CommandPath::new(store.clone()),
+            &scenario,
+            print_progress(std::io::stderr()),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    }
+    let keys = Keys::hs256(&demo_secret(file)?);
+    let ledger = Ledger::start(store.clone(), keys.clone(), true, true);
+    let mut tokens = String::from("Tokens (HS256, demo only; send as `Authorization: Bearer …`):");
+    for (role, unit, name) in [
+        (
+            Role::Secretariat,
+            Some("ban-noi-chinh-tinh-uy"),
+            "Văn phòng Ban Nội chính (demo)",
+        ),
+        (
+            Role::UnitReporter,
+            Some("so-tu-phap"),
+            "Cán bộ Sở Tư pháp (demo)",
+        ),
+        (
+            Role::Supervisor,
+            Some("hdnd-tinh"),
+            "Ban Pháp chế HĐND tỉnh (demo)",
+        ),
+        (Role::Inspector, None, "Ủy ban Kiểm tra (demo)"),
+    ] {
+        let principal = Principal {
+            subject: format!("demo-{role}"),
+            name: name.to_owned(),
+            role,
+            unit: unit.map(str::to_owned),
+        };
+        let token = keys
+            .issue(&principal, 30 * 86_400)
+            .map_err(|e| e.to_string())?;
+        tokens.push_str(&format!("\n  {:<14} {token}", role.as_str()));
+    }
+    serve(ledger, listen, Some(tokens)).await
+}
+
+/// The demo's HS256 secret, kept beside the database so tokens survive a restart.
+fn demo_secret(file: &Path) -> Result<Vec<u8>, String> {
+    let path = PathBuf::from(format!("{}.jwt-secret", file.display()));
+    if let Ok(secret) = std::fs::read(&path)
+        && secret.len() >= 32
+    {
+        return Ok(secret);
+    }
+    let secret = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    std::fs::write(&path, &secret).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(secret.into_bytes())
+}

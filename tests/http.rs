@@ -1,0 +1,214 @@
+//! The `ledger` server over HTTP on a bound port, on SQLite and PostgreSQL: health,
+//! readiness, queries with and without tokens, refused tokens, GET queries, body limits.
+
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used)]
+
+use ledger_app::Ledger as CommandPath;
+use ledger_app::scenario::{DEMO, import, parse};
+use ledger_graphql::auth::{Keys, Principal, Role};
+use ledger_graphql::store::AnyStore;
+use ledger_server::Ledger;
+use ledger_tests::backends::{Backend, Postgres, Sqlite};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A backend whose store the server can run on.
+trait ServerBackend: Backend {
+    fn any(&self) -> AnyStore;
+}
+
+impl ServerBackend for Sqlite {
+    fn any(&self) -> AnyStore {
+        AnyStore::Sqlite(self.store().clone())
+    }
+}
+
+impl ServerBackend for Postgres {
+    fn any(&self) -> AnyStore {
+        AnyStore::Postgres(self.store().clone())
+    }
+}
+
+/// A minimal HTTP/1.1 client: one request per connection; returns status and body.
+async fn http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        let mut out = String::new();
+        let mut rest = body;
+        while let Some((size, after)) = rest.split_once("\r\n") {
+            let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            out.push_str(&after[..n]);
+            rest = &after[n + 2..];
+        }
+        out
+    } else {
+        body.to_owned()
+    };
+    (status, body)
+}
+
+async fn graphql(addr: std::net::SocketAddr, token: Option<&str>, query: &str) -> (u16, Value) {
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let mut headers = vec![("Content-Type", "application/json")];
+    if let Some(auth) = &auth {
+        headers.push(("Authorization", auth));
+    }
+    let body = json!({ "query": query }).to_string();
+    let (status, text) = http(addr, "POST", "/graphql", &headers, body.as_bytes()).await;
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+fn code(answer: &Value) -> Option<&str> {
+    answer["errors"][0]["extensions"]["code"].as_str()
+}
+
+async fn serves_the_demo_over_http<B: ServerBackend>() {
+    let backend = B::new().await;
+    let store = backend.any();
+    import(
+        &CommandPath::new(store.clone()),
+        &parse(DEMO).unwrap(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    store.read_db().migrate().await.unwrap();
+    let keys = Keys::hs256(b"http test secret, long enough for HS256");
+    let ledger = Ledger::start(store.clone(), keys.clone(), false, true);
+    let projector = ledger.state.projector.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(ledger.serve(listener, async move {
+        let _ = stopped.await;
+    }));
+    projector
+        .wait_for(504, std::time::Duration::from_secs(60))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        http(addr, "GET", "/healthz", &[], b"").await,
+        (200, "ok".to_owned())
+    );
+    let (status, ready) = http(addr, "GET", "/readyz", &[], b"").await;
+    assert_eq!(status, 200, "{ready}");
+    assert_eq!(serde_json::from_str::<Value>(&ready).unwrap()["lag"], 0);
+    let (status, page) = http(addr, "GET", "/graphiql", &[], b"").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("/graphql"));
+
+    let token = keys
+        .issue(
+            &Principal {
+                subject: "hdnd-1".into(),
+                name: "Ban Pháp chế".into(),
+                role: Role::Supervisor,
+                unit: Some("hdnd-tinh".into()),
+            },
+            600,
+        )
+        .unwrap();
+    let (status, answer) = graphql(
+        addr,
+        Some(&token),
+        r#"{ tasks(on: "2025-12-31", filter: {overdue: true}) { position totalCount } }"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["data"]["tasks"]["totalCount"], 13);
+    assert_eq!(answer["data"]["tasks"]["position"], 504);
+
+    // No token: refused with a code; a bad or foreign token: 401 with a code.
+    let (_, answer) = graphql(addr, None, "{ units { totalCount } }").await;
+    assert_eq!(code(&answer), Some("UNAUTHENTICATED"));
+    let foreign = Keys::hs256(b"someone else's secret, long enough too")
+        .issue(
+            &Principal {
+                subject: "x".into(),
+                name: "x".into(),
+                role: Role::Inspector,
+                unit: None,
+            },
+            600,
+        )
+        .unwrap();
+    for bad in ["garbage", foreign.as_str()] {
+        let (status, answer) = graphql(addr, Some(bad), "{ units { totalCount } }").await;
+        assert_eq!((status, code(&answer)), (401, Some("UNAUTHENTICATED")));
+    }
+    // Queries over GET.
+    let (status, text) = http(
+        addr,
+        "GET",
+        "/graphql?query=%7B%20checkpoint%20%7B%20lag%20%7D%20%7D",
+        &[("Authorization", &format!("Bearer {token}"))],
+        b"",
+    )
+    .await;
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains("\"lag\":0"), "{text}");
+    // An oversized body is refused before it is read.
+    let huge = vec![b' '; ledger_server::MAX_BODY_BYTES + 1];
+    let (status, _) = http(
+        addr,
+        "POST",
+        "/graphql",
+        &[("Content-Type", "application/json")],
+        &huge,
+    )
+    .await;
+    assert_eq!(status, 413);
+
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+    backend.cleanup().await;
+}
+
+mod sqlite {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn serves_the_demo_over_http() {
+        super::serves_the_demo_over_http::<Sqlite>().await;
+    }
+}
+
+mod postgres {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn serves_the_demo_over_http() {
+        super::serves_the_demo_over_http::<Postgres>().await;
+    }
+}
