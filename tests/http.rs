@@ -180,6 +180,54 @@ async fn serves_the_demo_over_http<B: ServerBackend>() {
     .await;
     assert_eq!(status, 200, "{text}");
     assert!(text.contains("\"lag\":0"), "{text}");
+    // Mutations only over POST.
+    let (status, text) = http(
+        addr,
+        "GET",
+        "/graphql?query=mutation%20%7B%20dissolveUnit(input%3A%20%7Bid%3A%20%22so-tu-phap%22%2C%20on%3A%20%222026-01-01%22%2C%20basis%3A%20%221%2FQD-UBND%22%7D)%20%7B%20lastPosition%20%7D%20%7D",
+        &[("Authorization", &format!("Bearer {token}"))],
+        b"",
+    )
+    .await;
+    assert_eq!(status, 405, "{text}");
+    // A mutation over POST, by a secretariat token; the next query sees it.
+    let secretariat = keys
+        .issue(
+            &Principal {
+                subject: "vp-1".into(),
+                name: "Văn phòng".into(),
+                role: Role::Secretariat,
+                unit: Some("ban-noi-chinh-tinh-uy".into()),
+            },
+            600,
+        )
+        .unwrap();
+    let (status, answer) = graphql(
+        addr,
+        Some(&secretariat),
+        r#"mutation { extendDeadline(input: { task: "co-so-vat-chat", deadline: "2026-12-31", on: "2026-01-05", reason: "Chờ vốn", basis: "100/QĐ-UBND" }) { lastPosition } }"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        answer["data"]["extendDeadline"]["lastPosition"], 505,
+        "{answer}"
+    );
+    let (_, answer) = graphql(
+        addr,
+        Some(&token),
+        r#"{ tasks(on: "2026-01-05", filter: {plan: "kh-44-kh-tu"}, first: 100) { position nodes { deadline task { id } } } }"#,
+    )
+    .await;
+    assert_eq!(answer["data"]["tasks"]["position"], 505, "{answer}");
+    let extended = answer["data"]["tasks"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["task"]["id"] == "co-so-vat-chat")
+        .cloned()
+        .unwrap();
+    assert_eq!(extended["deadline"], "2026-12-31");
     // An oversized body is refused before it is read.
     let huge = vec![b' '; ledger_server::MAX_BODY_BYTES + 1];
     let (status, _) = http(

@@ -620,12 +620,22 @@ pub async fn import<S: EventStore>(
                 metadata,
                 effective_at: Some(effective_at),
             };
-            apply(ledger, &context, step.clone()).await.map_err(fail)?;
+            run_step(ledger, &context, step.clone())
+                .await
+                .map_err(fail)?;
         }
         state.done += 1;
         progress(state);
     }
     Ok(state)
+}
+
+impl Step {
+    /// The day the step takes effect in the world.
+    #[must_use]
+    pub fn date(&self) -> NaiveDate {
+        step_date(self)
+    }
 }
 
 /// The day a step took effect in the world.
@@ -661,7 +671,12 @@ fn step_date(step: &Step) -> NaiveDate {
     }
 }
 
-async fn apply<S: EventStore>(
+/// Runs one step's command through the command path with `context` (who, why, when it takes
+/// effect): what the importer does for each step, and the API for each mutation.
+///
+/// # Errors
+/// The command's refusal, or a store failure.
+pub async fn run_step<S: EventStore>(
     ledger: &Ledger<S>,
     context: &CommandContext,
     step: Step,

@@ -3,22 +3,25 @@
 //! each request's data.
 //!
 //! - [`query`]: the query root, every field answerable as of a past position or time;
+//! - [`mutation`]: one mutation per domain command, checked against role and unit;
 //! - [`auth`]: tokens and roles;
 //! - [`error`]: coded errors (`extensions.code`);
 //! - [`store`]: one store type over PostgreSQL or SQLite.
 
 pub mod auth;
 pub mod error;
+pub mod mutation;
 pub mod query;
 pub mod store;
 
 use std::sync::Arc;
 
-use async_graphql::{Context, EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{Context, EmptySubscription, Schema};
 use ledger_app::Ledger;
 use ledger_projections::{Db, Projector, ReadModels};
 
 use crate::auth::Principal;
+use crate::mutation::Mutation;
 use crate::query::Query;
 use crate::store::AnyStore;
 
@@ -64,12 +67,12 @@ impl Api {
 }
 
 /// The schema type.
-pub type LedgerSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type LedgerSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema with its limits; `introspection` off hides the schema from clients.
 #[must_use]
 pub fn schema(api: Api, introspection: bool) -> LedgerSchema {
-    let builder = Schema::build(Query, EmptyMutation, EmptySubscription)
+    let builder = Schema::build(Query, Mutation, EmptySubscription)
         .data(api)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
@@ -86,7 +89,7 @@ pub fn schema(api: Api, introspection: bool) -> LedgerSchema {
 /// The schema's SDL, as checked in at `schema/graphql/ledger.graphql`.
 #[must_use]
 pub fn sdl() -> String {
-    Schema::build(Query, EmptyMutation, EmptySubscription)
+    Schema::build(Query, Mutation, EmptySubscription)
         .finish()
         .sdl()
 }
@@ -95,4 +98,27 @@ pub fn sdl() -> String {
 #[must_use]
 pub fn principal<'a>(ctx: &Context<'a>) -> Option<&'a Principal> {
     ctx.data_opt::<Principal>()
+}
+
+/// Runs a request and gives every error a code: errors from our resolvers carry theirs; the
+/// others come from parsing, validating and coercing the request (a malformed query, an
+/// impossible date, a query too deep or too complex) and are the caller's: `BAD_USER_INPUT`.
+pub async fn execute(
+    schema: &LedgerSchema,
+    request: async_graphql::Request,
+) -> async_graphql::Response {
+    let mut response = schema.execute(request).await;
+    for error in &mut response.errors {
+        let coded = error
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some());
+        if !coded {
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", error::Code::BadUserInput.as_str());
+        }
+    }
+    response
 }

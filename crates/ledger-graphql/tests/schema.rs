@@ -35,6 +35,11 @@ async fn demo(anonymous_rollups: bool) -> Demo {
         ProjectorOptions::default(),
     ));
     projector.catch_up().await.unwrap();
+    // Keep projecting, as the server does, so mutations can wait for their own writes.
+    tokio::spawn({
+        let projector = projector.clone();
+        async move { projector.run(std::future::pending()).await }
+    });
     Demo {
         schema: schema(Api::new(store, projector, anonymous_rollups), true),
         _dir: dir,
@@ -56,7 +61,7 @@ async fn run(d: &Demo, role: Option<Role>, query: &str, vars: Value) -> (Value, 
     if let Some(role) = role {
         request = request.data(principal(role));
     }
-    let response = d.schema.execute(request).await;
+    let response = ledger_graphql::execute(&d.schema, request).await;
     let codes = response
         .errors
         .iter()
@@ -230,4 +235,257 @@ fn checked_in_sdl_matches_the_code() {
         "{} differs from the code; run UPDATE_GRAPHQL_SCHEMA=1 cargo test -p ledger-graphql checked_in_sdl",
         path.display()
     );
+}
+
+/// One call of every mutation, on the demo's data (the unit reporter acts for so-tu-phap).
+const MUTATIONS: &[(&str, &str)] = &[
+    (
+        "registerUnit",
+        r#"{ id: "don-vi-moi", kind: "state_body", name: "Đơn vị mới", establishedOn: "2026-01-05" }"#,
+    ),
+    (
+        "renameUnit",
+        r#"{ id: "so-tai-chinh", name: "Sở Tài chính tỉnh Thái Nguyên", on: "2026-01-05", basis: "100/QĐ-UBND" }"#,
+    ),
+    (
+        "mergeUnit",
+        r#"{ id: "ubmttq-tinh", into: "ubnd-tinh", on: "2026-01-05", basis: "100/QĐ-UBND" }"#,
+    ),
+    (
+        "dissolveUnit",
+        r#"{ id: "doan-luat-su", on: "2026-01-05", basis: "100/QĐ-UBND" }"#,
+    ),
+    (
+        "declareSuccessor",
+        r#"{ id: "doan-luat-su", successor: "so-tu-phap", on: "2026-01-06", basis: "100/QĐ-UBND" }"#,
+    ),
+    (
+        "adoptProgramme",
+        r#"{ id: "de-an-moi", document: "20-ĐA/TU", issuer: "tinh-uy", title: "Đề án mới", objectives: "Mục tiêu", fromYear: 2026, toYear: 2030, groups: [{ number: 1, title: "Nhóm 1" }], adoptedOn: "2026-01-05" }"#,
+    ),
+    (
+        "issuePlan",
+        r#"{ id: "kh-moi", document: "50-KH/TU", issuer: "ban-thuong-vu-tinh-uy", title: "Kế hoạch mới", implements: { kind: "programme", id: "de-an-10-da-tu" }, requiredUnitPlans: [], issuedOn: "2026-01-05" }"#,
+    ),
+    (
+        "recordUnitPlan",
+        r#"{ plan: "kh-44-kh-tu", unit: "dong-hy", unitPlan: "kh-dong-hy", on: "2026-01-05" }"#,
+    ),
+    (
+        "assignTask",
+        r#"{ id: "nhiem-vu-moi", plan: "kh-44-kh-tu", group: 2, title: "Nhiệm vụ mới", lead: "so-tu-phap", coordinating: [], deadline: "2026-06-30", assignedOn: "2026-01-05", basis: "44-KH/TU" }"#,
+    ),
+    (
+        "reportProgress",
+        r#"{ task: "boi-duong-can-bo", by: "so-tu-phap", percent: 90, note: "Gần xong", on: "2026-01-05" }"#,
+    ),
+    (
+        "completeTask",
+        r#"{ task: "boi-duong-can-bo", by: "so-tu-phap", deliverable: "12/BC-STP", on: "2026-01-06" }"#,
+    ),
+    (
+        "extendDeadline",
+        r#"{ task: "co-so-vat-chat", deadline: "2026-12-31", on: "2026-01-05", reason: "Chờ vốn", basis: "100/QĐ-UBND" }"#,
+    ),
+    (
+        "transferTask",
+        r#"{ task: "co-so-vat-chat", to: "so-tai-chinh", on: "2026-01-05", reason: "Phân công lại", basis: "100/QĐ-UBND" }"#,
+    ),
+    (
+        "submitReport",
+        r#"{ id: "so-tu-phap-2025-q4", unit: "so-tu-phap", plan: "kh-44-kh-tu", period: "2025-Q4", submittedOn: "2026-01-05", content: { achievements: "Kết quả quý 4" } }"#,
+    ),
+    (
+        "correctReport",
+        r#"{ id: "so-tu-phap-2025-q2", unit: "so-tu-phap", corrects: 1, reason: "Bổ sung", submittedOn: "2026-01-05", content: { achievements: "Bổ sung số liệu" } }"#,
+    ),
+    (
+        "acceptReport",
+        r#"{ id: "so-tu-phap-2025-q4", by: "ban-noi-chinh-tinh-uy", on: "2026-01-07" }"#,
+    ),
+    (
+        "returnReport",
+        r#"{ id: "so-tu-phap-2025-q4", by: "ban-noi-chinh-tinh-uy", on: "2026-01-07", reason: "Thiếu số liệu" }"#,
+    ),
+    (
+        "raiseObstacle",
+        r#"{ id: "vuong-mac-moi", task: "boi-duong-can-bo", by: "so-tu-phap", description: "Thiếu kinh phí", raisedOn: "2026-01-05" }"#,
+    ),
+    (
+        "escalateObstacle",
+        r#"{ id: "phan-mem-quan-ly-an", to: "ban-chi-dao-cctp", on: "2026-01-05" }"#,
+    ),
+    (
+        "resolveObstacle",
+        r#"{ id: "phan-mem-quan-ly-an", on: "2026-01-06", resolution: "Đã mua phần mềm", basis: "2200/QĐ-UBND" }"#,
+    ),
+    (
+        "adoptFocusProgramme",
+        r#"{ id: "ctr-trong-tam-2026", programme: "de-an-10-da-tu", year: 2026, by: "ban-chi-dao-cctp", document: "05-CTr/BCĐ", priorities: [{ group: 2, title: "Ưu tiên", tasks: ["co-so-vat-chat"] }], adoptedOn: "2026-01-05" }"#,
+    ),
+    (
+        "openSupervision",
+        r#"{ id: "giam-sat-2026", body: "hdnd-tinh", subject: "Giám sát", supervised: ["so-tu-phap"], openedOn: "2026-01-05", basis: "10/KH-HĐND" }"#,
+    ),
+    (
+        "recommend",
+        r#"{ supervision: "giam-sat-2026", to: "so-tu-phap", text: "Đề nghị", respondBy: "2026-03-31", on: "2026-01-06" }"#,
+    ),
+    (
+        "answerRecommendation",
+        r#"{ supervision: "hdnd-chat-van-2023", number: 2, by: "so-tu-phap", answer: "Trả lời", on: "2026-01-05" }"#,
+    ),
+    (
+        "closeSupervision",
+        r#"{ id: "giam-sat-2026", on: "2026-01-07", conclusion: "Kết luận", basis: "11/TB-HĐND" }"#,
+    ),
+    (
+        "holdBriefing",
+        r#"{ id: "giao-ban-2026", title: "Giao ban", chairedBy: "ban-noi-chinh-tinh-uy", participants: ["so-tu-phap"], heldOn: "2026-01-05" }"#,
+    ),
+    (
+        "issueConclusion",
+        r#"{ briefing: "giao-ban-2026", document: "200-TB/TU", on: "2026-01-06", conclusions: "Kết luận", followUp: [] }"#,
+    ),
+];
+
+/// Which roles each mutation allows.
+fn allowed(mutation: &str) -> &'static [Role] {
+    match mutation {
+        "reportProgress"
+        | "completeTask"
+        | "submitReport"
+        | "correctReport"
+        | "raiseObstacle"
+        | "answerRecommendation" => &[Role::UnitReporter],
+        "openSupervision" | "recommend" | "closeSupervision" => &[Role::Supervisor],
+        _ => &[Role::Secretariat],
+    }
+}
+
+async fn head(d: &Demo) -> u64 {
+    let (data, errors) = run(
+        d,
+        Some(Role::Inspector),
+        "{ checkpoint { head } }",
+        json!({}),
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    data["checkpoint"]["head"].as_u64().unwrap()
+}
+
+/// Every role × every mutation: allowed, or FORBIDDEN with nothing written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn role_matrix() {
+    let d = demo(false).await;
+    for (mutation, input) in MUTATIONS {
+        let query =
+            format!("mutation {{ {mutation}(input: {input}) {{ firstPosition lastPosition }} }}");
+        for role in Role::ALL {
+            let before = head(&d).await;
+            let (data, errors) = run(&d, Some(role), &query, json!({})).await;
+            let after = head(&d).await;
+            if allowed(mutation).contains(&role) {
+                assert!(
+                    !errors.iter().any(|c| c == "FORBIDDEN"
+                        || c == "UNAUTHENTICATED"
+                        || c.starts_with("no code")),
+                    "{mutation} as {role}: {errors:?}"
+                );
+                if errors.is_empty() {
+                    assert_eq!(
+                        data[*mutation]["lastPosition"].as_u64(),
+                        Some(after),
+                        "{mutation}"
+                    );
+                }
+            } else {
+                assert_eq!(errors, ["FORBIDDEN"], "{mutation} as {role}");
+                assert_eq!(before, after, "{mutation} as {role} wrote something");
+            }
+        }
+        let (_, errors) = run(&d, None, &query, json!({})).await;
+        assert_eq!(errors, ["UNAUTHENTICATED"], "{mutation} anonymous");
+    }
+}
+
+/// A unit reporter acts for its own unit only; bad input is refused with nothing written; the
+/// actor recorded is the token's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scope_bad_input_and_the_recorded_actor() {
+    let d = demo(false).await;
+    let before = head(&d).await;
+    for query in [
+        // Another unit's progress, another unit's report, another unit's correction.
+        r#"mutation { reportProgress(input: { task: "chat-luong-dieu-tra", by: "cong-an-tinh", percent: 90, note: "x", on: "2026-01-05" }) { lastPosition } }"#,
+        r#"mutation { submitReport(input: { id: "cong-an-tinh-2025-q4", unit: "cong-an-tinh", plan: "kh-44-kh-tu", period: "2025-Q4", submittedOn: "2026-01-05", content: {} }) { lastPosition } }"#,
+        r#"mutation { correctReport(input: { id: "cong-an-tinh-2025-q2", unit: "so-tu-phap", corrects: 1, reason: "x", submittedOn: "2026-01-05", content: {} }) { lastPosition } }"#,
+    ] {
+        let (_, errors) = run(&d, Some(Role::UnitReporter), query, json!({})).await;
+        assert_eq!(errors, ["FORBIDDEN"], "{query}");
+    }
+    for (query, what) in [
+        (
+            r#"mutation { assignTask(input: { id: "x-1", plan: "kh-44-kh-tu", title: "T", lead: "so-tu-phap", coordinating: [], deadline: "2026-06-30", assignedOn: "2026-01-05", basis: "44-KH/TU khong hop le" }) { lastPosition } }"#,
+            "malformed document number",
+        ),
+        (
+            r#"mutation { assignTask(input: { id: "x-2", plan: "kh-44-kh-tu", title: "T", lead: "so-tu-phap", coordinating: [], deadline: "2026-02-30", assignedOn: "2026-01-05", basis: "44-KH/TU" }) { lastPosition } }"#,
+            "impossible date",
+        ),
+        (
+            r#"mutation { registerUnit(input: { id: "Không hợp lệ", kind: "state_body", name: "X", establishedOn: "2026-01-05" }) { lastPosition } }"#,
+            "bad id",
+        ),
+        (
+            r#"mutation { registerUnit(input: { id: "x-3", kind: "state_body", name: "", establishedOn: "2026-01-05" }) { lastPosition } }"#,
+            "empty name",
+        ),
+        (
+            r#"mutation { assignTask(input: { id: "x-4", plan: "kh-44-kh-tu", title: "T", lead: "khong-ton-tai", coordinating: [], deadline: "2026-06-30", assignedOn: "2026-01-05", basis: "44-KH/TU" }) { lastPosition } }"#,
+            "unknown unit",
+        ),
+    ] {
+        let (_, errors) = run(&d, Some(Role::Secretariat), query, json!({})).await;
+        assert!(
+            errors.len() == 1 && (errors[0] == "BAD_USER_INPUT" || errors[0] == "NOT_FOUND"),
+            "{what}: {errors:?}"
+        );
+    }
+    let overlong = "x".repeat(600);
+    let (_, errors) = run(
+        &d,
+        Some(Role::Secretariat),
+        r#"mutation($name: String!) { registerUnit(input: { id: "x-5", kind: "state_body", name: $name, establishedOn: "2026-01-05" }) { lastPosition } }"#,
+        json!({ "name": overlong }),
+    )
+    .await;
+    assert_eq!(errors, ["BAD_USER_INPUT"], "overlong text");
+    assert_eq!(head(&d).await, before, "refused input wrote something");
+
+    // Written: the actor is the token's, and the answer reflects it at once.
+    let q = r#"mutation { registerUnit(input: { id: "don-vi-thu", kind: "state_body", name: "Đơn vị thử", establishedOn: "2026-01-05" }, reason: "Thành lập theo quyết định", idempotencyKey: "k-1") { lastPosition replayed } }"#;
+    let (data, errors) = run(&d, Some(Role::Secretariat), q, json!({})).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    let position = data["registerUnit"]["lastPosition"].as_u64().unwrap();
+    let (again, _) = run(&d, Some(Role::Secretariat), q, json!({})).await;
+    assert_eq!(again["registerUnit"]["replayed"], true);
+    assert_eq!(
+        again["registerUnit"]["lastPosition"].as_u64(),
+        Some(position)
+    );
+    let (data, errors) = run(
+        &d,
+        Some(Role::Inspector),
+        r#"{ events(filter: { streamId: "unit/don-vi-thu" }) { nodes { position actor actorName actorRole reason } } }"#,
+        json!({}),
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    let event = &data["events"]["nodes"][0];
+    assert_eq!(event["position"].as_u64(), Some(position));
+    assert_eq!(event["actor"], "secretariat-1");
+    assert_eq!(event["actorRole"], "secretariat");
+    assert_eq!(event["reason"], "Thành lập theo quyết định");
 }

@@ -13,7 +13,7 @@ use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use ledger_graphql::auth::Keys;
@@ -174,12 +174,34 @@ fn unauthenticated(message: &str) -> Response {
         .into_response()
 }
 
+/// Whether a document holds a mutation (refused over GET, which must not change anything).
+fn has_mutation(query: &str) -> bool {
+    async_graphql::parser::parse_query(query).is_ok_and(|doc| {
+        doc.operations
+            .iter()
+            .any(|(_, op)| op.node.ty == async_graphql::parser::types::OperationType::Mutation)
+    })
+}
+
 async fn graphql(
     State(state): State<AppState>,
+    method: Method,
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> Response {
     let mut request = request.into_inner();
+    if method == Method::GET && has_mutation(&request.query) {
+        let body = serde_json::json!({
+            "data": null,
+            "errors": [{ "message": "mutations must be sent with POST", "extensions": { "code": "BAD_USER_INPUT" } }]
+        });
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response();
+    }
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let verified = value
             .to_str()
@@ -190,7 +212,7 @@ async fn graphql(
             Err(message) => return unauthenticated(&message),
         }
     }
-    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+    GraphQLResponse::from(ledger_graphql::execute(&state.schema, request).await).into_response()
 }
 
 async fn graphiql() -> Html<String> {
