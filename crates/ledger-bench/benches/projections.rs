@@ -16,8 +16,8 @@ use std::time::Instant;
 
 /// The projector allocates and frees millions of small strings; glibc's allocator spends a
 /// third of the rebuild in `malloc`/`free` here, mimalloc much less (see docs/PERFORMANCE.md:
-/// the same run with the system allocator is recorded beside). A binary that runs the projector
-/// must declare it too for these figures to hold.
+/// the same run with the system allocator is recorded beside). The `ledger` binary declares it
+/// too.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

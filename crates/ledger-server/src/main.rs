@@ -90,6 +90,23 @@ enum Command {
         /// The scenario file.
         file: PathBuf,
     },
+    /// Writes the log (or part of it) as JSON lines or CSV.
+    Export {
+        #[command(flatten)]
+        database: Database,
+        /// `jsonl` (one stored event per line, as `ledger verify` reads it) or `csv`.
+        #[arg(long, default_value = "jsonl")]
+        format: String,
+        /// Only these stream types (repeatable).
+        #[arg(long)]
+        stream_type: Vec<String>,
+        /// Only these event types (repeatable).
+        #[arg(long)]
+        event_type: Vec<String>,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// Rebuilds every read model from the log without downtime.
     Rebuild {
         #[command(flatten)]
@@ -187,6 +204,34 @@ async fn run(command: Command) -> Result<(), String> {
                 done.done - done.skipped,
                 done.skipped
             );
+            Ok(())
+        }
+        Command::Export {
+            database,
+            format,
+            stream_type,
+            event_type,
+            output,
+        } => {
+            let csv = match format.as_str() {
+                "jsonl" => false,
+                "csv" => true,
+                other => return Err(format!("--format {other:?}: use jsonl or csv")),
+            };
+            let store = open_store(&database.database_url).await?;
+            let filter = ledger_store::LogFilter {
+                stream_types: stream_type,
+                event_types: event_type,
+            };
+            let out: Box<dyn std::io::Write> = match &output {
+                Some(path) => Box::new(
+                    std::fs::File::create(path)
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+                ),
+                None => Box::new(std::io::stdout().lock()),
+            };
+            let written = export(&store, &filter, csv, std::io::BufWriter::new(out)).await?;
+            eprintln!("exported {written} events");
             Ok(())
         }
         Command::Rebuild { database } => {
@@ -385,4 +430,81 @@ fn demo_secret(file: &Path) -> Result<Vec<u8>, String> {
     );
     std::fs::write(&path, &secret).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(secret.into_bytes())
+}
+
+/// The CSV columns of `ledger export --format csv`.
+const CSV_HEADER: &str = "position,stream_id,stream_type,stream_version,event_type,schema_version,\
+recorded_at,effective_at,actor,actor_name,actor_role,acting_unit,correlation_id,reason,\
+source_document,payload,leaf_hash";
+
+/// A CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Writes every event passing `filter`, oldest first; returns how many.
+async fn export<S: EventStore>(
+    store: &S,
+    filter: &ledger_store::LogFilter,
+    csv: bool,
+    mut out: impl std::io::Write,
+) -> Result<u64, String> {
+    let io = |e: std::io::Error| format!("cannot write the export: {e}");
+    let head = store.head().await.map_err(|e| e.to_string())?.size;
+    if csv {
+        writeln!(out, "{CSV_HEADER}").map_err(io)?;
+    }
+    let (mut after, mut written, mut next_tenth) = (0u64, 0u64, 1u64);
+    loop {
+        let read = ledger_store::ReadAll {
+            after,
+            limit: ledger_store::store::MAX_READ_LIMIT,
+            filter: filter.clone(),
+        };
+        let events = store.read_all(&read).await.map_err(|e| e.to_string())?;
+        let Some(last) = events.last().map(|e| e.position) else {
+            break;
+        };
+        for e in &events {
+            if csv {
+                let m = &e.metadata;
+                let fields = [
+                    e.position.to_string(),
+                    e.stream_id.clone(),
+                    e.stream_type.clone(),
+                    e.stream_version.to_string(),
+                    e.event_type.clone(),
+                    e.schema_version.to_string(),
+                    e.recorded_at.to_string(),
+                    e.effective_at.to_string(),
+                    m.actor.subject.clone(),
+                    m.actor.display_name.clone(),
+                    m.actor.role.clone(),
+                    m.acting_unit.clone().unwrap_or_default(),
+                    m.correlation_id.to_string(),
+                    m.reason.clone().unwrap_or_default(),
+                    m.source_document.clone().unwrap_or_default(),
+                    e.payload.to_string(),
+                    ledger_store::envelope::hash_hex::to_hex(&e.leaf_hash),
+                ];
+                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+                writeln!(out, "{}", line.join(",")).map_err(io)?;
+            } else {
+                let line = serde_json::to_string(e).map_err(|e| e.to_string())?;
+                writeln!(out, "{line}").map_err(io)?;
+            }
+        }
+        written += events.len() as u64;
+        after = last;
+        if head > 0 && after * 10 >= head * next_tenth {
+            next_tenth = after * 10 / head + 1;
+            eprintln!("exported up to position {after} of {head}");
+        }
+    }
+    out.flush().map_err(io)?;
+    Ok(written)
 }

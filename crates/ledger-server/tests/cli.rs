@@ -1,0 +1,170 @@
+//! The `ledger` command line on a SQLite file: migrate, import, export, rebuild and token
+//! issue work and report failures with a message and a non-zero exit.
+
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used)]
+
+use std::process::{Command, Output};
+
+use ledger_graphql::auth::{Keys, Role};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ledger");
+
+fn ledger(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env_remove("LEDGER__DATABASE_URL")
+        .output()
+        .unwrap()
+}
+
+fn text(out: &[u8]) -> String {
+    String::from_utf8_lossy(out).into_owned()
+}
+
+#[test]
+fn administers_a_sqlite_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("l.db").display());
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../ledger-app/scenarios/de-an-10-da-tu.json"
+    );
+
+    let out = ledger(&["migrate", "--database-url", &url]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = ledger(&["import", "--database-url", &url, scenario]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("504 steps applied"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = ledger(&["import", "--database-url", &url, scenario]);
+    assert!(
+        text(&out.stdout).contains("0 steps applied, 504 already there"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let out = ledger(&["export", "--database-url", &url]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<String> = text(&out.stdout).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 504);
+    let first: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!(first["position"], 1);
+    assert_eq!(first["leaf_hash"].as_str().unwrap().len(), 64);
+
+    let csv = dir.path().join("tasks.csv");
+    let out = ledger(&[
+        "export",
+        "--database-url",
+        &url,
+        "--format",
+        "csv",
+        "--stream-type",
+        "task",
+        "--output",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = std::fs::read_to_string(&csv).unwrap();
+    assert!(written.starts_with("position,stream_id,"));
+    assert!(
+        written.lines().skip(1).all(|l| l.contains(",task/")),
+        "only task streams"
+    );
+
+    let out = ledger(&["rebuild", "--database-url", &url]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("generation 2 live at position 504"));
+
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "a test secret that is long enough for HS256").unwrap();
+    let out = ledger(&[
+        "token",
+        "issue",
+        "--jwt-secret-file",
+        secret.to_str().unwrap(),
+        "--role",
+        "unit_reporter",
+        "--unit",
+        "so-tu-phap",
+        "--subject",
+        "stp-1",
+        "--name",
+        "Cán bộ Sở Tư pháp",
+        "--ttl",
+        "2h",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let token = text(&out.stdout).trim().to_owned();
+    let principal = Keys::hs256(b"a test secret that is long enough for HS256")
+        .verify(&token)
+        .unwrap();
+    assert_eq!(
+        (principal.role, principal.unit.as_deref()),
+        (Role::UnitReporter, Some("so-tu-phap"))
+    );
+}
+
+#[test]
+fn failures_say_why_and_exit_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("l.db").display());
+    for (args, says) in [
+        (
+            vec!["migrate", "--database-url", "mysql://x"],
+            "is not a database URL",
+        ),
+        (
+            vec!["export", "--database-url", url.as_str(), "--format", "xml"],
+            "use jsonl or csv",
+        ),
+        (
+            vec![
+                "import",
+                "--database-url",
+                url.as_str(),
+                "/nonexistent.json",
+            ],
+            "cannot read",
+        ),
+        (
+            vec![
+                "token",
+                "issue",
+                "--role",
+                "inspector",
+                "--subject",
+                "a",
+                "--name",
+                "b",
+            ],
+            "no token keys",
+        ),
+        (
+            vec!["serve", "--database-url", url.as_str()],
+            "no token keys",
+        ),
+    ] {
+        let out = ledger(&args);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(says),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    let out = ledger(&[
+        "token",
+        "issue",
+        "--role",
+        "boss",
+        "--subject",
+        "a",
+        "--name",
+        "b",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "clap refuses an unknown role");
+}
