@@ -4,6 +4,7 @@
 //!
 //! - [`query`]: the query root, every field answerable as of a past position or time;
 //! - [`mutation`]: one mutation per domain command, checked against role and unit;
+//! - [`subscription`]: the live event feed;
 //! - [`auth`]: tokens and roles;
 //! - [`error`]: coded errors (`extensions.code`);
 //! - [`store`]: one store type over PostgreSQL or SQLite.
@@ -13,10 +14,11 @@ pub mod error;
 pub mod mutation;
 pub mod query;
 pub mod store;
+pub mod subscription;
 
 use std::sync::Arc;
 
-use async_graphql::{Context, EmptySubscription, Schema};
+use async_graphql::{Context, Schema};
 use ledger_app::Ledger;
 use ledger_projections::{Db, Projector, ReadModels};
 
@@ -24,6 +26,7 @@ use crate::auth::Principal;
 use crate::mutation::Mutation;
 use crate::query::Query;
 use crate::store::AnyStore;
+use crate::subscription::Subscription;
 
 /// Deepest query accepted.
 pub const MAX_DEPTH: usize = 12;
@@ -67,12 +70,12 @@ impl Api {
 }
 
 /// The schema type.
-pub type LedgerSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type LedgerSchema = Schema<Query, Mutation, Subscription>;
 
 /// Builds the schema with its limits; `introspection` off hides the schema from clients.
 #[must_use]
 pub fn schema(api: Api, introspection: bool) -> LedgerSchema {
-    let builder = Schema::build(Query, Mutation, EmptySubscription)
+    let builder = Schema::build(Query, Mutation, Subscription)
         .data(api)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
@@ -89,9 +92,7 @@ pub fn schema(api: Api, introspection: bool) -> LedgerSchema {
 /// The schema's SDL, as checked in at `schema/graphql/ledger.graphql`.
 #[must_use]
 pub fn sdl() -> String {
-    Schema::build(Query, Mutation, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(Query, Mutation, Subscription).finish().sdl()
 }
 
 /// The signed-in caller, if any.

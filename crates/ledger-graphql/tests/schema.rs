@@ -489,3 +489,45 @@ async fn scope_bad_input_and_the_recorded_actor() {
     assert_eq!(event["actorRole"], "secretariat");
     assert_eq!(event["reason"], "Thành lập theo quyết định");
 }
+
+/// The live feed: events appended after the subscription starts arrive, filtered; only
+/// inspectors may subscribe.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_event_feed() {
+    use async_graphql::futures_util::StreamExt;
+    let d = demo(false).await;
+    // From position 504 (the demo's head): no race with the writes below.
+    let feed = "subscription { events(after: 504, filter: { streamType: \"unit\" }) { position eventType actor streamId } }";
+    let mut refused = d
+        .schema
+        .execute_stream(Request::new(feed).data(principal(Role::Supervisor)));
+    let first = refused.next().await.unwrap();
+    assert_eq!(
+        first.errors[0]
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .map(|c| c.to_string()),
+        Some("\"FORBIDDEN\"".to_owned())
+    );
+    let mut stream = d
+        .schema
+        .execute_stream(Request::new(feed).data(principal(Role::Inspector)));
+    let writer = async {
+        // A task event (filtered out), then a unit event (delivered).
+        for q in [
+            r#"mutation { extendDeadline(input: { task: "co-so-vat-chat", deadline: "2026-12-31", on: "2026-01-05", reason: "Chờ vốn", basis: "100/QĐ-UBND" }) { lastPosition } }"#,
+            r#"mutation { registerUnit(input: { id: "don-vi-song", kind: "state_body", name: "Đơn vị", establishedOn: "2026-01-05" }) { lastPosition } }"#,
+        ] {
+            let (_, errors) = run(&d, Some(Role::Secretariat), q, json!({})).await;
+            assert!(errors.is_empty(), "{errors:?}");
+        }
+    };
+    let (item, ()) = tokio::join!(stream.next(), writer);
+    let item = item.unwrap();
+    assert!(item.errors.is_empty(), "{:?}", item.errors);
+    let event = item.data.into_json().unwrap();
+    assert_eq!(event["events"]["streamId"], "unit/don-vi-song");
+    assert_eq!(event["events"]["position"], 506);
+    assert_eq!(event["events"]["actor"], "secretariat-1");
+}

@@ -1,7 +1,8 @@
 //! The `ledger` server: GraphQL over HTTP (axum), health and readiness, and the pieces the
 //! command line shares.
 //!
-//! Routes: `POST /graphql` and `GET /graphql` (queries), `GET /graphiql`, `GET /healthz`
+//! Routes: `POST /graphql` and `GET /graphql` (queries), `/graphql/ws` (subscriptions),
+//! `GET /graphiql`, `GET /healthz`
 //! (the process answers), `GET /readyz` (the database answers and the read models are close
 //! behind the log). A bearer token, when sent, must verify: a bad one is refused with
 //! `UNAUTHENTICATED` rather than treated as anonymous.
@@ -9,10 +10,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::State;
+use axum::extract::WebSocketUpgrade;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -149,6 +152,7 @@ impl Ledger {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql).post(graphql))
+        .route("/graphql/ws", get(websocket))
         .route("/graphiql", get(graphiql))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
@@ -215,10 +219,41 @@ async fn graphql(
     GraphQLResponse::from(ledger_graphql::execute(&state.schema, request).await).into_response()
 }
 
+/// Subscriptions over `graphql-transport-ws` (and the older `graphql-ws`); the token goes in
+/// the `connection_init` payload as `{"Authorization": "Bearer …"}`.
+async fn websocket(
+    State(state): State<AppState>,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let keys = state.keys.clone();
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |stream| {
+            GraphQLWebSocket::new(stream, state.schema.clone(), protocol)
+                .on_connection_init(move |payload| async move {
+                    let mut data = async_graphql::Data::default();
+                    let header = payload
+                        .get("Authorization")
+                        .or_else(|| payload.get("authorization"))
+                        .and_then(|v| v.as_str());
+                    if let Some(header) = header {
+                        let principal = keys
+                            .verify_header(header)
+                            .map_err(|e| async_graphql::Error::new(e.to_string()))?;
+                        data.insert(principal);
+                    }
+                    Ok(data)
+                })
+                .serve()
+        })
+}
+
 async fn graphiql() -> Html<String> {
     Html(
         GraphiQLSource::build()
             .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
             .title("Sổ theo dõi tiến độ — GraphiQL")
             .finish(),
     )
