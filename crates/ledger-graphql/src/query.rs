@@ -164,6 +164,70 @@ pub struct MatrixAnswer {
     pub matrix: ComplianceMatrix,
 }
 
+/// One field an event changed.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct FieldChange {
+    /// The field (a column of the entity's read model).
+    pub field: String,
+    /// Its value before (`null`: unset, or the entity did not exist).
+    pub before: Option<String>,
+    /// Its value after.
+    pub after: Option<String>,
+}
+
+/// One event in an entity's history.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct HistoryEntry {
+    /// Its position.
+    pub position: u64,
+    /// Version of the stream after it.
+    pub version: u64,
+    /// Event type.
+    pub event_type: String,
+    /// The actor's role.
+    pub actor_role: String,
+    /// The actor (token subject): shown to inspectors only.
+    pub actor: Option<String>,
+    /// The actor's name: shown to inspectors only.
+    pub actor_name: Option<String>,
+    /// The unit the actor acted for.
+    pub acting_unit: Option<String>,
+    /// Why, in the actor's words.
+    pub reason: Option<String>,
+    /// The document the change rests on.
+    pub source_document: Option<String>,
+    /// When it was recorded.
+    pub recorded_at: String,
+    /// When it took effect.
+    pub effective_at: String,
+    /// The event's data.
+    pub payload: async_graphql::Json<serde_json::Value>,
+    /// Its leaf hash (hex).
+    pub leaf_hash: String,
+    /// The fields of the entity it changed, before → after.
+    pub changes: Vec<FieldChange>,
+}
+
+/// An entity's timeline.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct History {
+    /// The log position the answer reflects.
+    pub position: u64,
+    /// The stream (`task/…`).
+    pub stream_id: String,
+    /// Every event, oldest first.
+    pub entries: Vec<HistoryEntry>,
+}
+
+fn text_of(value: &ledger_projections::value::Value) -> Option<String> {
+    use ledger_projections::value::Value;
+    match value {
+        Value::Null => None,
+        Value::Int(v) => Some(v.to_string()),
+        Value::Text(t) => Some(t.clone()),
+    }
+}
+
 /// Today in Việt Nam (UTC+7): the default effective date.
 fn today() -> NaiveDate {
     let offset = FixedOffset::east_opt(7 * 3600).unwrap_or_else(|| Utc.fix());
@@ -509,6 +573,99 @@ impl Query {
         let items = s.recommendations_on(on).await.map_err(from_read)?;
         let position = s.position();
         finish(s, ListAnswer { position, items }).await
+    }
+
+    /// An entity's history (`task/…`, `unit/…`, `report/…`, …): every event with who, for
+    /// which unit, why, on which document, when recorded and effective, and the fields it
+    /// changed. Actors' names are shown to inspectors only.
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        stream_id: String,
+        as_of: Option<AsOfInput>,
+    ) -> Result<History> {
+        require_reader(ctx, false)?;
+        let inspector = crate::principal(ctx).map(|p| p.role) == Some(Role::Inspector);
+        let api = ctx.data::<Api>()?;
+        let mut s = snapshot(ctx, as_of).await?;
+        let position = s.position();
+        let (stream_type, id) = stream_id
+            .split_once('/')
+            .ok_or_else(|| coded(Code::BadUserInput, "streamId: expected `{type}/{id}`"))?;
+        let events = api
+            .store
+            .read_stream(
+                &stream_id,
+                ledger_store::ReadStream {
+                    as_of: Some(ledger_store::AsOf::Position(position)),
+                    ..ledger_store::ReadStream::default()
+                },
+            )
+            .await
+            .map_err(|e| internal(&e))?;
+        if events.is_empty() {
+            s.close().await.map_err(from_read)?;
+            return Err(coded(
+                Code::NotFound,
+                format!("no stream {stream_id} as of position {position}"),
+            ));
+        }
+        let versions = s
+            .versions(stream_type, id)
+            .await
+            .map_err(from_read)?
+            .unwrap_or_default();
+        let mut entries = Vec::with_capacity(events.len());
+        for e in events {
+            // The version this event made, against the one before it.
+            let made = versions.iter().position(|(from, _)| *from == e.position);
+            let changes = match made {
+                Some(i) => {
+                    let after = &versions[i].1;
+                    let before = i.checked_sub(1).map(|j| &versions[j].1);
+                    after
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(k, (field, value))| {
+                            let old = before.map(|b| &b[k].1);
+                            (old != Some(value)).then(|| FieldChange {
+                                field: (*field).to_owned(),
+                                before: old.and_then(text_of),
+                                after: text_of(value),
+                            })
+                        })
+                        .filter(|c| c.before.is_some() || c.after.is_some())
+                        .collect()
+                }
+                None => Vec::new(),
+            };
+            let m = e.metadata;
+            entries.push(HistoryEntry {
+                position: e.position,
+                version: e.stream_version,
+                event_type: e.event_type,
+                actor_role: m.actor.role,
+                actor: inspector.then_some(m.actor.subject),
+                actor_name: inspector.then_some(m.actor.display_name),
+                acting_unit: m.acting_unit,
+                reason: m.reason,
+                source_document: m.source_document,
+                recorded_at: e.recorded_at.to_string(),
+                effective_at: e.effective_at.to_string(),
+                payload: async_graphql::Json(e.payload),
+                leaf_hash: ledger_store::envelope::hash_hex::to_hex(&e.leaf_hash),
+                changes,
+            });
+        }
+        finish(
+            s,
+            History {
+                position,
+                stream_id,
+                entries,
+            },
+        )
+        .await
     }
 
     /// The audit log, oldest first: inspectors only (it names actors).

@@ -531,3 +531,49 @@ async fn live_event_feed() {
     assert_eq!(event["events"]["position"], 506);
     assert_eq!(event["events"]["actor"], "secretariat-1");
 }
+
+/// Who changed this deadline, when, on what authority — and what changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_of_a_task() {
+    let d = demo(false).await;
+    let q = r#"{ history(streamId: "task/huong-dan-bo-tro-tu-phap") { position entries {
+        eventType actorRole actor effectiveAt payload changes { field before after } } } }"#;
+    let (data, errors) = run(&d, Some(Role::Inspector), q, json!({})).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    let entries = data["history"]["entries"].as_array().unwrap();
+    assert_eq!(entries[0]["eventType"], "TaskAssigned");
+    let extension = entries
+        .iter()
+        .find(|e| e["eventType"] == "DeadlineExtended")
+        .unwrap();
+    assert_eq!(extension["actor"], "demo-import");
+    assert_eq!(extension["payload"]["basis"], "350/STP-BTTP");
+    assert!(
+        extension["effectiveAt"]
+            .as_str()
+            .unwrap()
+            .starts_with("2022-06-20")
+    );
+    let changes = extension["changes"].as_array().unwrap();
+    assert!(
+        changes
+            .contains(&json!({"field": "deadline", "before": "2022-06-30", "after": "2022-09-30"})),
+        "{changes:?}"
+    );
+    assert!(
+        changes.contains(&json!({"field": "extensions", "before": "0", "after": "1"})),
+        "{changes:?}"
+    );
+    // A supervisor sees the role, not the person.
+    let (data, _) = run(&d, Some(Role::Supervisor), q, json!({})).await;
+    assert_eq!(data["history"]["entries"][0]["actor"], Value::Null);
+    assert_eq!(data["history"]["entries"][0]["actorRole"], "secretariat");
+    let (_, errors) = run(
+        &d,
+        Some(Role::Supervisor),
+        r#"{ history(streamId: "task/khong-co") { position } }"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(errors, ["NOT_FOUND"]);
+}

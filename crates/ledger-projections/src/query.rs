@@ -1043,6 +1043,54 @@ impl Snapshot {
         Ok(out)
     }
 
+    /// The versions of one entity's row (stream type and id, as in `{type}/{id}`) recorded by
+    /// this snapshot, oldest first: each version's `valid_from` and its columns by name.
+    /// Consecutive versions show which fields each event changed. `None` for stream types
+    /// without an entity table.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn versions(
+        &mut self,
+        stream_type: &str,
+        id: &str,
+    ) -> Result<Option<Vec<(u64, Vec<(&'static str, Value)>)>>> {
+        let index = match stream_type {
+            "unit" => t::UNITS,
+            "document" => t::DOCUMENTS,
+            "programme" => t::PROGRAMMES,
+            "plan" => t::PLANS,
+            "focus_programme" => t::FOCUS,
+            "task" => t::TASKS,
+            "report" => t::REPORTS,
+            "obstacle" => t::OBSTACLES,
+            "supervision" => t::SUPERVISIONS,
+            "briefing" => t::BRIEFINGS,
+            _ => return Ok(None),
+        };
+        let table = &TABLES[index];
+        let key = table.columns[0].name;
+        let bound = self
+            .at
+            .map_or_else(String::new, |p| format!(" AND x.valid_from <= {p}"));
+        let sql = format!(
+            "SELECT {}, x.valid_from FROM {} x WHERE x.{key} = ?{bound} ORDER BY x.valid_from",
+            Self::columns(index, "x"),
+            self.name(index),
+        );
+        let mut out = Vec::new();
+        for mut values in self.tx.fetch(&sql, &[Value::Text(id.to_owned())]).await? {
+            let from = values
+                .pop()
+                .and_then(|v| v.as_int())
+                .and_then(|v| u64::try_from(v).ok())
+                .ok_or_else(|| Error::Corrupt(format!("{}: bad valid_from", table.name)))?;
+            let named = table.columns.iter().map(|c| c.name).zip(values).collect();
+            out.push((from, named));
+        }
+        Ok(Some(out))
+    }
+
     /// Every row of every table, sorted, with its validity range: with `history`, every version
     /// ever written (what a rebuild must reproduce exactly); without, the versions valid at this
     /// snapshot, which are then open (`valid_to` NULL) as of it. What tests compare to show two
