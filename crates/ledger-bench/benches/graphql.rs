@@ -1,0 +1,268 @@
+//! GraphQL load: concurrent clients running the cookbook's questions against the `ledger`
+//! server on PostgreSQL, over HTTP, reporting p50, p99 and requests/s.
+//!
+//! Two datasets: the demo (the cookbook of `docs/graphql.md`, as written), and, unless
+//! `EVENTS=0`, a generated ledger of `EVENTS` events (default 1,000,000) with the same
+//! questions pointed at its ids. Environment: `CLIENTS` (default 64), `SECONDS` per dataset
+//! (default 20), `EVENTS`, `BENCH_DATABASE_URL`.
+
+// A benchmark: a failed unwrap stops it with its location.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ledger_app::Ledger as CommandPath;
+use ledger_app::scenario::{DEMO, import, parse};
+use ledger_graphql::auth::{Keys, Principal, Role};
+use ledger_graphql::store::AnyStore;
+use ledger_server::Ledger;
+use ledger_store::EventStore;
+use ledger_store_postgres::PostgresStore;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The cookbook's questions: (title, role, query).
+fn cookbook() -> Vec<(String, Role, String)> {
+    let text = include_str!("../../../docs/graphql.md");
+    text.split("\n## ")
+        .skip(1)
+        .map(|section| {
+            let title = section.lines().next().unwrap_or_default().to_owned();
+            let role = section
+                .lines()
+                .find_map(|l| l.strip_prefix("role: "))
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
+            let query = section
+                .split("```graphql\n")
+                .nth(1)
+                .and_then(|q| q.split("```").next())
+                .unwrap()
+                .to_owned();
+            (title, role, query)
+        })
+        .collect()
+}
+
+/// The same questions for a generated ledger (its ids).
+fn generated_questions() -> Vec<(String, Role, String)> {
+    [
+        ("history of a task", Role::Inspector, r#"{ history(streamId: "task/nhiem-vu-7") { position entries { eventType actor changes { field before after } } } }"#),
+        ("compliance matrix", Role::Supervisor, r#"{ complianceMatrix(plan: "ke-hoach-0", on: "2024-09-30") { position matrix { periods rows { unitId cells { status } } } } }"#),
+        ("progress by group", Role::Supervisor, r#"{ progress(by: GROUP, on: "2024-12-31") { position items { key tasks progress } } }"#),
+        ("overdue, as of a position", Role::Supervisor, r#"{ tasks(on: "2023-07-15", asOf: {position: 500000}, filter: {overdue: true}, first: 20) { position totalCount } }"#),
+        ("overdue, now", Role::Supervisor, r#"{ tasks(on: "2023-07-15", filter: {overdue: true}, first: 20) { position totalCount } }"#),
+        ("a unit on a day", Role::Inspector, r#"{ unit(id: "don-vi-7", on: "2024-01-01") { name nameOn successorChain } }"#),
+        ("missing unit plans", Role::Supervisor, r#"{ missingUnitPlans(plan: "ke-hoach-3", on: "2025-12-31") { items { unitId } } }"#),
+        ("recommendations", Role::Supervisor, r#"{ recommendations(on: "2024-12-31") { items { overdue } } }"#),
+        ("obstacles", Role::Supervisor, r#"{ obstacles(on: "2024-12-31") { items { open ageDays } } }"#),
+        ("audit filter", Role::Inspector, r#"{ events(filter: {eventTypes: ["DeadlineExtended"]}, first: 20) { totalCount } }"#),
+        ("freshness", Role::Supervisor, r#"{ checkpoint { lag } }"#),
+    ]
+    .into_iter()
+    .map(|(t, r, q)| (t.to_owned(), r, q.to_owned()))
+    .collect()
+}
+
+async fn post(addr: std::net::SocketAddr, token: &str, query: &str) -> (u16, usize) {
+    let body = serde_json::json!({ "query": query }).to_string();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n\
+         Authorization: Bearer {token}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let errors = usize::from(text.contains("\"errors\""));
+    (status, errors)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+async fn load(
+    name: &str,
+    store: AnyStore,
+    questions: Vec<(String, Role, String)>,
+    clients: u64,
+    seconds: u64,
+) {
+    let keys = Keys::hs256(b"benchmark secret, long enough for HS256");
+    let ledger = Ledger::start(store.clone(), keys.clone(), false, true);
+    let head = store.head().await.unwrap().size;
+    ledger
+        .state
+        .projector
+        .wait_for(head, Duration::from_secs(3600))
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(ledger.serve(listener, async move {
+        let _ = stopped.await;
+    }));
+    let tokens: Vec<String> = Role::ALL
+        .iter()
+        .map(|role| {
+            keys.issue(
+                &Principal {
+                    subject: format!("bench-{role}"),
+                    name: "Benchmark".into(),
+                    role: *role,
+                    unit: Some("so-tu-phap".into()),
+                },
+                86_400,
+            )
+            .unwrap()
+        })
+        .collect();
+    let token_of = |role: Role| tokens[Role::ALL.iter().position(|r| *r == role).unwrap()].clone();
+    // One warm-up pass, checking every question answers without errors.
+    for (title, role, query) in &questions {
+        let (status, errors) = post(addr, &token_of(*role), query).await;
+        if status != 200 || errors > 0 {
+            println!("  warning: {title:?} answered {status} with errors");
+        }
+    }
+    let questions = Arc::new(
+        questions
+            .into_iter()
+            .map(|(t, r, q)| (t, token_of(r), q))
+            .collect::<Vec<_>>(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for client in 0..clients {
+        let questions = questions.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut samples: Vec<(usize, Duration)> = Vec::new();
+            let mut i = usize::try_from(client).unwrap_or(0);
+            while Instant::now() < deadline {
+                let q = i % questions.len();
+                let started = Instant::now();
+                let (status, _) = post(addr, &questions[q].1, &questions[q].2).await;
+                if status == 200 {
+                    samples.push((q, started.elapsed()));
+                }
+                i += 1;
+            }
+            samples
+        }));
+    }
+    let started = Instant::now();
+    let mut all: Vec<(usize, Duration)> = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut latencies: Vec<Duration> = all.iter().map(|(_, d)| *d).collect();
+    latencies.sort();
+    #[allow(clippy::cast_precision_loss)]
+    let rps = latencies.len() as f64 / elapsed;
+    println!(
+        "  {name}: {clients} clients, {} requests in {elapsed:.1}s = {rps:.0} requests/s; \
+         p50 {:.1} ms, p99 {:.1} ms",
+        latencies.len(),
+        percentile(&latencies, 0.5).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+    );
+    for (q, (title, _, _)) in questions.iter().enumerate() {
+        let mut mine: Vec<Duration> = all
+            .iter()
+            .filter(|(i, _)| *i == q)
+            .map(|(_, d)| *d)
+            .collect();
+        mine.sort();
+        println!(
+            "    {:<70} n={:>5}  p50 {:>8.1} ms  p99 {:>8.1} ms",
+            title.chars().take(70).collect::<String>(),
+            mine.len(),
+            percentile(&mine, 0.5).as_secs_f64() * 1e3,
+            percentile(&mine, 0.99).as_secs_f64() * 1e3
+        );
+    }
+    println!(
+        "RESULT {name} clients={clients} requests={} rps={rps:.0} p50_ms={:.1} p99_ms={:.1}",
+        latencies.len(),
+        percentile(&latencies, 0.5).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+    );
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
+
+#[tokio::main]
+async fn main() {
+    let clients = env_u64("CLIENTS", 64);
+    let seconds = env_u64("SECONDS", 20);
+    let events = env_u64("EVENTS", 1_000_000);
+    let server = ledger_bench::server_url();
+    println!("GraphQL load: {clients} clients, {seconds} s per dataset, PostgreSQL at {server}");
+
+    let url = ledger_bench::fresh_database(&server, "ledger_bench_graphql_demo").await;
+    let store = AnyStore::Postgres(PostgresStore::connect(&url, 16).await.unwrap());
+    store.read_db().migrate().await.unwrap();
+    import(
+        &CommandPath::new(store.clone()),
+        &parse(DEMO).unwrap(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    load("demo", store, cookbook(), clients, seconds).await;
+
+    if events > 0 {
+        let url = ledger_bench::fresh_database(&server, "ledger_bench_graphql_large").await;
+        let pg = PostgresStore::connect(&url, 16).await.unwrap();
+        let generated = Instant::now();
+        ledger_bench::generate::generate(&pg, events, &mut |_, _| {}).await;
+        println!(
+            "  generated {events} events in {:.0}s",
+            generated.elapsed().as_secs_f64()
+        );
+        let store = AnyStore::Postgres(pg);
+        let db = store.read_db();
+        db.migrate().await.unwrap();
+        ledger_projections::rebuild(
+            &store,
+            &db,
+            &ledger_projections::ProjectorOptions::default(),
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+        load("generated", store, generated_questions(), clients, seconds).await;
+    }
+}
