@@ -10,7 +10,8 @@ use ledger_projections::query::{
     AuditEntry, AuditFilter, ComplianceMatrix, ObstacleOn, RecommendationOn, Rollup, TaskOn,
 };
 use ledger_projections::tables::{
-    DocumentRow, GroupRow, PlanRow, PlanUnitRow, ProgrammeRow, UnitRow,
+    BriefingRow, DocumentRow, FocusRow, GroupRow, PlanRow, PlanUnitRow, ProgrammeRow,
+    SupervisionRow, UnitRow,
 };
 use ledger_projections::{AsOf, Snapshot};
 use ledger_store::{EventStore, Timestamp};
@@ -146,6 +147,9 @@ pub struct EventFilter {
 #[graphql(concrete(name = "ProgrammeAnswer", params(ProgrammeRow)))]
 #[graphql(concrete(name = "PlanAnswer", params(PlanRow)))]
 #[graphql(concrete(name = "DocumentAnswer", params(DocumentRow)))]
+#[graphql(concrete(name = "SupervisionAnswer", params(SupervisionRow)))]
+#[graphql(concrete(name = "FocusProgrammeAnswer", params(FocusRow)))]
+#[graphql(concrete(name = "BriefingAnswer", params(BriefingRow)))]
 pub struct ListAnswer<T: OutputType> {
     /// The log position the answer reflects.
     pub position: u64,
@@ -258,35 +262,71 @@ fn as_of(input: Option<AsOfInput>) -> Result<AsOf> {
     }
 }
 
-/// Pages `items` (already in their final order).
-fn page<T: OutputType>(
-    items: Vec<T>,
-    position: u64,
-    first: Option<i32>,
-    after: Option<String>,
-) -> Result<Page<T>> {
-    let first = match first {
-        None => DEFAULT_PAGE,
-        Some(n) if n < 0 => return Err(coded(Code::BadUserInput, "first: must not be negative")),
-        Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
-    };
-    if first > MAX_PAGE {
-        return Err(coded(
+/// Paging arguments, Relay style: `first`/`after` forward, `last`/`before` backward.
+#[derive(Debug, Clone, Default)]
+pub struct PageArgs {
+    /// At most this many from the start of the window.
+    pub first: Option<i32>,
+    /// After this cursor.
+    pub after: Option<String>,
+    /// At most this many from the end of the window.
+    pub last: Option<i32>,
+    /// Before this cursor.
+    pub before: Option<String>,
+}
+
+fn count(name: &str, n: Option<i32>) -> Result<Option<usize>> {
+    match n {
+        None => Ok(None),
+        Some(n) if n < 0 => Err(coded(
             Code::BadUserInput,
-            format!("first: at most {MAX_PAGE} items per page"),
-        ));
-    }
-    let start = match after {
-        None => 0,
-        Some(cursor) => {
-            OpaqueCursor::<usize>::decode_cursor(&cursor)
-                .map_err(|_| coded(Code::BadUserInput, "after: not a cursor this API issued"))?
-                .0
-                + 1
+            format!("{name}: must not be negative"),
+        )),
+        Some(n) => {
+            let n = usize::try_from(n).unwrap_or(usize::MAX);
+            if n > MAX_PAGE {
+                return Err(coded(
+                    Code::BadUserInput,
+                    format!("{name}: at most {MAX_PAGE} items per page"),
+                ));
+            }
+            Ok(Some(n))
         }
-    };
+    }
+}
+
+fn cursor(name: &str, c: Option<String>) -> Result<Option<usize>> {
+    c.map(|c| {
+        OpaqueCursor::<usize>::decode_cursor(&c)
+            .map(|c| c.0)
+            .map_err(|_| {
+                coded(
+                    Code::BadUserInput,
+                    format!("{name}: not a cursor this API issued"),
+                )
+            })
+    })
+    .transpose()
+}
+
+/// Pages `items` (already in their final order).
+fn page<T: OutputType>(items: Vec<T>, position: u64, args: PageArgs) -> Result<Page<T>> {
+    let first = count("first", args.first)?;
+    let last = count("last", args.last)?;
     let total = items.len();
-    let end = start.saturating_add(first).min(total);
+    let mut start = cursor("after", args.after)?.map_or(0, |i| i + 1).min(total);
+    let mut end = cursor("before", args.before)?.map_or(total, |i| i.min(total));
+    if end < start {
+        end = start;
+    }
+    match (first, last) {
+        (Some(f), _) => end = end.min(start + f),
+        (None, Some(l)) => start = start.max(end.saturating_sub(l)),
+        (None, None) => end = end.min(start + DEFAULT_PAGE),
+    }
+    if let (Some(_), Some(l)) = (first, last) {
+        start = start.max(end.saturating_sub(l));
+    }
     let mut connection = Page::with_additional_fields(
         start > 0,
         end < total,
@@ -300,7 +340,7 @@ fn page<T: OutputType>(
             .into_iter()
             .enumerate()
             .skip(start)
-            .take(end.saturating_sub(start))
+            .take(end - start)
             .map(|(i, item)| Edge::new(OpaqueCursor(i), item)),
     );
     Ok(connection)
@@ -356,6 +396,8 @@ impl Query {
         on: Option<NaiveDate>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Page<Unit>> {
         require_reader(ctx, false)?;
         let on = on.unwrap_or_else(today);
@@ -366,7 +408,16 @@ impl Query {
             units.push(unit_on(&mut s, row, on).await?);
         }
         let position = s.position();
-        let page = page(units, position, first, after)?;
+        let page = page(
+            units,
+            position,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )?;
         finish(s, page).await
     }
 
@@ -467,6 +518,8 @@ impl Query {
         #[graphql(default)] filter: TaskFilter,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Page<TaskOn>> {
         require_reader(ctx, false)?;
         let on = on.unwrap_or_else(today);
@@ -485,7 +538,16 @@ impl Query {
             })
             .collect();
         let position = s.position();
-        let page = page(tasks, position, first, after)?;
+        let page = page(
+            tasks,
+            position,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )?;
         finish(s, page).await
     }
 
@@ -543,6 +605,45 @@ impl Query {
             },
         )
         .await
+    }
+
+    /// Supervisions (giám sát), open and closed.
+    async fn supervisions(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<AsOfInput>,
+    ) -> Result<ListAnswer<SupervisionRow>> {
+        require_reader(ctx, false)?;
+        let mut s = snapshot(ctx, as_of).await?;
+        let items = s.supervisions().await.map_err(from_read)?;
+        let position = s.position();
+        finish(s, ListAnswer { position, items }).await
+    }
+
+    /// Yearly focus programmes (chương trình trọng tâm), by year.
+    async fn focus_programmes(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<AsOfInput>,
+    ) -> Result<ListAnswer<FocusRow>> {
+        require_reader(ctx, false)?;
+        let mut s = snapshot(ctx, as_of).await?;
+        let items = s.focus_programmes().await.map_err(from_read)?;
+        let position = s.position();
+        finish(s, ListAnswer { position, items }).await
+    }
+
+    /// Briefings (hội nghị giao ban) and their conclusion notices.
+    async fn briefings(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<AsOfInput>,
+    ) -> Result<ListAnswer<BriefingRow>> {
+        require_reader(ctx, false)?;
+        let mut s = snapshot(ctx, as_of).await?;
+        let items = s.briefings().await.map_err(from_read)?;
+        let position = s.position();
+        finish(s, ListAnswer { position, items }).await
     }
 
     /// Obstacles raised by `on` (default: today), open or resolved that day.
@@ -676,6 +777,8 @@ impl Query {
         as_of: Option<AsOfInput>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> Result<Page<AuditEntry>> {
         require_reader(ctx, false)?;
         if crate::principal(ctx).map(|p| p.role) != Some(Role::Inspector) {
@@ -713,7 +816,16 @@ impl Query {
             next.after = last;
         }
         let position = s.position();
-        let page = page(items, position, first, after)?;
+        let page = page(
+            items,
+            position,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )?;
         finish(s, page).await
     }
 }

@@ -613,3 +613,71 @@ async fn cookbook() {
     }
     assert!(questions >= 12, "the cookbook has {questions} questions");
 }
+
+/// Pages backward with `last`/`before` as forward with `first`/`after`; the other lists answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paging_both_ways_and_the_other_lists() {
+    let d = demo(false).await;
+    let q = r#"query($last: Int, $before: String) { units(last: $last, before: $before, on: "2025-12-31") {
+        totalCount pageInfo { hasPreviousPage hasNextPage } edges { cursor node { id } } } }"#;
+    let (data, errors) = run(&d, Some(Role::Supervisor), q, json!({ "last": 3 })).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    let edges = data["units"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 3);
+    assert_eq!(data["units"]["pageInfo"]["hasNextPage"], false);
+    assert_eq!(data["units"]["pageInfo"]["hasPreviousPage"], true);
+    let before = edges[0]["cursor"].as_str().unwrap();
+    let (data, _) = run(
+        &d,
+        Some(Role::Supervisor),
+        q,
+        json!({ "last": 2, "before": before }),
+    )
+    .await;
+    let ids: Vec<&str> = data["units"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap())
+        .collect();
+    let (all, _) = run(
+        &d,
+        Some(Role::Supervisor),
+        "{ units(first: 100) { nodes { id } } }",
+        json!({}),
+    )
+    .await;
+    let all: Vec<&str> = all["units"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, all[all.len() - 5..all.len() - 3]);
+    let (_, errors) = run(
+        &d,
+        Some(Role::Supervisor),
+        "{ units(last: 101) { totalCount } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(errors, ["BAD_USER_INPUT"]);
+
+    let (data, errors) = run(
+        &d,
+        Some(Role::Supervisor),
+        "{ supervisions { items { id status } } focusProgrammes { items { year } } briefings { items { conclusionDocument } } }",
+        json!({}),
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(data["supervisions"]["items"][0]["status"], "closed");
+    assert_eq!(
+        data["focusProgrammes"]["items"].as_array().unwrap().len(),
+        4
+    );
+    assert_eq!(
+        data["briefings"]["items"][0]["conclusionDocument"],
+        "180-TB/TU"
+    );
+}
