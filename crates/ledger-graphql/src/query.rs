@@ -373,6 +373,8 @@ async fn finish<T>(snapshot: Snapshot, value: T) -> Result<T> {
 /// The query root.
 pub struct Query;
 
+// A GraphQL field's arguments are its parameters: as-of, day, filter and four paging arguments.
+#[allow(clippy::too_many_arguments)]
 #[Object]
 impl Query {
     /// How far the read models are behind the log.
