@@ -129,6 +129,10 @@ async fn serves_the_demo_over_http<B: ServerBackend>() {
     let (status, page) = http(addr, "GET", "/graphiql", &[], b"").await;
     assert_eq!(status, 200);
     assert!(page.contains("/graphql"));
+    assert!(
+        page.contains("query Q1"),
+        "GraphiQL offers the cookbook's questions"
+    );
 
     let token = keys
         .issue(

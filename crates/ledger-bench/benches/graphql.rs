@@ -33,26 +33,9 @@ fn env_u64(name: &str, default: u64) -> u64 {
 
 /// The cookbook's questions: (title, role, query).
 fn cookbook() -> Vec<(String, Role, String)> {
-    let text = include_str!("../../../docs/graphql.md");
-    text.split("\n## ")
-        .skip(1)
-        .map(|section| {
-            let title = section.lines().next().unwrap_or_default().to_owned();
-            let role = section
-                .lines()
-                .find_map(|l| l.strip_prefix("role: "))
-                .unwrap()
-                .trim()
-                .parse()
-                .unwrap();
-            let query = section
-                .split("```graphql\n")
-                .nth(1)
-                .and_then(|q| q.split("```").next())
-                .unwrap()
-                .to_owned();
-            (title, role, query)
-        })
+    ledger_graphql::cookbook()
+        .into_iter()
+        .map(|q| (q.title, q.role, q.query))
         .collect()
 }
 

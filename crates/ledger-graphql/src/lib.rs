@@ -123,3 +123,53 @@ pub async fn execute(
     }
     response
 }
+
+/// One question of the cookbook (`docs/graphql.md`).
+#[derive(Debug, Clone)]
+pub struct Question {
+    /// Its heading, numbered.
+    pub title: String,
+    /// The role it is asked as.
+    pub role: auth::Role,
+    /// The query.
+    pub query: String,
+    /// Values the demo answers with: a JSON pointer into `data`, and the value (JSON).
+    pub expect: Vec<(String, String)>,
+}
+
+/// The cookbook's questions, read from `docs/graphql.md` (compiled in): what GraphiQL offers
+/// as examples, the tests run and the load benchmark sends.
+#[must_use]
+pub fn cookbook() -> Vec<Question> {
+    let text = include_str!("../../../docs/graphql.md");
+    text.split("\n## ")
+        .skip(1)
+        .filter_map(|section| {
+            let title = section.lines().next()?.to_owned();
+            let role = section
+                .lines()
+                .find_map(|l| l.strip_prefix("role: "))?
+                .trim()
+                .parse()
+                .ok()?;
+            let query = section
+                .split("```graphql\n")
+                .nth(1)?
+                .split("```")
+                .next()?
+                .to_owned();
+            let expect = section
+                .lines()
+                .filter_map(|l| l.strip_prefix("expect: "))
+                .filter_map(|l| l.split_once(" = "))
+                .map(|(p, v)| (p.to_owned(), v.to_owned()))
+                .collect();
+            Some(Question {
+                title,
+                role,
+                query,
+                expect,
+            })
+        })
+        .collect()
+}

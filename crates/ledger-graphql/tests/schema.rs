@@ -582,36 +582,30 @@ async fn history_of_a_task() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cookbook() {
     let d = demo(false).await;
-    let text = include_str!("../../../docs/graphql.md");
-    let mut questions = 0;
-    for section in text.split("\n## ").skip(1) {
-        let title = section.lines().next().unwrap_or_default();
-        let role: Role = section
-            .lines()
-            .find_map(|l| l.strip_prefix("role: "))
-            .unwrap_or_else(|| panic!("{title}: no role line"))
-            .trim()
-            .parse()
-            .unwrap();
-        let query = section
-            .split("```graphql\n")
-            .nth(1)
-            .and_then(|q| q.split("```").next())
-            .unwrap_or_else(|| panic!("{title}: no query"));
-        let (data, errors) = run(&d, Some(role), query, json!({})).await;
-        assert!(errors.is_empty(), "{title}: {errors:?}");
-        if std::env::var_os("COOKBOOK_DUMP").is_some() {
-            eprintln!("== {title}\n{}", serde_json::to_string(&data).unwrap());
-            continue;
-        }
-        for line in section.lines().filter_map(|l| l.strip_prefix("expect: ")) {
-            let (pointer, expected) = line.split_once(" = ").unwrap();
+    let questions = ledger_graphql::cookbook();
+    assert!(
+        questions.len() >= 12,
+        "the cookbook has {} questions",
+        questions.len()
+    );
+    for q in questions {
+        let (data, errors) = run(&d, Some(q.role), &q.query, json!({})).await;
+        assert!(errors.is_empty(), "{}: {errors:?}", q.title);
+        for (pointer, expected) in &q.expect {
             let expected: Value = serde_json::from_str(expected).unwrap();
-            assert_eq!(data.pointer(pointer), Some(&expected), "{title}: {pointer}");
+            assert_eq!(
+                data.pointer(pointer),
+                Some(&expected),
+                "{}: {pointer}",
+                q.title
+            );
         }
-        questions += 1;
     }
-    assert!(questions >= 12, "the cookbook has {questions} questions");
+    // Every section of the file became a question.
+    let sections = include_str!("../../../docs/graphql.md")
+        .matches("\n## ")
+        .count();
+    assert_eq!(ledger_graphql::cookbook().len(), sections);
 }
 
 /// Pages backward with `last`/`before` as forward with `first`/`after`; the other lists answer.

@@ -249,14 +249,41 @@ async fn websocket(
         })
 }
 
+/// The cookbook's questions as one document of named operations, for GraphiQL's editor.
+fn examples() -> String {
+    let mut out = String::from(
+        "# Questions inspectors and elected bodies ask (docs/graphql.md).\n\
+         # Put your token in Headers: {\"Authorization\": \"Bearer …\"}, pick an operation, run.\n",
+    );
+    for (i, q) in ledger_graphql::cookbook().into_iter().enumerate() {
+        out.push_str(&format!(
+            "\n# {} (as {})\nquery Q{}",
+            q.title,
+            q.role,
+            i + 1
+        ));
+        let body = q.query.trim_start();
+        out.push_str(if body.starts_with('{') { " " } else { "" });
+        out.push_str(body);
+    }
+    out
+}
+
 async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("Sổ theo dõi tiến độ — GraphiQL")
-            .finish(),
-    )
+    let page = GraphiQLSource::build()
+        .endpoint("/graphql")
+        .subscription_endpoint("/graphql/ws")
+        .title("Sổ theo dõi tiến độ — GraphiQL")
+        .finish();
+    // GraphiQL opens with the query it last saved; on a first visit, seed it with the examples.
+    let examples = serde_json::to_string(&examples())
+        .unwrap_or_default()
+        .replace("</", "<\\/");
+    let seed = format!(
+        "<script>if (!localStorage.getItem('graphiql:query')) \
+         {{ localStorage.setItem('graphiql:query', {examples}); }}</script>"
+    );
+    Html(page.replacen("<body>", &format!("<body>{seed}"), 1))
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
@@ -289,5 +316,21 @@ async fn readyz(State(state): State<AppState>) -> Response {
             format!("read models unreachable: {e}"),
         )
             .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graphiql_examples_are_one_valid_document_of_every_question() {
+        let document = async_graphql::parser::parse_query(examples()).expect("valid GraphQL");
+        assert_eq!(
+            document.operations.iter().count(),
+            ledger_graphql::cookbook().len()
+        );
+        assert!(!has_mutation(&examples()));
+        assert!(has_mutation("mutation { a }"));
     }
 }
