@@ -249,6 +249,43 @@ mod tests {
     }
 
     #[test]
+    fn production_keys_issue_and_verify_and_public_keys_only_verify() {
+        let pairs: [(
+            &[u8],
+            &[u8],
+            fn(&[u8], Option<&[u8]>) -> Result<Keys, TokenError>,
+        ); 2] = [
+            (
+                include_bytes!("../testdata/ed25519-test-only.pub.pem"),
+                include_bytes!("../testdata/ed25519-test-only.pem"),
+                Keys::ed25519,
+            ),
+            (
+                include_bytes!("../testdata/rsa-test-only.pub.pem"),
+                include_bytes!("../testdata/rsa-test-only.pem"),
+                Keys::rs256,
+            ),
+        ];
+        for (public, private, make) in pairs {
+            let signer = make(public, Some(private)).unwrap_or_else(|e| panic!("{e}"));
+            let verifier = make(public, None).unwrap_or_else(|e| panic!("{e}"));
+            let token = signer.issue(&reporter(), 600).unwrap_or_default();
+            assert_eq!(verifier.verify(&token), Ok(reporter()));
+            assert_eq!(
+                verifier.issue(&reporter(), 600),
+                Err(TokenError::CannotSign)
+            );
+            // A token signed with HS256 under the public key's bytes is refused (algorithm
+            // confusion).
+            let forged = Keys::hs256(public)
+                .issue(&reporter(), 600)
+                .unwrap_or_default();
+            assert!(verifier.verify(&forged).is_err());
+        }
+        assert!(Keys::ed25519(b"not a key", None).is_err());
+    }
+
+    #[test]
     fn a_reporter_without_a_unit_is_refused() {
         let keys = Keys::hs256(b"demo secret, long enough for HS256 use");
         let token = keys

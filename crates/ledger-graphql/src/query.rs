@@ -262,6 +262,15 @@ fn as_of(input: Option<AsOfInput>) -> Result<AsOf> {
     }
 }
 
+/// What a page costs in the query-complexity limit: its child fields times the items it may
+/// return, so a query cannot ask for many large pages (aliases included).
+fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let items = first.or(last).map_or(DEFAULT_PAGE, |n| {
+        usize::try_from(n).unwrap_or(0).min(MAX_PAGE)
+    });
+    items.max(1).saturating_mul(child_complexity)
+}
+
 /// Paging arguments, Relay style: `first`/`after` forward, `last`/`before` backward.
 #[derive(Debug, Clone, Default)]
 pub struct PageArgs {
@@ -391,6 +400,7 @@ impl Query {
     }
 
     /// Units, by id, with their names and successors on `on` (default: today).
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     async fn units(
         &self,
         ctx: &Context<'_>,
@@ -512,6 +522,7 @@ impl Query {
     }
 
     /// Tasks as they stood on `on` (default: today), by id.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     async fn tasks(
         &self,
         ctx: &Context<'_>,
@@ -772,6 +783,7 @@ impl Query {
     }
 
     /// The audit log, oldest first: inspectors only (it names actors).
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     async fn events(
         &self,
         ctx: &Context<'_>,

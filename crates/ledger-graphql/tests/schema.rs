@@ -220,6 +220,35 @@ async fn deep_and_costly_queries_are_refused() {
     );
 }
 
+/// Pages count by their size: a few aliased full pages exceed the complexity limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_pages_cost_their_size() {
+    let d = demo(false).await;
+    let page = "units(first: 100) { nodes { id kind name parent establishedOn status endedOn mergedInto successors basis nameOn parentOn successorChain predecessors } }";
+    let (_, errors) = run(
+        &d,
+        Some(Role::Supervisor),
+        &format!("{{ {page} }}"),
+        json!({}),
+    )
+    .await;
+    assert!(errors.is_empty(), "one page is fine: {errors:?}");
+    let aliased: String = (0..4).map(|i| format!("a{i}: {page} ")).collect();
+    let response = ledger_graphql::execute(
+        &d.schema,
+        Request::new(format!("{{ {aliased} }}")).data(principal(Role::Supervisor)),
+    )
+    .await;
+    assert!(
+        response
+            .errors
+            .iter()
+            .any(|e| e.message.contains("too complex")),
+        "{:?}",
+        response.errors
+    );
+}
+
 /// `schema/graphql/ledger.graphql` is the schema; `UPDATE_GRAPHQL_SCHEMA=1` rewrites it.
 #[test]
 fn checked_in_sdl_matches_the_code() {
