@@ -248,13 +248,12 @@ mod tests {
         assert!(keys.verify("not.a.token").is_err());
     }
 
+    /// A constructor of production keys: public PEM, optional private PEM.
+    type MakeKeys = fn(&[u8], Option<&[u8]>) -> Result<Keys, TokenError>;
+
     #[test]
     fn production_keys_issue_and_verify_and_public_keys_only_verify() {
-        let pairs: [(
-            &[u8],
-            &[u8],
-            fn(&[u8], Option<&[u8]>) -> Result<Keys, TokenError>,
-        ); 2] = [
+        let pairs: [(&[u8], &[u8], MakeKeys); 2] = [
             (
                 include_bytes!("../testdata/ed25519-test-only.pub.pem"),
                 include_bytes!("../testdata/ed25519-test-only.pem"),
