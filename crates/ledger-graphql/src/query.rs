@@ -814,32 +814,45 @@ impl Query {
             after: 0,
             limit: 1000,
         };
-        let mut s = snapshot(ctx, as_of).await?;
-        let mut items = Vec::new();
-        let mut next = audit;
-        loop {
-            let batch = s.audit(&next).await.map_err(from_read)?;
-            let Some(last) = batch.last().map(|e| e.position) else {
-                break;
-            };
-            let full = batch.len() == next.limit;
-            items.extend(batch);
-            if !full {
-                break;
-            }
-            next.after = last;
+        if last.is_some() || before.is_some() {
+            return Err(coded(
+                Code::BadUserInput,
+                "the audit log pages forward: use first and after",
+            ));
         }
+        let first = count("first", first)?.unwrap_or(DEFAULT_PAGE);
+        // Cursors here are log positions, so a page is one indexed range read.
+        let start = cursor("after", after)?.map_or(0, |p| p as u64);
+        let mut s = snapshot(ctx, as_of).await?;
+        let total = s.audit_count(&audit).await.map_err(from_read)?;
+        let mut rows = if first == 0 {
+            Vec::new()
+        } else {
+            s.audit(&AuditFilter {
+                after: start,
+                limit: first + 1,
+                ..audit
+            })
+            .await
+            .map_err(from_read)?
+        };
+        let has_next = rows.len() > first;
+        rows.truncate(first);
         let position = s.position();
-        let page = page(
-            items,
-            position,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
+        let mut page = Page::with_additional_fields(
+            start > 0,
+            has_next,
+            AnswerFields {
+                position,
+                total_count: total,
             },
-        )?;
+        );
+        page.edges.extend(rows.into_iter().map(|e| {
+            Edge::new(
+                OpaqueCursor(usize::try_from(e.position).unwrap_or(usize::MAX)),
+                e,
+            )
+        }));
         finish(s, page).await
     }
 }

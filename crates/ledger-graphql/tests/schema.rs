@@ -685,6 +685,28 @@ async fn paging_both_ways_and_the_other_lists() {
     )
     .await;
     assert_eq!(errors, ["BAD_USER_INPUT"]);
+    // The audit log pages forward by position only.
+    let (_, errors) = run(
+        &d,
+        Some(Role::Inspector),
+        "{ events(last: 3) { totalCount } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(errors, ["BAD_USER_INPUT"]);
+    let (data, errors) = run(
+        &d,
+        Some(Role::Inspector),
+        "{ events(first: 2) { totalCount pageInfo { hasNextPage } nodes { position } } }",
+        json!({}),
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(data["events"]["totalCount"], 504);
+    assert_eq!(
+        data["events"]["nodes"],
+        json!([{ "position": 1 }, { "position": 2 }])
+    );
 
     let (data, errors) = run(
         &d,

@@ -987,39 +987,7 @@ impl Snapshot {
         if !(1..=1000).contains(&filter.limit) {
             return Err(Error::invalid("limit", "must be between 1 and 1000"));
         }
-        let mut conds = vec![format!(
-            "x.valid_from > {}",
-            ledger_store::store::sql_position(filter.after)
-        )];
-        let mut binds = Vec::new();
-        let mut eq = |column: &str, value: &Option<String>| {
-            if let Some(v) = value {
-                conds.push(format!("x.{column} = ?"));
-                binds.push(Value::Text(v.clone()));
-            }
-        };
-        eq("stream_id", &filter.stream_id);
-        eq("stream_type", &filter.stream_type);
-        eq("actor", &filter.actor);
-        eq("acting_unit", &filter.acting_unit);
-        eq("correlation_id", &filter.correlation_id);
-        let mut range = |column: &str, op: &str, value: &Option<Timestamp>| {
-            if let Some(v) = value {
-                conds.push(format!("x.{column} {op} ?"));
-                binds.push(Value::Text(v.to_string()));
-            }
-        };
-        range("recorded_at", ">=", &filter.recorded_from);
-        range("recorded_at", "<", &filter.recorded_to);
-        range("effective_at", ">=", &filter.effective_from);
-        range("effective_at", "<", &filter.effective_to);
-        if !filter.event_types.is_empty() {
-            conds.push(format!(
-                "x.event_type IN ({})",
-                vec!["?"; filter.event_types.len()].join(", ")
-            ));
-            binds.extend(filter.event_types.iter().cloned().map(Value::Text));
-        }
+        let (conds, binds) = audit_conditions(filter);
         let sql = format!(
             "SELECT {}, x.valid_from FROM {} x WHERE {} AND {} ORDER BY x.valid_from LIMIT {}",
             Self::columns(t::AUDIT, "x"),
@@ -1041,6 +1009,28 @@ impl Snapshot {
             });
         }
         Ok(out)
+    }
+
+    /// How many entries of the audit index pass `filter` (its `after` included; its `limit`
+    /// ignored).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn audit_count(&mut self, filter: &AuditFilter) -> Result<u64> {
+        let (conds, binds) = audit_conditions(filter);
+        let sql = format!(
+            "SELECT COUNT(*) FROM {} x WHERE {} AND {}",
+            self.name(t::AUDIT),
+            self.valid(t::AUDIT, "x"),
+            conds.join(" AND "),
+        );
+        let rows = self.tx.fetch(&sql, &binds).await?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.first())
+            .and_then(Value::as_int)
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(0))
     }
 
     /// The versions of one entity's row (stream type and id, as in `{type}/{id}`) recorded by
@@ -1121,6 +1111,44 @@ impl Snapshot {
         }
         Ok(out)
     }
+}
+
+/// The SQL conditions (over alias `x`) and bound values of an audit filter.
+fn audit_conditions(filter: &AuditFilter) -> (Vec<String>, Vec<Value>) {
+    let mut conds = vec![format!(
+        "x.valid_from > {}",
+        ledger_store::store::sql_position(filter.after)
+    )];
+    let mut binds = Vec::new();
+    let mut eq = |column: &str, value: &Option<String>| {
+        if let Some(v) = value {
+            conds.push(format!("x.{column} = ?"));
+            binds.push(Value::Text(v.clone()));
+        }
+    };
+    eq("stream_id", &filter.stream_id);
+    eq("stream_type", &filter.stream_type);
+    eq("actor", &filter.actor);
+    eq("acting_unit", &filter.acting_unit);
+    eq("correlation_id", &filter.correlation_id);
+    let mut range = |column: &str, op: &str, value: &Option<Timestamp>| {
+        if let Some(v) = value {
+            conds.push(format!("x.{column} {op} ?"));
+            binds.push(Value::Text(v.to_string()));
+        }
+    };
+    range("recorded_at", ">=", &filter.recorded_from);
+    range("recorded_at", "<", &filter.recorded_to);
+    range("effective_at", ">=", &filter.effective_from);
+    range("effective_at", "<", &filter.effective_to);
+    if !filter.event_types.is_empty() {
+        conds.push(format!(
+            "x.event_type IN ({})",
+            vec!["?"; filter.event_types.len()].join(", ")
+        ));
+        binds.extend(filter.event_types.iter().cloned().map(Value::Text));
+    }
+    (conds, binds)
 }
 
 /// The periods of `kind` due after `from` (their deadline is later) whose data window opened by
