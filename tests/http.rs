@@ -220,7 +220,7 @@ async fn serves_the_demo_over_http<B: ServerBackend>() {
     let (_, answer) = graphql(
         addr,
         Some(&token),
-        r#"{ tasks(on: "2026-01-05", filter: {plan: "kh-44-kh-tu"}, first: 100) { position nodes { deadline task { id } } } }"#,
+        r#"{ tasks(on: "2026-01-05", filter: {plan: "kh-44-kh-tu"}, first: 100) { position nodes { deadline task { key } } } }"#,
     )
     .await;
     assert_eq!(answer["data"]["tasks"]["position"], 505, "{answer}");
@@ -228,7 +228,7 @@ async fn serves_the_demo_over_http<B: ServerBackend>() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|t| t["task"]["id"] == "co-so-vat-chat")
+        .find(|t| t["task"]["key"] == "co-so-vat-chat")
         .cloned()
         .unwrap();
     assert_eq!(extended["deadline"], "2026-12-31");

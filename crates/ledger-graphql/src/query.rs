@@ -3,7 +3,7 @@
 //! position it reflects.
 
 use async_graphql::connection::{Connection, CursorType, Edge, OpaqueCursor};
-use async_graphql::{Context, Enum, InputObject, Object, OutputType, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, OutputType, Result, SimpleObject};
 use chrono::{DateTime, FixedOffset, NaiveDate, Offset as _, Utc};
 use ledger_domain::value::{PeriodKind, ReportingRegime};
 use ledger_projections::query::{
@@ -61,6 +61,8 @@ pub struct Checkpoint {
 /// A unit, with its name and successors on the day asked about.
 #[derive(Debug, Clone, SimpleObject)]
 pub struct Unit {
+    /// Opaque global id (`node(id:)`); the unit's own id is `key`.
+    pub id: ID,
     /// The unit as recorded.
     #[graphql(flatten)]
     pub row: UnitRow,
@@ -72,6 +74,75 @@ pub struct Unit {
     pub successor_chain: Vec<String>,
     /// Units merged into it or succeeded by it.
     pub predecessors: Vec<String>,
+}
+
+/// A task as it stood on the day asked about.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Task {
+    /// Opaque global id (`node(id:)`); the task's own id is `task.key`.
+    pub id: ID,
+    /// Its state that day.
+    #[graphql(flatten)]
+    pub on: TaskOn,
+}
+
+/// A plan (Kế hoạch).
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Plan {
+    /// Opaque global id (`node(id:)`); the plan's own id is `key`.
+    pub id: ID,
+    /// The plan as recorded.
+    #[graphql(flatten)]
+    pub row: PlanRow,
+}
+
+/// A programme (Đề án).
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Programme {
+    /// Opaque global id (`node(id:)`); the programme's own id is `key`.
+    pub id: ID,
+    /// The programme as recorded.
+    #[graphql(flatten)]
+    pub row: ProgrammeRow,
+}
+
+/// Anything with a global id, Relay style.
+#[derive(Debug, Clone, async_graphql::Interface)]
+#[graphql(field(name = "id", ty = "&ID", desc = "Opaque global id."))]
+pub enum Node {
+    /// A unit.
+    Unit(Unit),
+    /// A task.
+    Task(Task),
+    /// A plan.
+    Plan(Plan),
+    /// A programme.
+    Programme(Programme),
+}
+
+/// The global id of an entity: opaque to clients (base64url of `Type:key`).
+#[must_use]
+pub fn global_id(kind: &str, key: &str) -> ID {
+    use base64::Engine;
+    ID(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{key}")))
+}
+
+fn parse_global_id(id: &ID) -> Result<(String, String)> {
+    use base64::Engine;
+    let bad = || coded(Code::BadUserInput, "id: not an id this API issued");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(id.as_str())
+        .map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (kind, key) = text.split_once(':').ok_or_else(bad)?;
+    Ok((kind.to_owned(), key.to_owned()))
+}
+
+fn task(on: TaskOn) -> Task {
+    Task {
+        id: global_id("Task", &on.task.id),
+        on,
+    }
 }
 
 /// Which way to roll progress up.
@@ -144,8 +215,8 @@ pub struct EventFilter {
 #[graphql(concrete(name = "RecommendationAnswer", params(RecommendationOn)))]
 #[graphql(concrete(name = "RequiredUnitPlanAnswer", params(PlanUnitRow)))]
 #[graphql(concrete(name = "GroupAnswer", params(GroupRow)))]
-#[graphql(concrete(name = "ProgrammeAnswer", params(ProgrammeRow)))]
-#[graphql(concrete(name = "PlanAnswer", params(PlanRow)))]
+#[graphql(concrete(name = "ProgrammeAnswer", params(Programme)))]
+#[graphql(concrete(name = "PlanAnswer", params(Plan)))]
 #[graphql(concrete(name = "DocumentAnswer", params(DocumentRow)))]
 #[graphql(concrete(name = "SupervisionAnswer", params(SupervisionRow)))]
 #[graphql(concrete(name = "FocusProgrammeAnswer", params(FocusRow)))]
@@ -399,6 +470,60 @@ impl Query {
         })
     }
 
+    /// Anything by its global id: a unit or task on `on` (default: today), a plan or a
+    /// programme; `null` when there is no such thing at that position.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        as_of: Option<AsOfInput>,
+        on: Option<NaiveDate>,
+    ) -> Result<Option<Node>> {
+        require_reader(ctx, false)?;
+        let (kind, key) = parse_global_id(&id)?;
+        let on = on.unwrap_or_else(today);
+        let mut s = snapshot(ctx, as_of).await?;
+        let node = match kind.as_str() {
+            "Unit" => match s.unit(&key).await.map_err(from_read)? {
+                Some(row) => Some(Node::Unit(unit_on(&mut s, row, on).await?)),
+                None => None,
+            },
+            "Task" => s
+                .tasks_on(on)
+                .await
+                .map_err(from_read)?
+                .into_iter()
+                .find(|t| t.task.id == key)
+                .map(|t| Node::Task(task(t))),
+            "Plan" => s
+                .plans()
+                .await
+                .map_err(from_read)?
+                .into_iter()
+                .find(|p| p.id == key)
+                .map(|row| {
+                    Node::Plan(Plan {
+                        id: id.clone(),
+                        row,
+                    })
+                }),
+            "Programme" => s
+                .programmes()
+                .await
+                .map_err(from_read)?
+                .into_iter()
+                .find(|p| p.id == key)
+                .map(|row| {
+                    Node::Programme(Programme {
+                        id: id.clone(),
+                        row,
+                    })
+                }),
+            _ => return Err(coded(Code::BadUserInput, "id: not an id this API issued")),
+        };
+        finish(s, node).await
+    }
+
     /// Units, by id, with their names and successors on `on` (default: today).
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     async fn units(
@@ -470,10 +595,19 @@ impl Query {
         &self,
         ctx: &Context<'_>,
         as_of: Option<AsOfInput>,
-    ) -> Result<ListAnswer<ProgrammeRow>> {
+    ) -> Result<ListAnswer<Programme>> {
         require_reader(ctx, false)?;
         let mut s = snapshot(ctx, as_of).await?;
-        let items = s.programmes().await.map_err(from_read)?;
+        let items = s
+            .programmes()
+            .await
+            .map_err(from_read)?
+            .into_iter()
+            .map(|row| Programme {
+                id: global_id("Programme", &row.id),
+                row,
+            })
+            .collect();
         let position = s.position();
         finish(s, ListAnswer { position, items }).await
     }
@@ -493,14 +627,19 @@ impl Query {
     }
 
     /// Plans (Kế hoạch).
-    async fn plans(
-        &self,
-        ctx: &Context<'_>,
-        as_of: Option<AsOfInput>,
-    ) -> Result<ListAnswer<PlanRow>> {
+    async fn plans(&self, ctx: &Context<'_>, as_of: Option<AsOfInput>) -> Result<ListAnswer<Plan>> {
         require_reader(ctx, false)?;
         let mut s = snapshot(ctx, as_of).await?;
-        let items = s.plans().await.map_err(from_read)?;
+        let items = s
+            .plans()
+            .await
+            .map_err(from_read)?
+            .into_iter()
+            .map(|row| Plan {
+                id: global_id("Plan", &row.id),
+                row,
+            })
+            .collect();
         let position = s.position();
         finish(s, ListAnswer { position, items }).await
     }
@@ -533,11 +672,11 @@ impl Query {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Page<TaskOn>> {
+    ) -> Result<Page<Task>> {
         require_reader(ctx, false)?;
         let on = on.unwrap_or_else(today);
         let mut s = snapshot(ctx, as_of).await?;
-        let tasks: Vec<TaskOn> = s
+        let tasks: Vec<Task> = s
             .tasks_on(on)
             .await
             .map_err(from_read)?
@@ -549,6 +688,7 @@ impl Query {
                     && filter.status.as_ref().is_none_or(|st| *st == t.status)
                     && filter.overdue.is_none_or(|o| o == t.overdue)
             })
+            .map(task)
             .collect();
         let position = s.position();
         let page = page(
@@ -863,6 +1003,7 @@ async fn unit_on(s: &mut Snapshot, row: UnitRow, on: NaiveDate) -> Result<Unit> 
     let successor_chain = s.successor_chain(&row.id, on).await.map_err(from_read)?;
     let predecessors = s.predecessors(&row.id).await.map_err(from_read)?;
     Ok(Unit {
+        id: global_id("Unit", &row.id),
         row,
         name_on,
         parent_on,

@@ -82,7 +82,7 @@ async fn run(d: &Demo, role: Option<Role>, query: &str, vars: Value) -> (Value, 
 async fn answers_as_of_positions_and_dates() {
     let d = demo(false).await;
     let q = r#"query($on: NaiveDate!, $at: AsOfInput) {
-        tasks(on: $on, asOf: $at, filter: {overdue: true}) { position totalCount nodes { deadline lead task { id } } }
+        tasks(on: $on, asOf: $at, filter: {overdue: true}) { position totalCount nodes { deadline lead task { key } } }
     }"#;
     let (data, errors) = run(&d, Some(Role::Supervisor), q, json!({"on": "2025-12-31"})).await;
     assert!(errors.is_empty(), "{errors:?}");
@@ -101,7 +101,7 @@ async fn answers_as_of_positions_and_dates() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| t["task"]["id"].as_str().unwrap())
+        .map(|t| t["task"]["key"].as_str().unwrap())
         .collect();
     assert!(ids.contains(&"huong-dan-bo-tro-tu-phap"), "{ids:?}");
     assert_eq!(data["tasks"]["position"], 150);
@@ -642,7 +642,7 @@ async fn cookbook() {
 async fn paging_both_ways_and_the_other_lists() {
     let d = demo(false).await;
     let q = r#"query($last: Int, $before: String) { units(last: $last, before: $before, on: "2025-12-31") {
-        totalCount pageInfo { hasPreviousPage hasNextPage } edges { cursor node { id } } } }"#;
+        totalCount pageInfo { hasPreviousPage hasNextPage } edges { cursor node { key } } } }"#;
     let (data, errors) = run(&d, Some(Role::Supervisor), q, json!({ "last": 3 })).await;
     assert!(errors.is_empty(), "{errors:?}");
     let edges = data["units"]["edges"].as_array().unwrap();
@@ -661,12 +661,12 @@ async fn paging_both_ways_and_the_other_lists() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e["node"]["id"].as_str().unwrap())
+        .map(|e| e["node"]["key"].as_str().unwrap())
         .collect();
     let (all, _) = run(
         &d,
         Some(Role::Supervisor),
-        "{ units(first: 100) { nodes { id } } }",
+        "{ units(first: 100) { nodes { key } } }",
         json!({}),
     )
     .await;
@@ -674,7 +674,7 @@ async fn paging_both_ways_and_the_other_lists() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|n| n["id"].as_str().unwrap())
+        .map(|n| n["key"].as_str().unwrap())
         .collect();
     assert_eq!(ids, all[all.len() - 5..all.len() - 3]);
     let (_, errors) = run(
@@ -711,7 +711,7 @@ async fn paging_both_ways_and_the_other_lists() {
     let (data, errors) = run(
         &d,
         Some(Role::Supervisor),
-        "{ supervisions { items { id status } } focusProgrammes { items { year } } briefings { items { conclusionDocument } } }",
+        "{ supervisions { items { key status } } focusProgrammes { items { year } } briefings { items { conclusionDocument } } }",
         json!({}),
     )
     .await;
@@ -725,4 +725,54 @@ async fn paging_both_ways_and_the_other_lists() {
         data["briefings"]["items"][0]["conclusionDocument"],
         "180-TB/TU"
     );
+}
+
+/// Global ids, Relay style: what a list gives, `node(id:)` finds again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_by_global_id() {
+    let d = demo(false).await;
+    let (data, errors) = run(
+        &d,
+        Some(Role::Supervisor),
+        r#"{ unit(id: "pho-yen") { id key }
+             tasks(first: 1) { nodes { id task { key } } }
+             plans { items { id key } }
+             programmes { items { id key } } }"#,
+        json!({}),
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    let q = r#"query($id: ID!) { node(id: $id, on: "2022-04-09") {
+        __typename id
+        ... on Unit { key nameOn }
+        ... on Task { task { key } }
+        ... on Plan { key }
+        ... on Programme { key } } }"#;
+    for (pointer, typename, key_pointer) in [
+        ("/unit/id", "Unit", "/node/key"),
+        ("/tasks/nodes/0/id", "Task", "/node/task/key"),
+        ("/plans/items/0/id", "Plan", "/node/key"),
+        ("/programmes/items/0/id", "Programme", "/node/key"),
+    ] {
+        let id = data.pointer(pointer).unwrap().clone();
+        let (found, errors) = run(&d, Some(Role::Supervisor), q, json!({ "id": id })).await;
+        assert!(errors.is_empty(), "{typename}: {errors:?}");
+        assert_eq!(found["node"]["__typename"], typename);
+        assert_eq!(found["node"]["id"], id);
+        assert!(
+            found.pointer(key_pointer).unwrap().is_string(),
+            "{typename}: {found}"
+        );
+    }
+    let (found, _) = run(
+        &d,
+        Some(Role::Supervisor),
+        q,
+        json!({ "id": data["unit"]["id"] }),
+    )
+    .await;
+    assert_eq!(found["node"]["nameOn"], "Thị xã Phổ Yên");
+    assert_ne!(data["unit"]["id"], "pho-yen", "global ids are opaque");
+    let (_, errors) = run(&d, Some(Role::Supervisor), q, json!({ "id": "not-an-id" })).await;
+    assert_eq!(errors, ["BAD_USER_INPUT"]);
 }

@@ -19,6 +19,7 @@ row! {
     /// A unit (cơ quan, đơn vị, địa phương): its present name, parent and status.
     UnitRow {
         /// Stable id.
+        #[cfg_attr(feature = "graphql", graphql(name = "key"))]
         id: String,
         /// Kind (`party_organ`, `state_body`, …).
         kind: String,
@@ -87,6 +88,7 @@ row! {
     /// A registered document (văn bản).
     DocumentRow {
         /// Identity key (`document/{issuer}/{range}/{number}`).
+        #[cfg_attr(feature = "graphql", graphql(name = "key"))]
         id: String,
         /// Number and symbol (`44-KH/TU`).
         number: String,
@@ -107,6 +109,7 @@ row! {
     /// A programme (Đề án).
     ProgrammeRow {
         /// Id.
+        #[cfg_attr(feature = "graphql", graphql(name = "key"))]
         id: String,
         /// Document number.
         document: String,
@@ -139,6 +142,7 @@ row! {
     /// A solution group of a programme (nhóm nhiệm vụ, giải pháp).
     GroupRow {
         /// Key `{programme}#{number}`.
+        #[cfg_attr(feature = "graphql", graphql(name = "key"))]
         id: String,
         /// The programme.
         programme_id: String,
@@ -153,6 +157,7 @@ row! {
     /// A plan (Kế hoạch).
     PlanRow {
         /// Id.
+        #[cfg_attr(feature = "graphql", graphql(name = "key"))]
         id: String,
         /// Document number.
         document: String,
@@ -181,6 +186,7 @@ row! {
     /// A unit plan a plan requires (kế hoạch của đơn vị), issued or not.
     PlanUnitRow {
         /// Key `{plan}#{unit}`.
+        #[cfg_attr(feature = "graphql", graphql(name = "key"))]
         id: String,
         /// The requiring plan.
         plan_id: String,
@@ -199,6 +205,7 @@ row! {
     /// A yearly focus programme (chương trình trọng tâm).
     FocusRow {
         /// Id.
+        #[cfg_attr(feature = "graphql", graphql(name = "key"))]
         id: String,
         /// The programme.
         programme_id: String,
@@ -223,6 +230,7 @@ row! {
     /// and the percentage on any day is read from them (`Snapshot::tasks_on`).
     TaskRow {
         /// Id.
+        #[cfg_attr(feature = "graphql", graphql(name = "key"))]
         id: String,
         /// Its plan.
         plan_id: String,
@@ -305,6 +313,7 @@ row! {
     /// A report (báo cáo) of a unit for a period.
     ReportRow {
         /// Id.
+        #[cfg_attr(feature = "graphql", graphql(name = "key"))]
         id: String,
         /// Reporting unit.
         unit_id: String,
@@ -353,6 +362,7 @@ row! {
     /// An obstacle (khó khăn, vướng mắc).
     ObstacleRow {
         /// Id.
+        #[cfg_attr(feature = "graphql", graphql(name = "key"))]
         id: String,
         /// The task.
         task_id: String,
@@ -381,6 +391,7 @@ row! {
     /// A supervision (giám sát).
     SupervisionRow {
         /// Id.
+        #[cfg_attr(feature = "graphql", graphql(name = "key"))]
         id: String,
         /// Supervising body.
         body: String,
@@ -405,6 +416,7 @@ row! {
     /// A supervision recommendation (kiến nghị).
     RecommendationRow {
         /// Key `{supervision}#{number}`.
+        #[cfg_attr(feature = "graphql", graphql(name = "key"))]
         id: String,
         /// The supervision.
         supervision_id: String,
@@ -429,6 +441,7 @@ row! {
     /// A briefing (hội nghị giao ban) and its conclusion notice.
     BriefingRow {
         /// Id.
+        #[cfg_attr(feature = "graphql", graphql(name = "key"))]
         id: String,
         /// Title.
         title: String,
