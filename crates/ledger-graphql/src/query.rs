@@ -169,6 +169,65 @@ pub enum PeriodLength {
     Year,
 }
 
+/// Which way to sort.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Enum)]
+pub enum OrderDirection {
+    /// Smallest first (A to Z in Vietnamese order).
+    #[default]
+    Asc,
+    /// Largest first.
+    Desc,
+}
+
+/// What to sort units by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum UnitOrderField {
+    /// Their ids.
+    Key,
+    /// Their names on the day asked about, in Vietnamese alphabetical order.
+    Name,
+}
+
+/// How to sort units.
+#[derive(Debug, Clone, Copy, InputObject)]
+pub struct UnitOrder {
+    /// By what.
+    pub field: UnitOrderField,
+    /// Which way.
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+/// What to sort tasks by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum TaskOrderField {
+    /// Their ids.
+    Key,
+    /// Their titles, in Vietnamese alphabetical order.
+    Title,
+    /// The deadline in force that day.
+    Deadline,
+    /// Their percentage that day.
+    Percent,
+}
+
+/// How to sort tasks.
+#[derive(Debug, Clone, Copy, InputObject)]
+pub struct TaskOrder {
+    /// By what.
+    pub field: TaskOrderField,
+    /// Which way.
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+fn directed<T>(mut items: Vec<T>, direction: OrderDirection) -> Vec<T> {
+    if direction == OrderDirection::Desc {
+        items.reverse();
+    }
+    items
+}
+
 /// Which tasks.
 #[derive(Debug, Clone, Default, InputObject)]
 pub struct TaskFilter {
@@ -531,6 +590,7 @@ impl Query {
         ctx: &Context<'_>,
         as_of: Option<AsOfInput>,
         on: Option<NaiveDate>,
+        order_by: Option<UnitOrder>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -543,6 +603,16 @@ impl Query {
         let mut units = Vec::with_capacity(rows.len());
         for row in rows {
             units.push(unit_on(&mut s, row, on).await?);
+        }
+        if let Some(order) = order_by {
+            if order.field == UnitOrderField::Name {
+                units.sort_by_cached_key(|u| {
+                    ledger_domain::value::vietnamese_sort_key(
+                        u.name_on.as_deref().unwrap_or(&u.row.name),
+                    )
+                });
+            }
+            units = directed(units, order.direction);
         }
         let position = s.position();
         let page = page(
@@ -668,6 +738,7 @@ impl Query {
         as_of: Option<AsOfInput>,
         on: Option<NaiveDate>,
         #[graphql(default)] filter: TaskFilter,
+        order_by: Option<TaskOrder>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -690,6 +761,23 @@ impl Query {
             })
             .map(task)
             .collect();
+        let tasks = match order_by {
+            None => tasks,
+            Some(order) => {
+                let mut tasks = tasks;
+                match order.field {
+                    TaskOrderField::Key => {}
+                    TaskOrderField::Title => tasks.sort_by_cached_key(|t| {
+                        ledger_domain::value::vietnamese_sort_key(&t.on.task.title)
+                    }),
+                    TaskOrderField::Deadline => {
+                        tasks.sort_by(|a, b| a.on.deadline.cmp(&b.on.deadline))
+                    }
+                    TaskOrderField::Percent => tasks.sort_by_key(|t| t.on.percent),
+                }
+                directed(tasks, order.direction)
+            }
+        };
         let position = s.position();
         let page = page(
             tasks,

@@ -776,3 +776,39 @@ async fn nodes_by_global_id() {
     let (_, errors) = run(&d, Some(Role::Supervisor), q, json!({ "id": "not-an-id" })).await;
     assert_eq!(errors, ["BAD_USER_INPUT"]);
 }
+
+/// Units sort by their names in Vietnamese order (Đ after D, not after Z); tasks by deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ordering() {
+    let d = demo(false).await;
+    let (data, errors) = run(
+        &d,
+        Some(Role::Supervisor),
+        r#"{ units(first: 100, on: "2024-01-01", orderBy: {field: NAME}) { nodes { nameOn } }
+             tasks(first: 100, on: "2024-01-01", orderBy: {field: DEADLINE, direction: DESC}) { nodes { deadline } } }"#,
+        json!({}),
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    let names: Vec<&str> = data["units"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["nameOn"].as_str())
+        .collect();
+    let mut expected = names.clone();
+    expected.sort_by_key(|n| ledger_domain::value::vietnamese_sort_key(n));
+    assert_eq!(names, expected);
+    let first_d = names.iter().position(|n| n.starts_with('Đ')).unwrap();
+    let last_h = names.iter().rposition(|n| n.starts_with('H')).unwrap();
+    assert!(first_d < last_h, "Đ sorts before H: {names:?}");
+    let deadlines: Vec<&str> = data["tasks"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["deadline"].as_str().unwrap())
+        .collect();
+    let mut sorted = deadlines.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(deadlines, sorted);
+}

@@ -12,7 +12,7 @@ pub use ids::{
     SupervisionId, TaskId, UnitId,
 };
 pub use period::{Anchor, DayOfMonth, PeriodKind, ReportingPeriod, ReportingRegime};
-pub use text::{LongText, Text, Title, normalize_text};
+pub use text::{LongText, Text, Title, normalize_text, vietnamese_sort_key};
 
 /// Why an input could not become a value. The message is English; [`ValueError::vi`] gives
 /// the Vietnamese text shown to users.
