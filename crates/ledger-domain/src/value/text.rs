@@ -116,6 +116,68 @@ impl<'de, const MAX: usize> Deserialize<'de> for Text<MAX> {
     }
 }
 
+/// A key that sorts Vietnamese text in dictionary order: letters in the Vietnamese alphabet's
+/// order (a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y, with f j w z where Latin has
+/// them), ignoring case; then, between texts that differ only in tones, the tones in the order
+/// of dictionaries (ngang, huyền, hỏi, ngã, sắc, nặng); then case. Byte order, or a locale
+/// that does not know Vietnamese, puts `Đ` after `Z` and lets tones outrank letters.
+#[must_use]
+pub fn vietnamese_sort_key(text: &str) -> (Vec<u32>, Vec<u8>, Vec<bool>) {
+    const ALPHABET: &str = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz";
+    let mut chars: Vec<char> = Vec::new();
+    let mut tones: Vec<u8> = Vec::new();
+    let mut cases: Vec<bool> = Vec::new();
+    let tone = |tones: &mut Vec<u8>, value: u8| {
+        if let Some(t) = tones.last_mut() {
+            *t = value;
+        }
+    };
+    for c in text.nfd() {
+        match c {
+            // Breve, circumflex and horn make other letters of the alphabet.
+            '\u{0306}' | '\u{0302}' | '\u{031B}' => {
+                if let Some(last) = chars.last_mut() {
+                    *last = match (*last, c) {
+                        ('a', '\u{0306}') => 'ă',
+                        ('a', '\u{0302}') => 'â',
+                        ('e', '\u{0302}') => 'ê',
+                        ('o', '\u{0302}') => 'ô',
+                        ('o', '\u{031B}') => 'ơ',
+                        ('u', '\u{031B}') => 'ư',
+                        (other, _) => other,
+                    };
+                }
+            }
+            '\u{0300}' => tone(&mut tones, 1),
+            '\u{0309}' => tone(&mut tones, 2),
+            '\u{0303}' => tone(&mut tones, 3),
+            '\u{0301}' => tone(&mut tones, 4),
+            '\u{0323}' => tone(&mut tones, 5),
+            // Other combining marks do not change the order.
+            '\u{0300}'..='\u{036F}' => {}
+            c => {
+                let lower = c.to_lowercase().next().unwrap_or(c);
+                chars.push(if lower == '\u{00F0}' { 'đ' } else { lower });
+                tones.push(0);
+                cases.push(c.is_uppercase());
+            }
+        }
+    }
+    // Letters after digits, spaces and punctuation; those by code point.
+    let letters = chars
+        .iter()
+        .map(|c| {
+            ALPHABET
+                .chars()
+                .position(|a| a == *c)
+                .map_or(u32::from(*c), |i| {
+                    0x0011_0000 + u32::try_from(i).unwrap_or(0)
+                })
+        })
+        .collect();
+    (letters, tones, cases)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,66 +312,4 @@ mod tests {
         assert_eq!(t.as_str(), "Kế hoạch");
         assert!(serde_json::from_str::<Title>("\"\"").is_err());
     }
-}
-
-/// A key that sorts Vietnamese text in dictionary order: letters in the Vietnamese alphabet's
-/// order (a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y, with f j w z where Latin has
-/// them), ignoring case; then, between texts that differ only in tones, the tones in the order
-/// of dictionaries (ngang, huyền, hỏi, ngã, sắc, nặng); then case. Byte order, or a locale
-/// that does not know Vietnamese, puts `Đ` after `Z` and lets tones outrank letters.
-#[must_use]
-pub fn vietnamese_sort_key(text: &str) -> (Vec<u32>, Vec<u8>, Vec<bool>) {
-    const ALPHABET: &str = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz";
-    let mut chars: Vec<char> = Vec::new();
-    let mut tones: Vec<u8> = Vec::new();
-    let mut cases: Vec<bool> = Vec::new();
-    let tone = |tones: &mut Vec<u8>, value: u8| {
-        if let Some(t) = tones.last_mut() {
-            *t = value;
-        }
-    };
-    for c in text.nfd() {
-        match c {
-            // Breve, circumflex and horn make other letters of the alphabet.
-            '\u{0306}' | '\u{0302}' | '\u{031B}' => {
-                if let Some(last) = chars.last_mut() {
-                    *last = match (*last, c) {
-                        ('a', '\u{0306}') => 'ă',
-                        ('a', '\u{0302}') => 'â',
-                        ('e', '\u{0302}') => 'ê',
-                        ('o', '\u{0302}') => 'ô',
-                        ('o', '\u{031B}') => 'ơ',
-                        ('u', '\u{031B}') => 'ư',
-                        (other, _) => other,
-                    };
-                }
-            }
-            '\u{0300}' => tone(&mut tones, 1),
-            '\u{0309}' => tone(&mut tones, 2),
-            '\u{0303}' => tone(&mut tones, 3),
-            '\u{0301}' => tone(&mut tones, 4),
-            '\u{0323}' => tone(&mut tones, 5),
-            // Other combining marks do not change the order.
-            '\u{0300}'..='\u{036F}' => {}
-            c => {
-                let lower = c.to_lowercase().next().unwrap_or(c);
-                chars.push(if lower == '\u{00F0}' { 'đ' } else { lower });
-                tones.push(0);
-                cases.push(c.is_uppercase());
-            }
-        }
-    }
-    // Letters after digits, spaces and punctuation; those by code point.
-    let letters = chars
-        .iter()
-        .map(|c| {
-            ALPHABET
-                .chars()
-                .position(|a| a == *c)
-                .map_or(u32::from(*c), |i| {
-                    0x0011_0000 + u32::try_from(i).unwrap_or(0)
-                })
-        })
-        .collect();
-    (letters, tones, cases)
 }
