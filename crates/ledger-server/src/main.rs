@@ -64,13 +64,18 @@ enum Command {
     },
     /// Serves the GraphQL API.
     Serve {
-        #[command(flatten)]
-        database: Database,
+        /// A TOML file with any of these settings (`database_url = "…"`, `listen = "…"`,
+        /// `jwt_public_key = "…"`, …); flags and `LEDGER__*` variables override it.
+        #[arg(long, env = "LEDGER__CONFIG")]
+        config: Option<PathBuf>,
+        /// postgres://user@host/db or sqlite://path/to/ledger.db
+        #[arg(long, env = "LEDGER__DATABASE_URL")]
+        database_url: Option<String>,
         #[command(flatten)]
         keys: KeyArgs,
-        /// Where to listen.
-        #[arg(long, env = "LEDGER__LISTEN", default_value = "127.0.0.1:8080")]
-        listen: String,
+        /// Where to listen (default 127.0.0.1:8080).
+        #[arg(long, env = "LEDGER__LISTEN")]
+        listen: Option<String>,
         /// Let callers without a token read progress roll-ups.
         #[arg(long, env = "LEDGER__ANONYMOUS_ROLLUPS")]
         anonymous_rollups: bool,
@@ -166,16 +171,41 @@ async fn run(command: Command) -> Result<(), String> {
     match command {
         Command::Demo { file, listen } => demo(&file, &listen).await,
         Command::Serve {
-            database,
+            config,
+            database_url,
             keys,
             listen,
             anonymous_rollups,
             no_introspection,
         } => {
+            let file = match &config {
+                Some(path) => ConfigFile::read(path)?,
+                None => ConfigFile::default(),
+            };
+            let database_url = database_url.or(file.database_url).ok_or(
+                "no database: give --database-url, LEDGER__DATABASE_URL or database_url in --config",
+            )?;
+            let keys = KeyArgs {
+                jwt_secret_file: keys.jwt_secret_file.or(file.jwt_secret_file),
+                jwt_public_key: keys.jwt_public_key.or(file.jwt_public_key),
+                jwt_private_key: keys.jwt_private_key.or(file.jwt_private_key),
+                jwt_algorithm: file
+                    .jwt_algorithm
+                    .filter(|_| keys.jwt_algorithm == "eddsa")
+                    .unwrap_or(keys.jwt_algorithm),
+            };
+            let listen = listen
+                .or(file.listen)
+                .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
             let keys = load_keys(&keys)?;
-            let store = open_store(&database.database_url).await?;
+            let store = open_store(&database_url).await?;
             serve(
-                Ledger::start(store, keys, anonymous_rollups, !no_introspection),
+                Ledger::start(
+                    store,
+                    keys,
+                    anonymous_rollups || file.anonymous_rollups.unwrap_or(false),
+                    !(no_introspection || file.no_introspection.unwrap_or(false)),
+                ),
                 &listen,
                 None,
             )
@@ -286,6 +316,29 @@ async fn run(command: Command) -> Result<(), String> {
             println!("{token}");
             Ok(())
         }
+    }
+}
+
+/// Settings of `ledger serve` read from a TOML file (`--config`); each has a flag and a
+/// `LEDGER__*` variable that override it.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    database_url: Option<String>,
+    listen: Option<String>,
+    jwt_secret_file: Option<PathBuf>,
+    jwt_public_key: Option<PathBuf>,
+    jwt_private_key: Option<PathBuf>,
+    jwt_algorithm: Option<String>,
+    anonymous_rollups: Option<bool>,
+    no_introspection: Option<bool>,
+}
+
+impl ConfigFile {
+    fn read(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 }
 

@@ -168,3 +168,63 @@ fn failures_say_why_and_exit_non_zero() {
     ]);
     assert_eq!(out.status.code(), Some(2), "clap refuses an unknown role");
 }
+
+#[test]
+fn serves_from_a_config_file() {
+    use std::io::{BufRead, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "a test secret that is long enough for HS256").unwrap();
+    let config = dir.path().join("ledger.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "database_url = \"sqlite://{}\"\nlisten = \"127.0.0.1:0\"\njwt_secret_file = \"{}\"\n",
+            dir.path().join("l.db").display(),
+            secret.display()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--config", config.to_str().unwrap()])
+        .env_remove("LEDGER__DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let address = first
+        .strip_prefix("GraphQL:  http://")
+        .and_then(|a| a.strip_suffix("/graphql"))
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    // A setting the file does not know, and no database at all, are refused clearly.
+    std::fs::write(&config, "database_url = \"sqlite://x.db\"\nport = 1\n").unwrap();
+    let out = ledger(&["serve", "--config", config.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("unknown field"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::write(&config, "listen = \"127.0.0.1:0\"\n").unwrap();
+    let out = ledger(&["serve", "--config", config.to_str().unwrap()]);
+    assert!(
+        text(&out.stderr).contains("no database"),
+        "{}",
+        text(&out.stderr)
+    );
+}
