@@ -90,6 +90,52 @@ async fn graphql(addr: std::net::SocketAddr, token: Option<&str>, query: &str) -
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// Subscribes to unit events over the WebSocket and returns a future of the first one.
+async fn live_feed(
+    addr: std::net::SocketAddr,
+    token: &str,
+    after: u64,
+) -> impl std::future::Future<Output = Value> {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://{addr}/graphql/ws")
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
+    ws.send(Message::text(init.to_string())).await.unwrap();
+    // Wait for the server to accept the connection before subscribing.
+    loop {
+        let message = ws.next().await.unwrap().unwrap();
+        let value: Value =
+            serde_json::from_str(message.to_text().unwrap_or("{}")).unwrap_or(Value::Null);
+        if value["type"] == "connection_ack" {
+            break;
+        }
+    }
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": {
+        "query": format!(
+            "subscription {{ events(after: {after}, filter: {{ streamType: \"unit\" }}) {{ position streamId actor }} }}"
+        ) } });
+    ws.send(Message::text(subscribe.to_string())).await.unwrap();
+    async move {
+        loop {
+            let message = ws.next().await.unwrap().unwrap();
+            let value: Value =
+                serde_json::from_str(message.to_text().unwrap_or("{}")).unwrap_or(Value::Null);
+            if value["type"] == "next" {
+                return value["payload"]["data"]["events"].clone();
+            }
+            assert_ne!(value["type"], "error", "{value}");
+        }
+    }
+}
+
 fn code(answer: &Value) -> Option<&str> {
     answer["errors"][0]["extensions"]["code"].as_str()
 }
@@ -243,6 +289,40 @@ async fn serves_the_demo_over_http<B: ServerBackend>() {
     )
     .await;
     assert_eq!(status, 413);
+
+    // The live feed over /graphql/ws (graphql-transport-ws): an event appended after the
+    // subscription starts arrives.
+    let inspector = keys
+        .issue(
+            &Principal {
+                subject: "ubkt-1".into(),
+                name: "Ủy ban Kiểm tra".into(),
+                role: Role::Inspector,
+                unit: None,
+            },
+            600,
+        )
+        .unwrap();
+    // From the current head: no race between subscribing and the write below.
+    let (_, head) = graphql(addr, Some(&inspector), "{ checkpoint { head } }").await;
+    let feed = live_feed(
+        addr,
+        &inspector,
+        head["data"]["checkpoint"]["head"].as_u64().unwrap(),
+    )
+    .await;
+    let (status, answer) = graphql(
+        addr,
+        Some(&secretariat),
+        r#"mutation { registerUnit(input: { id: "don-vi-ws", kind: "state_body", name: "Đơn vị", establishedOn: "2026-01-05" }) { lastPosition } }"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let event = tokio::time::timeout(std::time::Duration::from_secs(30), feed)
+        .await
+        .expect("the feed delivers within 30 s");
+    assert_eq!(event["streamId"], "unit/don-vi-ws");
+    assert_eq!(event["actor"], "vp-1");
 
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
