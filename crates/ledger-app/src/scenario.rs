@@ -13,10 +13,11 @@
 
 use chrono::NaiveDate;
 use ledger_domain::briefing::{Briefing, BriefingCommand};
+use ledger_domain::document::{Document, DocumentCommand, DocumentIdentity};
 use ledger_domain::focus::{FocusCommand, FocusProgramme, Priority};
 use ledger_domain::obstacle::{Obstacle, ObstacleCommand};
 use ledger_domain::plan::{Implements, Plan, PlanCommand, RequiredPlan};
-use ledger_domain::programme::{Programme, ProgrammeCommand, SolutionGroup};
+use ledger_domain::programme::{Programme, ProgrammeCommand, ReviewKind, SolutionGroup};
 use ledger_domain::report::{Report, ReportCommand, ReportContent};
 use ledger_domain::supervision::{Supervision, SupervisionCommand};
 use ledger_domain::task::TaskCommand;
@@ -234,6 +235,69 @@ pub enum Step {
         conclusion: LongText,
         basis: DocumentNumber,
     },
+    ReparentUnit {
+        id: UnitId,
+        parent: Option<UnitId>,
+        on: NaiveDate,
+        basis: DocumentNumber,
+    },
+    RegisterDocument {
+        identity: DocumentIdentity,
+        title: Title,
+        signed_by: Option<UnitId>,
+        issued_on: NaiveDate,
+    },
+    AmendProgramme {
+        id: ProgrammeId,
+        title: Option<Title>,
+        objectives: Option<LongText>,
+        groups: Option<Vec<SolutionGroup>>,
+        on: NaiveDate,
+        basis: DocumentNumber,
+    },
+    ReviewProgramme {
+        id: ProgrammeId,
+        kind: ReviewKind,
+        on: NaiveDate,
+        basis: DocumentNumber,
+        summary: LongText,
+    },
+    CloseProgramme {
+        id: ProgrammeId,
+        on: NaiveDate,
+        basis: DocumentNumber,
+    },
+    AmendPlan {
+        id: PlanId,
+        title: Option<Title>,
+        required_unit_plans: Option<Vec<RequiredPlan>>,
+        on: NaiveDate,
+        basis: DocumentNumber,
+    },
+    SupersedePlan {
+        id: PlanId,
+        by: PlanId,
+        on: NaiveDate,
+        basis: DocumentNumber,
+    },
+    AmendFocusProgramme {
+        id: FocusProgrammeId,
+        priorities: Vec<Priority>,
+        on: NaiveDate,
+        basis: DocumentNumber,
+    },
+    IssueReminder {
+        task: TaskId,
+        on: NaiveDate,
+        note: Option<LongText>,
+        basis: Option<DocumentNumber>,
+    },
+    CancelTask {
+        task: TaskId,
+        on: NaiveDate,
+        reason: LongText,
+        basis: DocumentNumber,
+    },
     HoldBriefing {
         id: BriefingId,
         title: Title,
@@ -287,6 +351,18 @@ impl Step {
             Self::CloseSupervision { id, .. } => ("close_supervision", id.as_str()),
             Self::HoldBriefing { id, .. } => ("hold_briefing", id.as_str()),
             Self::IssueConclusion { briefing, .. } => ("issue_conclusion", briefing.as_str()),
+            Self::ReparentUnit { id, .. } => ("reparent_unit", id.as_str()),
+            Self::RegisterDocument { identity, .. } => {
+                return format!("register_document {}", identity.key());
+            }
+            Self::AmendProgramme { id, .. } => ("amend_programme", id.as_str()),
+            Self::ReviewProgramme { id, .. } => ("review_programme", id.as_str()),
+            Self::CloseProgramme { id, .. } => ("close_programme", id.as_str()),
+            Self::AmendPlan { id, .. } => ("amend_plan", id.as_str()),
+            Self::SupersedePlan { id, .. } => ("supersede_plan", id.as_str()),
+            Self::AmendFocusProgramme { id, .. } => ("amend_focus_programme", id.as_str()),
+            Self::IssueReminder { task, .. } => ("issue_reminder", task.as_str()),
+            Self::CancelTask { task, .. } => ("cancel_task", task.as_str()),
         };
         format!("{kind} {subject}")
     }
@@ -643,6 +719,15 @@ fn step_date(step: &Step) -> NaiveDate {
     match step {
         Step::RegisterUnit { established_on, .. } => *established_on,
         Step::RenameUnit { on, .. }
+        | Step::ReparentUnit { on, .. }
+        | Step::AmendProgramme { on, .. }
+        | Step::ReviewProgramme { on, .. }
+        | Step::CloseProgramme { on, .. }
+        | Step::AmendPlan { on, .. }
+        | Step::SupersedePlan { on, .. }
+        | Step::AmendFocusProgramme { on, .. }
+        | Step::IssueReminder { on, .. }
+        | Step::CancelTask { on, .. }
         | Step::MergeUnit { on, .. }
         | Step::DissolveUnit { on, .. }
         | Step::DeclareSuccessor { on, .. }
@@ -664,6 +749,7 @@ fn step_date(step: &Step) -> NaiveDate {
         Step::AdoptFocusProgramme { adopted_on, .. } => *adopted_on,
         Step::OpenSupervision { opened_on, .. } => *opened_on,
         Step::HoldBriefing { held_on, .. } => *held_on,
+        Step::RegisterDocument { issued_on, .. } => *issued_on,
         Step::AdoptProgramme { adopted_on, .. } => *adopted_on,
         Step::IssuePlan { issued_on, .. } => *issued_on,
         Step::AssignTask { assigned_on, .. } => *assigned_on,
@@ -1068,6 +1154,124 @@ pub async fn run_step<S: EventStore>(
             ledger
                 .execute::<Supervision>(context, id.as_str(), command)
                 .await
+        }
+        Step::ReparentUnit {
+            id,
+            parent,
+            on,
+            basis,
+        } => {
+            let command = UnitCommand::Reparent { parent, on, basis };
+            ledger.execute_unit(context, &id, command).await
+        }
+        Step::RegisterDocument {
+            identity,
+            title,
+            signed_by,
+            issued_on,
+        } => {
+            let key = identity.key();
+            let command = DocumentCommand::Register {
+                identity,
+                title,
+                signed_by,
+                issued_on,
+            };
+            ledger.execute::<Document>(context, &key, command).await
+        }
+        Step::AmendProgramme {
+            id,
+            title,
+            objectives,
+            groups,
+            on,
+            basis,
+        } => {
+            let command = ProgrammeCommand::Amend {
+                title,
+                objectives,
+                groups,
+                on,
+                basis,
+            };
+            ledger
+                .execute::<Programme>(context, id.as_str(), command)
+                .await
+        }
+        Step::ReviewProgramme {
+            id,
+            kind,
+            on,
+            basis,
+            summary,
+        } => {
+            let command = ProgrammeCommand::Review {
+                kind,
+                on,
+                basis,
+                summary,
+            };
+            ledger
+                .execute::<Programme>(context, id.as_str(), command)
+                .await
+        }
+        Step::CloseProgramme { id, on, basis } => {
+            let command = ProgrammeCommand::Close { on, basis };
+            ledger
+                .execute::<Programme>(context, id.as_str(), command)
+                .await
+        }
+        Step::AmendPlan {
+            id,
+            title,
+            required_unit_plans,
+            on,
+            basis,
+        } => {
+            let command = PlanCommand::Amend {
+                title,
+                required_unit_plans,
+                on,
+                basis,
+            };
+            ledger.execute::<Plan>(context, id.as_str(), command).await
+        }
+        Step::SupersedePlan { id, by, on, basis } => {
+            let command = PlanCommand::Supersede { by, on, basis };
+            ledger.execute::<Plan>(context, id.as_str(), command).await
+        }
+        Step::AmendFocusProgramme {
+            id,
+            priorities,
+            on,
+            basis,
+        } => {
+            let command = FocusCommand::Amend {
+                priorities,
+                on,
+                basis,
+            };
+            ledger
+                .execute::<FocusProgramme>(context, id.as_str(), command)
+                .await
+        }
+        Step::IssueReminder {
+            task,
+            on,
+            note,
+            basis,
+        } => {
+            let command = TaskCommand::IssueReminder { on, note, basis };
+            ledger.execute_task(context, &task, command).await
+        }
+        Step::CancelTask {
+            task,
+            on,
+            reason,
+            basis,
+        } => {
+            let command = TaskCommand::Cancel { on, reason, basis };
+            ledger.execute_task(context, &task, command).await
         }
         Step::HoldBriefing {
             id,

@@ -5,9 +5,10 @@
 //! the read models reflect them (up to a few seconds), so the next query sees the change.
 //!
 //! Who may do what:
-//! - **secretariat**: units (register, rename, merge, dissolve, successors), programmes,
-//!   plans and recorded unit plans, focus programmes, task assignment, extensions, transfers,
-//!   report review, obstacle escalation and resolution, briefings and conclusions;
+//! - **secretariat**: units (register, rename, reparent, merge, dissolve, successors),
+//!   documents, programmes (adopt, amend, review, close), plans (issue, amend, supersede,
+//!   recorded unit plans), focus programmes, tasks (assign, remind, extend, transfer,
+//!   cancel), report review, obstacle escalation and resolution, briefings and conclusions;
 //! - **unit reporter**, for its own unit only: progress reports and completion of its tasks,
 //!   reports and their corrections, obstacles it raises, answers to recommendations to it;
 //! - **supervisor**: supervisions, recommendations, closing them;
@@ -109,6 +110,33 @@ pub struct PriorityInput {
     pub title: String,
     /// The tasks it covers.
     pub tasks: Vec<String>,
+}
+
+/// A document's numbering range: a Party congress term or a calendar year.
+#[derive(Debug, Clone, InputObject, Serialize)]
+pub struct NumberingInput {
+    /// `term` or `year`.
+    pub kind: String,
+    /// First year of a term.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<i32>,
+    /// Last year of a term.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<i32>,
+    /// The year.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+}
+
+/// Who issued a document, in which numbering range, and its number.
+#[derive(Debug, Clone, InputObject, Serialize)]
+pub struct DocumentIdentityInput {
+    /// The issuing unit.
+    pub issuer: String,
+    /// The numbering range.
+    pub numbering: NumberingInput,
+    /// Its number and symbol (`44-KH/TU`).
+    pub number: String,
 }
 
 /// The mutation root.
@@ -500,6 +528,122 @@ mutations! {
         /// The document.
         basis: String,
     }) => "close_supervision", [Supervisor], scope: none;
+    /// Moves a unit under another parent (thay đổi cơ quan cấp trên).
+    reparent_unit(ReparentUnitInput {
+        /// The unit.
+        id: String,
+        /// The new parent (none: top level).
+        parent: Option<String>,
+        /// Effective day.
+        on: NaiveDate,
+        /// Legal basis.
+        basis: String,
+    }) => "reparent_unit", [Secretariat], scope: none;
+    /// Registers an issued document (văn bản) with its identity.
+    register_document(RegisterDocumentInput {
+        /// Issuer, numbering range and number.
+        identity: DocumentIdentityInput,
+        /// Its title (trích yếu).
+        title: String,
+        /// The signing organ, when not the issuer's usual one.
+        signed_by: Option<String>,
+        /// The day it was issued.
+        issued_on: NaiveDate,
+    }) => "register_document", [Secretariat], scope: none;
+    /// Amends a programme: title, objectives or the solution groups, whole.
+    amend_programme(AmendProgrammeInput {
+        /// The programme.
+        id: String,
+        /// New title.
+        title: Option<String>,
+        /// New objectives.
+        objectives: Option<String>,
+        /// New solution groups.
+        groups: Option<Vec<SolutionGroupInput>>,
+        /// The day.
+        on: NaiveDate,
+        /// The document.
+        basis: String,
+    }) => "amend_programme", [Secretariat], scope: none;
+    /// Records a midterm (sơ kết) or final (tổng kết) review of a programme.
+    review_programme(ReviewProgrammeInput {
+        /// The programme.
+        id: String,
+        /// `midterm` or `final`.
+        kind: String,
+        /// The day.
+        on: NaiveDate,
+        /// The document.
+        basis: String,
+        /// Conclusions.
+        summary: String,
+    }) => "review_programme", [Secretariat], scope: none;
+    /// Closes a programme.
+    close_programme(CloseProgrammeInput {
+        /// The programme.
+        id: String,
+        /// The day.
+        on: NaiveDate,
+        /// The document.
+        basis: String,
+    }) => "close_programme", [Secretariat], scope: none;
+    /// Amends a plan: title or the unit plans it requires.
+    amend_plan(AmendPlanInput {
+        /// The plan.
+        id: String,
+        /// New title.
+        title: Option<String>,
+        /// New required unit plans.
+        required_unit_plans: Option<Vec<RequiredPlanInput>>,
+        /// The day.
+        on: NaiveDate,
+        /// The document.
+        basis: String,
+    }) => "amend_plan", [Secretariat], scope: none;
+    /// Records that another plan supersedes a plan.
+    supersede_plan(SupersedePlanInput {
+        /// The plan.
+        id: String,
+        /// The plan that supersedes it.
+        by: String,
+        /// The day.
+        on: NaiveDate,
+        /// The document.
+        basis: String,
+    }) => "supersede_plan", [Secretariat], scope: none;
+    /// Replaces a focus programme's priorities.
+    amend_focus_programme(AmendFocusProgrammeInput {
+        /// The focus programme.
+        id: String,
+        /// The new priorities.
+        priorities: Vec<PriorityInput>,
+        /// The day.
+        on: NaiveDate,
+        /// The document.
+        basis: String,
+    }) => "amend_focus_programme", [Secretariat], scope: none;
+    /// Issues a reminder on a task (đôn đốc).
+    issue_reminder(IssueReminderInput {
+        /// The task.
+        task: String,
+        /// The day.
+        on: NaiveDate,
+        /// What was said.
+        note: Option<String>,
+        /// The document.
+        basis: Option<String>,
+    }) => "issue_reminder", [Secretariat], scope: none;
+    /// Cancels a task (hủy).
+    cancel_task(CancelTaskInput {
+        /// The task.
+        task: String,
+        /// The day.
+        on: NaiveDate,
+        /// Why.
+        reason: String,
+        /// The document.
+        basis: String,
+    }) => "cancel_task", [Secretariat], scope: none;
     /// Records a briefing held (hội nghị giao ban).
     hold_briefing(HoldBriefingInput {
         /// Id.

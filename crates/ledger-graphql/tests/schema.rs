@@ -369,6 +369,46 @@ const MUTATIONS: &[(&str, &str)] = &[
         r#"{ id: "giam-sat-2026", on: "2026-01-07", conclusion: "Kết luận", basis: "11/TB-HĐND" }"#,
     ),
     (
+        "reparentUnit",
+        r#"{ id: "so-tai-chinh", parent: "ubnd-tinh", on: "2026-01-05", basis: "100/QĐ-UBND" }"#,
+    ),
+    (
+        "registerDocument",
+        r#"{ identity: { issuer: "tinh-uy", numbering: { kind: "term", from: 2025, to: 2030 }, number: "01-KH/TU" }, title: "Kế hoạch mới", issuedOn: "2026-01-05" }"#,
+    ),
+    (
+        "amendProgramme",
+        r#"{ id: "de-an-10-da-tu", title: "Đề án 10 (sửa đổi)", on: "2026-01-05", basis: "21-ĐA/TU" }"#,
+    ),
+    (
+        "reviewProgramme",
+        r#"{ id: "de-an-10-da-tu", kind: "final", on: "2026-01-06", basis: "22-BC/TU", summary: "Tổng kết" }"#,
+    ),
+    (
+        "closeProgramme",
+        r#"{ id: "de-an-10-da-tu", on: "2026-01-07", basis: "23-KL/TU" }"#,
+    ),
+    (
+        "amendPlan",
+        r#"{ id: "kh-44-kh-tu", title: "Kế hoạch 44 (sửa đổi)", on: "2026-01-05", basis: "45-KH/TU" }"#,
+    ),
+    (
+        "supersedePlan",
+        r#"{ id: "kh-44-kh-tu", by: "kh-moi", on: "2026-01-08", basis: "46-KH/TU" }"#,
+    ),
+    (
+        "amendFocusProgramme",
+        r#"{ id: "ctr-trong-tam-2025-ban-hanh", priorities: [{ group: 2, title: "Ưu tiên", tasks: ["co-so-vat-chat"] }], on: "2026-01-05", basis: "06-CTr/BCĐ" }"#,
+    ),
+    (
+        "issueReminder",
+        r#"{ task: "hop-tac-quoc-te", on: "2026-01-05", note: "Đề nghị khẩn trương" }"#,
+    ),
+    (
+        "cancelTask",
+        r#"{ task: "hop-tac-quoc-te", on: "2026-01-06", reason: "Không còn phù hợp", basis: "100/QĐ-UBND" }"#,
+    ),
+    (
         "holdBriefing",
         r#"{ id: "giao-ban-2026", title: "Giao ban", chairedBy: "ban-noi-chinh-tinh-uy", participants: ["so-tu-phap"], heldOn: "2026-01-05" }"#,
     ),
@@ -404,10 +444,17 @@ async fn head(d: &Demo) -> u64 {
     data["checkpoint"]["head"].as_u64().unwrap()
 }
 
-/// Every role × every mutation: allowed, or FORBIDDEN with nothing written.
+/// Every role × every mutation: allowed, or FORBIDDEN with nothing written; and every
+/// mutation of the schema is in the matrix.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn role_matrix() {
     let d = demo(false).await;
+    let schema_mutations = sdl().matches("): CommandResult!").count();
+    assert_eq!(
+        MUTATIONS.len(),
+        schema_mutations,
+        "a mutation is missing from the matrix"
+    );
     for (mutation, input) in MUTATIONS {
         let query =
             format!("mutation {{ {mutation}(input: {input}) {{ firstPosition lastPosition }} }}");
