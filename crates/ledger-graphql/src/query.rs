@@ -6,6 +6,7 @@ use async_graphql::connection::{Connection, CursorType, Edge, OpaqueCursor};
 use async_graphql::{Context, Enum, ID, InputObject, Object, OutputType, Result, SimpleObject};
 use chrono::{DateTime, FixedOffset, NaiveDate, Offset as _, Utc};
 use ledger_domain::value::{PeriodKind, ReportingRegime};
+use ledger_projections::query::Successors;
 use ledger_projections::query::{
     AuditEntry, AuditFilter, ComplianceMatrix, ObstacleOn, RecommendationOn, Rollup, TaskOn,
 };
@@ -509,6 +510,24 @@ async fn finish<T>(snapshot: Snapshot, value: T) -> Result<T> {
     Ok(value)
 }
 
+/// The future a read of a snapshot returns, borrowing it.
+type Read<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = ledger_projections::Result<T>> + Send + 'a>>;
+
+/// A list answer: checks the reader, opens the snapshot, reads, and says the position.
+async fn list<T: OutputType>(
+    ctx: &Context<'_>,
+    as_of: Option<AsOfInput>,
+    rollup: bool,
+    read: impl for<'a> FnOnce(&'a mut Snapshot) -> Read<'a, Vec<T>>,
+) -> Result<ListAnswer<T>> {
+    require_reader(ctx, rollup)?;
+    let mut s = snapshot(ctx, as_of).await?;
+    let items = read(&mut s).await.map_err(from_read)?;
+    let position = s.position();
+    finish(s, ListAnswer { position, items }).await
+}
+
 /// The query root.
 pub struct Query;
 
@@ -544,7 +563,10 @@ impl Query {
         let mut s = snapshot(ctx, as_of).await?;
         let node = match kind.as_str() {
             "Unit" => match s.unit(&key).await.map_err(from_read)? {
-                Some(row) => Some(Node::Unit(unit_on(&mut s, row, on).await?)),
+                Some(row) => {
+                    let successors = s.successor_map().await.map_err(from_read)?;
+                    Some(Node::Unit(unit_on(&mut s, &successors, row, on).await?))
+                }
                 None => None,
             },
             "Task" => s
@@ -600,9 +622,10 @@ impl Query {
         let on = on.unwrap_or_else(today);
         let mut s = snapshot(ctx, as_of).await?;
         let rows = s.units().await.map_err(from_read)?;
+        let successors = s.successor_map().await.map_err(from_read)?;
         let mut units = Vec::with_capacity(rows.len());
         for row in rows {
-            units.push(unit_on(&mut s, row, on).await?);
+            units.push(unit_on(&mut s, &successors, row, on).await?);
         }
         if let Some(order) = order_by {
             if order.field == UnitOrderField::Name {
@@ -640,7 +663,10 @@ impl Query {
         let on = on.unwrap_or_else(today);
         let mut s = snapshot(ctx, as_of).await?;
         let unit = match s.unit(&id).await.map_err(from_read)? {
-            Some(row) => Some(unit_on(&mut s, row, on).await?),
+            Some(row) => {
+                let successors = s.successor_map().await.map_err(from_read)?;
+                Some(unit_on(&mut s, &successors, row, on).await?)
+            }
             None => None,
         };
         finish(s, unit).await
@@ -653,11 +679,10 @@ impl Query {
         number: String,
         as_of: Option<AsOfInput>,
     ) -> Result<ListAnswer<DocumentRow>> {
-        require_reader(ctx, false)?;
-        let mut s = snapshot(ctx, as_of).await?;
-        let items = s.documents_by_number(&number).await.map_err(from_read)?;
-        let position = s.position();
-        finish(s, ListAnswer { position, items }).await
+        list(ctx, as_of, false, move |s| {
+            Box::pin(async move { s.documents_by_number(&number).await })
+        })
+        .await
     }
 
     /// Programmes (Đề án).
@@ -666,20 +691,19 @@ impl Query {
         ctx: &Context<'_>,
         as_of: Option<AsOfInput>,
     ) -> Result<ListAnswer<Programme>> {
-        require_reader(ctx, false)?;
-        let mut s = snapshot(ctx, as_of).await?;
-        let items = s
-            .programmes()
-            .await
-            .map_err(from_read)?
-            .into_iter()
-            .map(|row| Programme {
-                id: global_id("Programme", &row.id),
-                row,
+        list(ctx, as_of, false, |s| {
+            Box::pin(async move {
+                Ok(s.programmes()
+                    .await?
+                    .into_iter()
+                    .map(|row| Programme {
+                        id: global_id("Programme", &row.id),
+                        row,
+                    })
+                    .collect())
             })
-            .collect();
-        let position = s.position();
-        finish(s, ListAnswer { position, items }).await
+        })
+        .await
     }
 
     /// A programme's solution groups.
@@ -689,29 +713,27 @@ impl Query {
         programme: String,
         as_of: Option<AsOfInput>,
     ) -> Result<ListAnswer<GroupRow>> {
-        require_reader(ctx, false)?;
-        let mut s = snapshot(ctx, as_of).await?;
-        let items = s.groups(&programme).await.map_err(from_read)?;
-        let position = s.position();
-        finish(s, ListAnswer { position, items }).await
+        list(ctx, as_of, false, move |s| {
+            Box::pin(async move { s.groups(&programme).await })
+        })
+        .await
     }
 
     /// Plans (Kế hoạch).
     async fn plans(&self, ctx: &Context<'_>, as_of: Option<AsOfInput>) -> Result<ListAnswer<Plan>> {
-        require_reader(ctx, false)?;
-        let mut s = snapshot(ctx, as_of).await?;
-        let items = s
-            .plans()
-            .await
-            .map_err(from_read)?
-            .into_iter()
-            .map(|row| Plan {
-                id: global_id("Plan", &row.id),
-                row,
+        list(ctx, as_of, false, |s| {
+            Box::pin(async move {
+                Ok(s.plans()
+                    .await?
+                    .into_iter()
+                    .map(|row| Plan {
+                        id: global_id("Plan", &row.id),
+                        row,
+                    })
+                    .collect())
             })
-            .collect();
-        let position = s.position();
-        finish(s, ListAnswer { position, items }).await
+        })
+        .await
     }
 
     /// Unit plans a plan requires that were not issued by `on` (default: today).
@@ -722,12 +744,11 @@ impl Query {
         as_of: Option<AsOfInput>,
         on: Option<NaiveDate>,
     ) -> Result<ListAnswer<PlanUnitRow>> {
-        require_reader(ctx, false)?;
         let on = on.unwrap_or_else(today);
-        let mut s = snapshot(ctx, as_of).await?;
-        let items = s.missing_unit_plans(&plan, on).await.map_err(from_read)?;
-        let position = s.position();
-        finish(s, ListAnswer { position, items }).await
+        list(ctx, as_of, false, move |s| {
+            Box::pin(async move { s.missing_unit_plans(&plan, on).await })
+        })
+        .await
     }
 
     /// Tasks as they stood on `on` (default: today), by id.
@@ -801,17 +822,13 @@ impl Query {
         as_of: Option<AsOfInput>,
         on: Option<NaiveDate>,
     ) -> Result<ListAnswer<Rollup>> {
-        require_reader(ctx, true)?;
         let on = on.unwrap_or_else(today);
         let by = match by {
             RollupKind::Group => ledger_projections::RollupBy::Group,
             RollupKind::Plan => ledger_projections::RollupBy::Plan,
             RollupKind::Unit => ledger_projections::RollupBy::Unit,
         };
-        let mut s = snapshot(ctx, as_of).await?;
-        let items = s.rollup(by, on).await.map_err(from_read)?;
-        let position = s.position();
-        finish(s, ListAnswer { position, items }).await
+        list(ctx, as_of, true, move |s| Box::pin(s.rollup(by, on))).await
     }
 
     /// Units × periods of a plan on `on` (default: today), under Nghị định 09/2019/NĐ-CP.
@@ -854,11 +871,7 @@ impl Query {
         ctx: &Context<'_>,
         as_of: Option<AsOfInput>,
     ) -> Result<ListAnswer<SupervisionRow>> {
-        require_reader(ctx, false)?;
-        let mut s = snapshot(ctx, as_of).await?;
-        let items = s.supervisions().await.map_err(from_read)?;
-        let position = s.position();
-        finish(s, ListAnswer { position, items }).await
+        list(ctx, as_of, false, |s| Box::pin(s.supervisions())).await
     }
 
     /// Yearly focus programmes (chương trình trọng tâm), by year.
@@ -867,11 +880,7 @@ impl Query {
         ctx: &Context<'_>,
         as_of: Option<AsOfInput>,
     ) -> Result<ListAnswer<FocusRow>> {
-        require_reader(ctx, false)?;
-        let mut s = snapshot(ctx, as_of).await?;
-        let items = s.focus_programmes().await.map_err(from_read)?;
-        let position = s.position();
-        finish(s, ListAnswer { position, items }).await
+        list(ctx, as_of, false, |s| Box::pin(s.focus_programmes())).await
     }
 
     /// Briefings (hội nghị giao ban) and their conclusion notices.
@@ -880,11 +889,7 @@ impl Query {
         ctx: &Context<'_>,
         as_of: Option<AsOfInput>,
     ) -> Result<ListAnswer<BriefingRow>> {
-        require_reader(ctx, false)?;
-        let mut s = snapshot(ctx, as_of).await?;
-        let items = s.briefings().await.map_err(from_read)?;
-        let position = s.position();
-        finish(s, ListAnswer { position, items }).await
+        list(ctx, as_of, false, |s| Box::pin(s.briefings())).await
     }
 
     /// Obstacles raised by `on` (default: today), open or resolved that day.
@@ -894,12 +899,8 @@ impl Query {
         as_of: Option<AsOfInput>,
         on: Option<NaiveDate>,
     ) -> Result<ListAnswer<ObstacleOn>> {
-        require_reader(ctx, false)?;
         let on = on.unwrap_or_else(today);
-        let mut s = snapshot(ctx, as_of).await?;
-        let items = s.obstacles_on(on).await.map_err(from_read)?;
-        let position = s.position();
-        finish(s, ListAnswer { position, items }).await
+        list(ctx, as_of, false, move |s| Box::pin(s.obstacles_on(on))).await
     }
 
     /// Supervision recommendations made by `on` (default: today): answered, open, overdue.
@@ -909,12 +910,11 @@ impl Query {
         as_of: Option<AsOfInput>,
         on: Option<NaiveDate>,
     ) -> Result<ListAnswer<RecommendationOn>> {
-        require_reader(ctx, false)?;
         let on = on.unwrap_or_else(today);
-        let mut s = snapshot(ctx, as_of).await?;
-        let items = s.recommendations_on(on).await.map_err(from_read)?;
-        let position = s.position();
-        finish(s, ListAnswer { position, items }).await
+        list(ctx, as_of, false, move |s| {
+            Box::pin(s.recommendations_on(on))
+        })
+        .await
     }
 
     /// An entity's history (`task/…`, `unit/…`, `report/…`, …): every event with who, for
@@ -1085,11 +1085,16 @@ impl Query {
     }
 }
 
-async fn unit_on(s: &mut Snapshot, row: UnitRow, on: NaiveDate) -> Result<Unit> {
+async fn unit_on(
+    s: &mut Snapshot,
+    successors: &Successors,
+    row: UnitRow,
+    on: NaiveDate,
+) -> Result<Unit> {
     let name_on = s.unit_name_on(&row.id, on).await.map_err(from_read)?;
     let parent_on = s.unit_parent_on(&row.id, on).await.map_err(from_read)?;
-    let successor_chain = s.successor_chain(&row.id, on).await.map_err(from_read)?;
-    let predecessors = s.predecessors(&row.id).await.map_err(from_read)?;
+    let successor_chain = successors.terminal(&row.id, on);
+    let predecessors = successors.predecessors(&row.id);
     Ok(Unit {
         id: global_id("Unit", &row.id),
         row,

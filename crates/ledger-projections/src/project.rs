@@ -198,24 +198,6 @@ impl Projection {
         Ok(p)
     }
 
-    /// Number of open entity versions held.
-    #[must_use]
-    pub fn open_versions(&self) -> usize {
-        self.units.len()
-            + self.documents.len()
-            + self.programmes.len()
-            + self.groups.len()
-            + self.plans.len()
-            + self.plan_units.len()
-            + self.focus.len()
-            + self.tasks.len()
-            + self.reports.len()
-            + self.obstacles.len()
-            + self.supervisions.len()
-            + self.recommendations.len()
-            + self.briefings.len()
-    }
-
     /// Takes the changes made since the last call.
     pub fn take(&mut self) -> Changes {
         let mut out: Changes = TABLES.iter().map(|_| TableChanges::default()).collect();

@@ -283,13 +283,29 @@ pub struct AuditEntry {
     pub entry: AuditFact,
 }
 
-/// The successor map: each unit's successors, dated.
-struct Successors(HashMap<String, Vec<(String, String)>>);
+/// The successor map: each unit's successors, dated (read once with
+/// [`Snapshot::successor_map`], then asked about any unit and day).
+#[derive(Debug, Clone, Default)]
+pub struct Successors(HashMap<String, Vec<(String, String)>>);
 
 impl Successors {
-    /// The last unit of `id`'s chain on `on`: follows the latest successor dated on or before
-    /// it until a unit has none (cycles stop the walk).
-    fn terminal(&self, id: &str, on: NaiveDate) -> Vec<String> {
+    /// Units whose successor (by merger or declaration) is `id`, by id.
+    #[must_use]
+    pub fn predecessors(&self, id: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .0
+            .iter()
+            .filter(|(_, list)| list.iter().any(|(s, _)| s == id))
+            .map(|(u, _)| u.clone())
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The chain from `id` to its terminal successor on `on` (the unit itself first): follows
+    /// the latest successor dated on or before it until a unit has none (cycles stop the walk).
+    #[must_use]
+    pub fn terminal(&self, id: &str, on: NaiveDate) -> Vec<String> {
         let on = on.format("%Y-%m-%d").to_string();
         let mut chain = vec![id.to_owned()];
         let mut seen: HashSet<String> = chain.iter().cloned().collect();
@@ -415,23 +431,7 @@ impl Snapshot {
     /// # Errors
     /// Database failures.
     pub async fn unit_name_on(&mut self, id: &str, on: NaiveDate) -> Result<Option<String>> {
-        let sql = format!(
-            "SELECT x.name FROM {} x WHERE {} AND x.unit_id = ? AND x.from_date <= ? \
-             ORDER BY x.from_date DESC, x.valid_from DESC LIMIT 1",
-            self.name(t::UNIT_NAMES),
-            self.valid(t::UNIT_NAMES, "x"),
-        );
-        let rows = self
-            .tx
-            .fetch(&sql, &[Value::Text(id.to_owned()), day(on)])
-            .await?;
-        Ok(rows
-            .into_iter()
-            .next()
-            .and_then(|r| match r.into_iter().next() {
-                Some(Value::Text(s)) => Some(s),
-                _ => None,
-            }))
+        self.unit_fact_on(t::UNIT_NAMES, "name", id, on).await
     }
 
     /// A unit's parent on a day.
@@ -439,11 +439,23 @@ impl Snapshot {
     /// # Errors
     /// Database failures.
     pub async fn unit_parent_on(&mut self, id: &str, on: NaiveDate) -> Result<Option<String>> {
+        self.unit_fact_on(t::UNIT_PARENTS, "parent", id, on).await
+    }
+
+    /// The `column` of the latest fact of table `index` about unit `id` dated on or before
+    /// `on` (latest recorded first among facts of one day).
+    async fn unit_fact_on(
+        &mut self,
+        index: usize,
+        column: &str,
+        id: &str,
+        on: NaiveDate,
+    ) -> Result<Option<String>> {
         let sql = format!(
-            "SELECT x.parent FROM {} x WHERE {} AND x.unit_id = ? AND x.from_date <= ? \
+            "SELECT x.{column} FROM {} x WHERE {} AND x.unit_id = ? AND x.from_date <= ? \
              ORDER BY x.from_date DESC, x.valid_from DESC LIMIT 1",
-            self.name(t::UNIT_PARENTS),
-            self.valid(t::UNIT_PARENTS, "x"),
+            self.name(index),
+            self.valid(index, "x"),
         );
         let rows = self
             .tx
@@ -458,7 +470,11 @@ impl Snapshot {
             }))
     }
 
-    async fn successors(&mut self) -> Result<Successors> {
+    /// Every unit's successors, dated, as of this snapshot.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn successor_map(&mut self) -> Result<Successors> {
         let sql = format!(
             "SELECT x.unit_id, x.successor, x.on_date FROM {} x WHERE {} \
              ORDER BY x.unit_id, x.on_date, x.valid_from",
@@ -481,7 +497,7 @@ impl Snapshot {
     /// # Errors
     /// Database failures.
     pub async fn successor_chain(&mut self, id: &str, on: NaiveDate) -> Result<Vec<String>> {
-        Ok(self.successors().await?.terminal(id, on))
+        Ok(self.successor_map().await?.terminal(id, on))
     }
 
     /// Units whose successor (by merger or declaration) is `id`, by id.
@@ -489,21 +505,7 @@ impl Snapshot {
     /// # Errors
     /// Database failures.
     pub async fn predecessors(&mut self, id: &str) -> Result<Vec<String>> {
-        let sql = format!(
-            "SELECT DISTINCT x.unit_id FROM {} x WHERE {} AND x.successor = ? ORDER BY x.unit_id",
-            self.name(t::UNIT_SUCCESSORS),
-            self.valid(t::UNIT_SUCCESSORS, "x"),
-        );
-        Ok(self
-            .tx
-            .fetch(&sql, &[Value::Text(id.to_owned())])
-            .await?
-            .into_iter()
-            .filter_map(|r| match r.into_iter().next() {
-                Some(Value::Text(s)) => Some(s),
-                _ => None,
-            })
-            .collect())
+        Ok(self.successor_map().await?.predecessors(id))
     }
 
     // ---- documents ----
@@ -733,7 +735,7 @@ impl Snapshot {
     pub async fn rollup(&mut self, by: RollupBy, on: NaiveDate) -> Result<Vec<Rollup>> {
         let tasks = self.tasks_on(on).await?;
         let successors = if by == RollupBy::Unit {
-            Some(self.successors().await?)
+            Some(self.successor_map().await?)
         } else {
             None
         };

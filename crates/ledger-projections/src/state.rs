@@ -167,16 +167,6 @@ impl<R: Row> Versioned<R> {
         rows.sort_by(|a, b| a.values.first().cmp(&b.values.first()));
         rows
     }
-
-    /// Number of open versions.
-    pub fn len(&self) -> usize {
-        self.open.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.open.is_empty()
-    }
 }
 
 /// Rows added to a fact table in the batch.
