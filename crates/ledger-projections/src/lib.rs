@@ -10,12 +10,14 @@
 //! - [`state`]: the working set and the two write modes (incremental, bulk);
 //! - [`db`]: the database interface and the generation scheme behind rebuilds;
 //! - [`projector`]: the running projector, its checkpoint and lag, and [`rebuild`];
-//! - [`query`]: the questions.
+//! - [`query`]: the questions;
+//! - [`memo`]: the expensive answers, memoised by position.
 //!
 //! All read models share one checkpoint, so every answer reflects one position of the log.
 
 pub mod db;
 pub mod error;
+pub mod memo;
 pub mod project;
 pub mod projector;
 pub mod query;
@@ -25,6 +27,7 @@ pub mod value;
 
 pub use db::{Db, Meta};
 pub use error::{Error, Result};
+pub use memo::Memo;
 pub use projector::{
     CrashPoint, Lag, Progress, Projector, ProjectorOptions, RebuildSummary, rebuild,
 };

@@ -505,10 +505,20 @@ pub async fn rebuild<S: EventStore>(
     };
     let mut tables: Vec<&TableDef> = TABLES.iter().collect();
     tables.sort_by_key(|t| rank(t.name));
-    let statements: Vec<String> = tables
-        .into_iter()
+    let mut statements: Vec<String> = tables
+        .iter()
         .flat_map(|table| db.dialect().index_sql(generation, table))
         .collect();
+    if matches!(db, Db::Postgres(_)) {
+        // Fresh statistics: autovacuum would gather them some minutes later, and until then
+        // the planner takes the new tables for empty (seen: a 77,000-task scan planned as 500
+        // rows, sorted on disk).
+        statements.extend(
+            tables
+                .iter()
+                .map(|table| format!("ANALYZE {}", table_name(generation, table))),
+        );
+    }
     let total = statements.len() as u64;
     let workers = if matches!(db, Db::Postgres(_)) { 2 } else { 1 };
     let queue = std::sync::Arc::new(std::sync::Mutex::new(statements.into_iter()));

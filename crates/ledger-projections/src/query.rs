@@ -15,6 +15,7 @@
 //! over.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use ledger_domain::value::{PeriodKind, ReportingPeriod, ReportingRegime};
@@ -23,6 +24,7 @@ use serde::Serialize;
 
 use crate::db::{Db, Tx, table_name};
 use crate::error::{Error, Result};
+use crate::memo::Memo;
 use crate::tables::{
     AuditFact, BriefingRow, CitationFact, DocumentRow, FocusRow, GroupRow, Kind, ObstacleRow,
     PlanRow, PlanUnitRow, ProgrammeRow, RecommendationRow, ReportRow, SupervisionRow, TABLES,
@@ -45,13 +47,30 @@ pub enum AsOf {
 #[derive(Debug, Clone)]
 pub struct ReadModels {
     db: Db,
+    memo: Arc<Memo>,
 }
 
 impl ReadModels {
-    /// Queries over `db`.
+    /// Queries over `db`, memoising the expensive answers within the default budget
+    /// ([`crate::memo`]).
     #[must_use]
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self::with_memo(db, Memo::default())
+    }
+
+    /// Queries over `db`, memoising answers in `memo`.
+    #[must_use]
+    pub fn with_memo(db: Db, memo: Memo) -> Self {
+        Self {
+            db,
+            memo: Arc::new(memo),
+        }
+    }
+
+    /// The memo of expensive answers.
+    #[must_use]
+    pub fn memo(&self) -> &Memo {
+        &self.memo
     }
 
     /// Opens a consistent snapshot as of `as_of`.
@@ -59,23 +78,37 @@ impl ReadModels {
     /// # Errors
     /// [`Error::NotYetProjected`] for a position beyond the checkpoint; database failures.
     pub async fn snapshot(&self, as_of: AsOf) -> Result<Snapshot> {
+        self.snapshot_pinned(as_of, u64::MAX).await
+    }
+
+    /// Opens a consistent snapshot as of `as_of`, taking `pin` for the head when the
+    /// checkpoint has moved beyond it: the snapshots of one request that pinned the
+    /// checkpoint it started at all reflect that position, whatever the projector does
+    /// meanwhile. (A snapshot as of the checkpoint itself reads the present rows, which are
+    /// the same rows.)
+    ///
+    /// # Errors
+    /// [`Error::NotYetProjected`] for a position beyond the checkpoint or `pin`; database
+    /// failures.
+    pub async fn snapshot_pinned(&self, as_of: AsOf, pin: u64) -> Result<Snapshot> {
         let mut tx = self.db.begin_read().await?;
         let live = tx.live().await?;
+        let head = pin.min(live.position);
         let at = match as_of {
-            AsOf::Present => None,
-            AsOf::Position(p) if p > live.position => {
+            AsOf::Present => head,
+            AsOf::Position(p) if p > head => {
                 return Err(Error::NotYetProjected {
                     asked: p,
-                    checkpoint: live.position,
+                    checkpoint: head,
                 });
             }
-            AsOf::Position(p) => Some(p),
-            AsOf::RecordedAt(time) => {
-                Some(position_at(&mut tx, live.generation, live.position, time).await?)
-            }
+            AsOf::Position(p) => p,
+            AsOf::RecordedAt(time) => position_at(&mut tx, live.generation, head, time).await?,
         };
+        let at = (at < live.position).then_some(at);
         Ok(Snapshot {
             tx,
+            memo: self.memo.clone(),
             generation: live.generation,
             checkpoint: live.position,
             at,
@@ -120,6 +153,7 @@ async fn position_at(
 /// One consistent view of the read models.
 pub struct Snapshot {
     tx: Tx,
+    memo: Arc<Memo>,
     generation: u64,
     checkpoint: u64,
     at: Option<u64>,
@@ -654,7 +688,18 @@ impl Snapshot {
     ///
     /// # Errors
     /// Database failures.
-    pub async fn tasks_on(&mut self, on: NaiveDate) -> Result<Vec<TaskOn>> {
+    pub async fn tasks_on(&mut self, on: NaiveDate) -> Result<Arc<Vec<TaskOn>>> {
+        let memo = self.memo.clone();
+        memo.get(
+            self.position(),
+            format!("tasks_on {on}"),
+            Vec::len,
+            self.compute_tasks_on(on),
+        )
+        .await
+    }
+
+    async fn compute_tasks_on(&mut self, on: NaiveDate) -> Result<Vec<TaskOn>> {
         let sql = format!(
             "SELECT {cols}, \
                (SELECT d.deadline FROM {deadlines} d WHERE d.task_id = x.id AND {dv} \
@@ -723,8 +768,9 @@ impl Snapshot {
         Ok(self
             .tasks_on(on)
             .await?
-            .into_iter()
+            .iter()
             .filter(|t| t.overdue)
+            .cloned()
             .collect())
     }
 
@@ -732,7 +778,18 @@ impl Snapshot {
     ///
     /// # Errors
     /// Database failures.
-    pub async fn rollup(&mut self, by: RollupBy, on: NaiveDate) -> Result<Vec<Rollup>> {
+    pub async fn rollup(&mut self, by: RollupBy, on: NaiveDate) -> Result<Arc<Vec<Rollup>>> {
+        let memo = self.memo.clone();
+        memo.get(
+            self.position(),
+            format!("rollup {by:?} {on}"),
+            Vec::len,
+            self.compute_rollup(by, on),
+        )
+        .await
+    }
+
+    async fn compute_rollup(&mut self, by: RollupBy, on: NaiveDate) -> Result<Vec<Rollup>> {
         let tasks = self.tasks_on(on).await?;
         let successors = if by == RollupBy::Unit {
             Some(self.successor_map().await?)
@@ -740,7 +797,7 @@ impl Snapshot {
             None
         };
         let mut groups: BTreeMap<String, (Rollup, i64)> = BTreeMap::new();
-        for task in tasks {
+        for task in tasks.iter() {
             let key = match (by, &successors) {
                 (RollupBy::Group, _) => format!(
                     "{}#{}",
@@ -831,6 +888,23 @@ impl Snapshot {
         kind: PeriodKind,
         regime: &ReportingRegime,
         on: NaiveDate,
+    ) -> Result<Arc<ComplianceMatrix>> {
+        let memo = self.memo.clone();
+        memo.get(
+            self.position(),
+            format!("matrix {plan:?} {kind:?} {regime:?} {on}"),
+            |m: &ComplianceMatrix| m.rows.len() * m.periods.len().max(1),
+            self.compute_compliance_matrix(plan, kind, regime, on),
+        )
+        .await
+    }
+
+    async fn compute_compliance_matrix(
+        &mut self,
+        plan: &str,
+        kind: PeriodKind,
+        regime: &ReportingRegime,
+        on: NaiveDate,
     ) -> Result<ComplianceMatrix> {
         let plan_row: PlanRow = self
             .one(t::PLANS, plan)
@@ -852,15 +926,22 @@ impl Snapshot {
             .into_iter()
             .map(|r| ((r.unit_id.clone(), r.period.clone()), r))
             .collect();
-        // The latest step of each report on or before `on`.
+        // The latest step of each of the plan's reports on or before `on`.
         let sql = format!(
-            "SELECT x.report_id, x.step FROM {} x WHERE {} AND x.on_date <= ? \
+            "SELECT x.report_id, x.step FROM {} x JOIN {} r ON r.id = x.report_id \
+             WHERE {} AND {} AND r.plan_id = ? AND x.on_date <= ? \
              ORDER BY x.report_id, x.on_date, x.valid_from",
             self.name(t::REPORT_STEPS),
+            self.name(t::REPORTS),
             self.valid(t::REPORT_STEPS, "x"),
+            self.valid(t::REPORTS, "r"),
         );
         let mut steps: HashMap<String, String> = HashMap::new();
-        for row in self.tx.fetch(&sql, &[day(on)]).await? {
+        for row in self
+            .tx
+            .fetch(&sql, &[Value::Text(plan.to_owned()), day(on)])
+            .await?
+        {
             if let [Value::Text(id), Value::Text(step)] = row.as_slice() {
                 steps.insert(id.clone(), step.clone());
             }
