@@ -5,10 +5,12 @@
 //! - [`query`]: the query root, every field answerable as of a past position or time;
 //! - [`mutation`]: one mutation per domain command, checked against role and unit;
 //! - [`subscription`]: the live event feed;
+//! - [`answers`]: one position per request, and answers shared between callers;
 //! - [`auth`]: tokens and roles;
 //! - [`error`]: coded errors (`extensions.code`);
 //! - [`store`]: one store type over PostgreSQL or SQLite.
 
+pub mod answers;
 pub mod auth;
 pub mod error;
 pub mod mutation;
@@ -93,6 +95,14 @@ pub fn schema(api: Api, introspection: bool) -> LedgerSchema {
 #[must_use]
 pub fn sdl() -> String {
     Schema::build(Query, Mutation, Subscription).finish().sdl()
+}
+
+/// Today in Việt Nam (UTC+7): the effective date fields default to.
+#[must_use]
+pub fn today() -> chrono::NaiveDate {
+    use chrono::Offset as _;
+    let offset = chrono::FixedOffset::east_opt(7 * 3600).unwrap_or_else(|| chrono::Utc.fix());
+    chrono::Utc::now().with_timezone(&offset).date_naive()
 }
 
 /// The signed-in caller, if any.

@@ -2,9 +2,11 @@
 //! where the world's date matters, **on** an effective date; every answer says the log
 //! position it reflects.
 
+use std::sync::Arc;
+
 use async_graphql::connection::{Connection, CursorType, Edge, OpaqueCursor};
 use async_graphql::{Context, Enum, ID, InputObject, Object, OutputType, Result, SimpleObject};
-use chrono::{DateTime, FixedOffset, NaiveDate, Offset as _, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use ledger_domain::value::{PeriodKind, ReportingRegime};
 use ledger_projections::query::Successors;
 use ledger_projections::query::{
@@ -18,6 +20,7 @@ use ledger_projections::{AsOf, Snapshot};
 use ledger_store::{EventStore, Timestamp};
 
 use crate::Api;
+use crate::answers::Pin;
 use crate::auth::Role;
 use crate::error::{Code, coded, from_read, internal};
 
@@ -296,7 +299,7 @@ pub struct MatrixAnswer {
     /// The day it was asked about.
     pub on: NaiveDate,
     /// Units × periods.
-    pub matrix: ComplianceMatrix,
+    pub matrix: Arc<ComplianceMatrix>,
 }
 
 /// One field an event changed.
@@ -364,9 +367,11 @@ fn text_of(value: &ledger_projections::value::Value) -> Option<String> {
 }
 
 /// Today in Việt Nam (UTC+7): the default effective date.
-fn today() -> NaiveDate {
-    let offset = FixedOffset::east_opt(7 * 3600).unwrap_or_else(|| Utc.fix());
-    Utc::now().with_timezone(&offset).date_naive()
+/// The day fields default their effective date to: the request's (see [`crate::answers`]),
+/// else today in Việt Nam.
+fn today(ctx: &Context<'_>) -> NaiveDate {
+    ctx.data_opt::<Arc<Pin>>()
+        .map_or_else(crate::today, |pin| pin.today())
 }
 
 fn timestamp(field: &str, t: DateTime<Utc>) -> Result<Timestamp> {
@@ -451,6 +456,16 @@ fn cursor(name: &str, c: Option<String>) -> Result<Option<usize>> {
 
 /// Pages `items` (already in their final order).
 fn page<T: OutputType>(items: Vec<T>, position: u64, args: PageArgs) -> Result<Page<T>> {
+    page_map(items, position, args, |t| t)
+}
+
+/// Pages `items` (already in their final order), turning only the page's items into `T`.
+fn page_map<I, T: OutputType>(
+    items: Vec<I>,
+    position: u64,
+    args: PageArgs,
+    into: impl Fn(I) -> T,
+) -> Result<Page<T>> {
     let first = count("first", args.first)?;
     let last = count("last", args.last)?;
     let total = items.len();
@@ -481,7 +496,7 @@ fn page<T: OutputType>(items: Vec<T>, position: u64, args: PageArgs) -> Result<P
             .enumerate()
             .skip(start)
             .take(end - start)
-            .map(|(i, item)| Edge::new(OpaqueCursor(i), item)),
+            .map(|(i, item)| Edge::new(OpaqueCursor(i), into(item))),
     );
     Ok(connection)
 }
@@ -500,9 +515,16 @@ fn require_reader(ctx: &Context<'_>, rollup: bool) -> Result<()> {
     }
 }
 
+/// A snapshot as of `at`, the head being the request's pinned position if it has one.
 async fn snapshot(ctx: &Context<'_>, at: Option<AsOfInput>) -> Result<Snapshot> {
     let api = ctx.data::<Api>()?;
-    api.read.snapshot(as_of(at)?).await.map_err(from_read)
+    let pin = ctx
+        .data_opt::<Arc<Pin>>()
+        .map_or(u64::MAX, |p| p.position());
+    api.read
+        .snapshot_pinned(as_of(at)?, pin)
+        .await
+        .map_err(from_read)
 }
 
 async fn finish<T>(snapshot: Snapshot, value: T) -> Result<T> {
@@ -538,6 +560,10 @@ impl Query {
     /// How far the read models are behind the log.
     async fn checkpoint(&self, ctx: &Context<'_>) -> Result<Checkpoint> {
         require_reader(ctx, true)?;
+        // The log's head and the live checkpoint, not the pinned position: not to be shared.
+        if let Some(pin) = ctx.data_opt::<Arc<Pin>>() {
+            pin.volatile();
+        }
         let api = ctx.data::<Api>()?;
         let head = api.store.head().await.map_err(|e| internal(&e))?.size;
         let position = api.read_db.live().await.map_err(from_read)?.position;
@@ -559,7 +585,7 @@ impl Query {
     ) -> Result<Option<Node>> {
         require_reader(ctx, false)?;
         let (kind, key) = parse_global_id(&id)?;
-        let on = on.unwrap_or_else(today);
+        let on = on.unwrap_or_else(|| today(ctx));
         let mut s = snapshot(ctx, as_of).await?;
         let node = match kind.as_str() {
             "Unit" => match s.unit(&key).await.map_err(from_read)? {
@@ -573,9 +599,9 @@ impl Query {
                 .tasks_on(on)
                 .await
                 .map_err(from_read)?
-                .into_iter()
+                .iter()
                 .find(|t| t.task.id == key)
-                .map(|t| Node::Task(task(t))),
+                .map(|t| Node::Task(task(t.clone()))),
             "Plan" => s
                 .plans()
                 .await
@@ -619,7 +645,7 @@ impl Query {
         before: Option<String>,
     ) -> Result<Page<Unit>> {
         require_reader(ctx, false)?;
-        let on = on.unwrap_or_else(today);
+        let on = on.unwrap_or_else(|| today(ctx));
         let mut s = snapshot(ctx, as_of).await?;
         let rows = s.units().await.map_err(from_read)?;
         let successors = s.successor_map().await.map_err(from_read)?;
@@ -660,7 +686,7 @@ impl Query {
         on: Option<NaiveDate>,
     ) -> Result<Option<Unit>> {
         require_reader(ctx, false)?;
-        let on = on.unwrap_or_else(today);
+        let on = on.unwrap_or_else(|| today(ctx));
         let mut s = snapshot(ctx, as_of).await?;
         let unit = match s.unit(&id).await.map_err(from_read)? {
             Some(row) => {
@@ -744,7 +770,7 @@ impl Query {
         as_of: Option<AsOfInput>,
         on: Option<NaiveDate>,
     ) -> Result<ListAnswer<PlanUnitRow>> {
-        let on = on.unwrap_or_else(today);
+        let on = on.unwrap_or_else(|| today(ctx));
         list(ctx, as_of, false, move |s| {
             Box::pin(async move { s.missing_unit_plans(&plan, on).await })
         })
@@ -766,13 +792,12 @@ impl Query {
         before: Option<String>,
     ) -> Result<Page<Task>> {
         require_reader(ctx, false)?;
-        let on = on.unwrap_or_else(today);
+        let on = on.unwrap_or_else(|| today(ctx));
         let mut s = snapshot(ctx, as_of).await?;
-        let tasks: Vec<Task> = s
-            .tasks_on(on)
-            .await
-            .map_err(from_read)?
-            .into_iter()
+        let all = s.tasks_on(on).await.map_err(from_read)?;
+        // Filter and order references into the shared list; only the page is copied.
+        let tasks: Vec<&TaskOn> = all
+            .iter()
             .filter(|t| {
                 filter.plan.as_ref().is_none_or(|p| *p == t.task.plan_id)
                     && filter.lead.as_ref().is_none_or(|l| *l == t.lead)
@@ -780,7 +805,6 @@ impl Query {
                     && filter.status.as_ref().is_none_or(|st| *st == t.status)
                     && filter.overdue.is_none_or(|o| o == t.overdue)
             })
-            .map(task)
             .collect();
         let tasks = match order_by {
             None => tasks,
@@ -789,18 +813,16 @@ impl Query {
                 match order.field {
                     TaskOrderField::Key => {}
                     TaskOrderField::Title => tasks.sort_by_cached_key(|t| {
-                        ledger_domain::value::vietnamese_sort_key(&t.on.task.title)
+                        ledger_domain::value::vietnamese_sort_key(&t.task.title)
                     }),
-                    TaskOrderField::Deadline => {
-                        tasks.sort_by(|a, b| a.on.deadline.cmp(&b.on.deadline))
-                    }
-                    TaskOrderField::Percent => tasks.sort_by_key(|t| t.on.percent),
+                    TaskOrderField::Deadline => tasks.sort_by(|a, b| a.deadline.cmp(&b.deadline)),
+                    TaskOrderField::Percent => tasks.sort_by_key(|t| t.percent),
                 }
                 directed(tasks, order.direction)
             }
         };
         let position = s.position();
-        let page = page(
+        let page = page_map(
             tasks,
             position,
             PageArgs {
@@ -809,6 +831,7 @@ impl Query {
                 last,
                 before,
             },
+            |t| task(t.clone()),
         )?;
         finish(s, page).await
     }
@@ -822,13 +845,16 @@ impl Query {
         as_of: Option<AsOfInput>,
         on: Option<NaiveDate>,
     ) -> Result<ListAnswer<Rollup>> {
-        let on = on.unwrap_or_else(today);
+        let on = on.unwrap_or_else(|| today(ctx));
         let by = match by {
             RollupKind::Group => ledger_projections::RollupBy::Group,
             RollupKind::Plan => ledger_projections::RollupBy::Plan,
             RollupKind::Unit => ledger_projections::RollupBy::Unit,
         };
-        list(ctx, as_of, true, move |s| Box::pin(s.rollup(by, on))).await
+        list(ctx, as_of, true, move |s| {
+            Box::pin(async move { Ok(s.rollup(by, on).await?.as_ref().clone()) })
+        })
+        .await
     }
 
     /// Units × periods of a plan on `on` (default: today), under Nghị định 09/2019/NĐ-CP.
@@ -841,7 +867,7 @@ impl Query {
         on: Option<NaiveDate>,
     ) -> Result<MatrixAnswer> {
         require_reader(ctx, true)?;
-        let on = on.unwrap_or_else(today);
+        let on = on.unwrap_or_else(|| today(ctx));
         let kind = match period {
             PeriodLength::Month => PeriodKind::Month,
             PeriodLength::Quarter => PeriodKind::Quarter,
@@ -899,7 +925,7 @@ impl Query {
         as_of: Option<AsOfInput>,
         on: Option<NaiveDate>,
     ) -> Result<ListAnswer<ObstacleOn>> {
-        let on = on.unwrap_or_else(today);
+        let on = on.unwrap_or_else(|| today(ctx));
         list(ctx, as_of, false, move |s| Box::pin(s.obstacles_on(on))).await
     }
 
@@ -910,7 +936,7 @@ impl Query {
         as_of: Option<AsOfInput>,
         on: Option<NaiveDate>,
     ) -> Result<ListAnswer<RecommendationOn>> {
-        let on = on.unwrap_or_else(today);
+        let on = on.unwrap_or_else(|| today(ctx));
         list(ctx, as_of, false, move |s| {
             Box::pin(s.recommendations_on(on))
         })

@@ -12,13 +12,14 @@ use std::time::Duration;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::State;
 use axum::extract::WebSocketUpgrade;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use ledger_graphql::answers::{Answers, answer};
 use ledger_graphql::auth::Keys;
 use ledger_graphql::store::AnyStore;
 use ledger_graphql::{Api, LedgerSchema};
@@ -80,6 +81,8 @@ pub struct AppState {
     pub store: AnyStore,
     /// The projector (for readiness).
     pub projector: Arc<Projector<AnyStore>>,
+    /// Answers shared between callers asking the same at the same position.
+    pub answers: Arc<Answers>,
 }
 
 /// A running ledger: the projector task and the HTTP state.
@@ -123,10 +126,19 @@ impl Ledger {
                 keys,
                 store,
                 projector,
+                answers: Arc::new(Answers::default()),
             },
             projector_task,
             stop_projector,
         }
+    }
+
+    /// Keeps at most `bytes` of answers to share between callers (0: answer every request
+    /// afresh); [`ledger_graphql::answers::DEFAULT_ANSWER_BUDGET`] unless said.
+    #[must_use]
+    pub fn with_answer_budget(mut self, bytes: usize) -> Self {
+        self.state.answers = Arc::new(Answers::new(bytes));
+        self
     }
 
     /// Serves HTTP on `listener` until `shutdown` completes, then stops the projector.
@@ -193,7 +205,7 @@ async fn graphql(
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> Response {
-    let mut request = request.into_inner();
+    let request = request.into_inner();
     if method == Method::GET && has_mutation(&request.query) {
         let body = serde_json::json!({
             "data": null,
@@ -206,17 +218,30 @@ async fn graphql(
         )
             .into_response();
     }
+    let mut caller = None;
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let verified = value
             .to_str()
             .map_err(|_| "the Authorization header is not text".to_owned())
             .and_then(|v| state.keys.verify_header(v).map_err(|e| e.to_string()));
         match verified {
-            Ok(principal) => request = request.data(principal),
+            Ok(principal) => caller = Some(principal),
             Err(message) => return unauthenticated(&message),
         }
     }
-    GraphQLResponse::from(ledger_graphql::execute(&state.schema, request).await).into_response()
+    let body = answer(
+        &state.schema,
+        &state.answers,
+        state.projector.db(),
+        caller,
+        request,
+    )
+    .await;
+    (
+        [(header::CONTENT_TYPE, "application/graphql-response+json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// Subscriptions over `graphql-transport-ws` (and the older `graphql-ws`); the token goes in
