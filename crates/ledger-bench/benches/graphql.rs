@@ -4,7 +4,8 @@
 //! Two datasets: the demo (the cookbook of `docs/graphql.md`, as written), and, unless
 //! `EVENTS=0`, a generated ledger of `EVENTS` events (default 1,000,000) with the same
 //! questions pointed at its ids. Environment: `CLIENTS` (default 64), `SECONDS` per dataset
-//! (default 20), `EVENTS`, `BENCH_DATABASE_URL`.
+//! (default 20), `EVENTS`, `ANSWERS` (`shared`, `fresh`, or both by default), `DEMO=0` (skip the demo), `KEEP_LOG` (reuse the generated ledger of
+//! a previous run), `BENCH_DATABASE_URL`.
 
 // A benchmark: a failed unwrap stops it with its location.
 #![allow(clippy::unwrap_used)]
@@ -29,6 +30,18 @@ fn env_u64(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// Whether answers are shared between callers, in the runs wanted: `ANSWERS=shared`,
+/// `ANSWERS=fresh` or both (default): shared answers are what the server does; fresh ones
+/// show what each request costs when it is computed (the read models' own memo of the
+/// expensive views stays on).
+fn modes() -> Vec<bool> {
+    match std::env::var("ANSWERS").as_deref() {
+        Ok("shared") => vec![true],
+        Ok("fresh") => vec![false],
+        _ => vec![true, false],
+    }
 }
 
 /// The cookbook's questions: (title, role, query).
@@ -59,7 +72,8 @@ fn generated_questions() -> Vec<(String, Role, String)> {
     .collect()
 }
 
-async fn post(addr: std::net::SocketAddr, token: &str, query: &str) -> (u16, usize) {
+/// Sends one query; answers the status and, for a failed answer, its body.
+async fn post(addr: std::net::SocketAddr, token: &str, query: &str) -> (u16, Option<String>) {
     let body = serde_json::json!({ "query": query }).to_string();
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let head = format!(
@@ -77,8 +91,9 @@ async fn post(addr: std::net::SocketAddr, token: &str, query: &str) -> (u16, usi
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let errors = usize::from(text.contains("\"errors\""));
-    (status, errors)
+    let failed = (status != 200 || text.contains("\"errors\""))
+        .then(|| text.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned());
+    (status, failed)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -96,13 +111,19 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 async fn load(
     name: &str,
+    shared: bool,
     store: AnyStore,
     questions: Vec<(String, Role, String)>,
     clients: u64,
     seconds: u64,
 ) {
     let keys = Keys::hs256(b"benchmark secret, long enough for HS256");
-    let ledger = Ledger::start(store.clone(), keys.clone(), false, true);
+    let ledger =
+        Ledger::start(store.clone(), keys.clone(), false, true).with_answer_budget(if shared {
+            ledger_graphql::answers::DEFAULT_ANSWER_BUDGET
+        } else {
+            0
+        });
     let head = store.head().await.unwrap().size;
     ledger
         .state
@@ -134,9 +155,8 @@ async fn load(
     let token_of = |role: Role| tokens[Role::ALL.iter().position(|r| *r == role).unwrap()].clone();
     // One warm-up pass, checking every question answers without errors.
     for (title, role, query) in &questions {
-        let (status, errors) = post(addr, &token_of(*role), query).await;
-        if status != 200 || errors > 0 {
-            println!("  warning: {title:?} answered {status} with errors");
+        if let (status, Some(body)) = post(addr, &token_of(*role), query).await {
+            println!("  warning: {title:?} answered {status}: {body}");
         }
     }
     let questions = Arc::new(
@@ -151,29 +171,47 @@ async fn load(
         let questions = questions.clone();
         tasks.push(tokio::spawn(async move {
             let mut samples: Vec<(usize, Duration)> = Vec::new();
+            let mut failures: Vec<(usize, String)> = Vec::new();
             let mut i = usize::try_from(client).unwrap_or(0);
             while Instant::now() < deadline {
                 let q = i % questions.len();
                 let started = Instant::now();
-                let (status, _) = post(addr, &questions[q].1, &questions[q].2).await;
-                if status == 200 {
-                    samples.push((q, started.elapsed()));
+                match post(addr, &questions[q].1, &questions[q].2).await {
+                    (_, None) => samples.push((q, started.elapsed())),
+                    (status, Some(body)) => failures.push((q, format!("{status}: {body}"))),
                 }
                 i += 1;
             }
-            samples
+            (samples, failures)
         }));
     }
     let started = Instant::now();
     let mut all: Vec<(usize, Duration)> = Vec::new();
+    let mut failures: Vec<(usize, String)> = Vec::new();
     for t in tasks {
-        all.extend(t.await.unwrap());
+        let (samples, failed) = t.await.unwrap();
+        all.extend(samples);
+        failures.extend(failed);
+    }
+    // Failed answers are not counted as requests served; say how many there were.
+    if let Some((q, body)) = failures.first() {
+        println!(
+            "  {} failed answers (not counted); the first, to {:?}: {}",
+            failures.len(),
+            questions[*q].0,
+            body.chars().take(300).collect::<String>()
+        );
     }
     let elapsed = started.elapsed().as_secs_f64();
     let mut latencies: Vec<Duration> = all.iter().map(|(_, d)| *d).collect();
     latencies.sort();
     #[allow(clippy::cast_precision_loss)]
     let rps = latencies.len() as f64 / elapsed;
+    let name = if shared {
+        format!("{name}, shared answers")
+    } else {
+        format!("{name}, every answer computed")
+    };
     println!(
         "  {name}: {clients} clients, {} requests in {elapsed:.1}s = {rps:.0} requests/s; \
          p50 {:.1} ms, p99 {:.1} ms",
@@ -208,44 +246,82 @@ async fn load(
 
 #[tokio::main]
 async fn main() {
+    // The server's warnings and errors (RUST_LOG overrides).
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
     let clients = env_u64("CLIENTS", 64);
     let seconds = env_u64("SECONDS", 20);
     let events = env_u64("EVENTS", 1_000_000);
     let server = ledger_bench::server_url();
     println!("GraphQL load: {clients} clients, {seconds} s per dataset, PostgreSQL at {server}");
 
-    let url = ledger_bench::fresh_database(&server, "ledger_bench_graphql_demo").await;
-    let store = AnyStore::Postgres(PostgresStore::connect(&url, 16).await.unwrap());
-    store.read_db().migrate().await.unwrap();
-    import(
-        &CommandPath::new(store.clone()),
-        &parse(DEMO).unwrap(),
-        |_| {},
-    )
-    .await
-    .unwrap();
-    load("demo", store, cookbook(), clients, seconds).await;
-
-    if events > 0 {
-        let url = ledger_bench::fresh_database(&server, "ledger_bench_graphql_large").await;
-        let pg = PostgresStore::connect(&url, 16).await.unwrap();
-        let generated = Instant::now();
-        ledger_bench::generate::generate(&pg, events, &mut |_, _| {}).await;
-        println!(
-            "  generated {events} events in {:.0}s",
-            generated.elapsed().as_secs_f64()
-        );
-        let store = AnyStore::Postgres(pg);
-        let db = store.read_db();
-        db.migrate().await.unwrap();
-        ledger_projections::rebuild(
-            &store,
-            &db,
-            &ledger_projections::ProjectorOptions::default(),
-            &mut |_| {},
+    if env_u64("DEMO", 1) != 0 {
+        let url = ledger_bench::fresh_database(&server, "ledger_bench_graphql_demo").await;
+        let store = AnyStore::Postgres(PostgresStore::connect(&url, 16).await.unwrap());
+        store.read_db().migrate().await.unwrap();
+        import(
+            &CommandPath::new(store.clone()),
+            &parse(DEMO).unwrap(),
+            |_| {},
         )
         .await
         .unwrap();
-        load("generated", store, generated_questions(), clients, seconds).await;
+        for shared in modes() {
+            load("demo", shared, store.clone(), cookbook(), clients, seconds).await;
+        }
+    }
+
+    if events > 0 {
+        // KEEP_LOG=1 reuses the ledger (log and read models) of a previous run when it holds
+        // `EVENTS` events.
+        let kept = if std::env::var_os("KEEP_LOG").is_some() {
+            let url = ledger_bench::database_url(&server, "ledger_bench_graphql_large");
+            match PostgresStore::connect(&url, 16).await {
+                Ok(pg) if pg.head().await.is_ok_and(|h| h.size == events) => Some(pg),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        let store = if let Some(pg) = kept {
+            println!("  reusing the generated ledger of a previous run");
+            AnyStore::Postgres(pg)
+        } else {
+            let url = ledger_bench::fresh_database(&server, "ledger_bench_graphql_large").await;
+            let pg = PostgresStore::connect(&url, 16).await.unwrap();
+            let generated = Instant::now();
+            ledger_bench::generate::generate(&pg, events, &mut |_, _| {}).await;
+            println!(
+                "  generated {events} events in {:.0}s",
+                generated.elapsed().as_secs_f64()
+            );
+            let store = AnyStore::Postgres(pg);
+            let db = store.read_db();
+            db.migrate().await.unwrap();
+            ledger_projections::rebuild(
+                &store,
+                &db,
+                &ledger_projections::ProjectorOptions::default(),
+                &mut |_| {},
+            )
+            .await
+            .unwrap();
+            store
+        };
+        for shared in modes() {
+            load(
+                "generated",
+                shared,
+                store.clone(),
+                generated_questions(),
+                clients,
+                seconds,
+            )
+            .await;
+        }
     }
 }
