@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 
 struct Demo {
     schema: LedgerSchema,
+    db: ledger_projections::Db,
     _dir: tempfile::TempDir,
 }
 
@@ -41,6 +42,7 @@ async fn demo(anonymous_rollups: bool) -> Demo {
         async move { projector.run(std::future::pending()).await }
     });
     Demo {
+        db: store.read_db(),
         schema: schema(Api::new(store, projector, anonymous_rollups), true),
         _dir: dir,
     }
@@ -858,4 +860,100 @@ async fn ordering() {
     let mut sorted = deadlines.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(deadlines, sorted);
+}
+
+/// One request reads one position: the pinned one, whatever the projector has done since.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_reads_its_pinned_position() {
+    let d = demo(false).await;
+    let today = ledger_graphql::today();
+    let request = Request::new(
+        r#"{ tasks(on: "2022-07-15", filter: {overdue: true}) { position totalCount }
+             units { position } progress(by: PLAN, on: "2022-07-15") { position } }"#,
+    )
+    .data(principal(Role::Supervisor))
+    .data(Arc::new(ledger_graphql::answers::Pin::new(150, today)));
+    let response = ledger_graphql::execute(&d.schema, request).await;
+    assert!(response.errors.is_empty(), "{:?}", response.errors);
+    let data = response.data.into_json().unwrap();
+    for field in ["tasks", "units", "progress"] {
+        assert_eq!(data[field]["position"], 150, "{field}");
+    }
+    // The same as asking as of position 150 without a pin.
+    let (asked, _) = run(
+        &d,
+        Some(Role::Supervisor),
+        r#"{ tasks(on: "2022-07-15", asOf: {position: 150}, filter: {overdue: true}) { totalCount } }"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(data["tasks"]["totalCount"], asked["tasks"]["totalCount"]);
+    // Beyond the pin is not yet known to the request.
+    let request = Request::new(r#"{ tasks(asOf: {position: 151}) { totalCount } }"#)
+        .data(principal(Role::Supervisor))
+        .data(Arc::new(ledger_graphql::answers::Pin::new(150, today)));
+    let response = ledger_graphql::execute(&d.schema, request).await;
+    assert_eq!(response.errors.len(), 1);
+}
+
+/// Answers are shared between callers asking the same at the same position, never across
+/// roles, never with errors or the live checkpoint, and never after the log moved on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_shared_between_callers() {
+    use ledger_graphql::answers::{Answers, answer};
+    let d = demo(false).await;
+    let answers = Answers::default();
+    let ask = |role: Role, query: &str| {
+        answer(
+            &d.schema,
+            &answers,
+            &d.db,
+            Some(principal(role)),
+            Request::new(query),
+        )
+    };
+    let overdue = r#"{ tasks(on: "2025-12-31", filter: {overdue: true}) { position totalCount } }"#;
+    let first = ask(Role::Supervisor, overdue).await;
+    let again = ask(Role::Supervisor, overdue).await;
+    assert!(
+        Arc::ptr_eq(&first, &again),
+        "the second asker got the kept answer"
+    );
+    assert!(first.contains(r#""totalCount":13"#), "{first}");
+    assert_eq!(answers.size().0, 1);
+
+    // Roles see different things: an inspector sees actors, a supervisor only roles.
+    let history = r#"{ history(streamId: "task/huong-dan-bo-tro-tu-phap") { entries { actor } } }"#;
+    let inspector = ask(Role::Inspector, history).await;
+    let supervisor = ask(Role::Supervisor, history).await;
+    assert!(inspector.contains("demo-import"), "{inspector}");
+    assert!(!supervisor.contains("demo-import"), "{supervisor}");
+    assert_eq!(answers.size().0, 3);
+
+    // Not kept: errors, and the live checkpoint.
+    let missing = ask(
+        Role::Supervisor,
+        r#"{ history(streamId: "task/khong-co") { position } }"#,
+    )
+    .await;
+    assert!(missing.contains("NOT_FOUND"), "{missing}");
+    let live = ask(Role::Supervisor, "{ checkpoint { lag } }").await;
+    assert!(live.contains("lag"), "{live}");
+    assert_eq!(answers.size().0, 3);
+
+    // A mutation is never kept, and after it the question is answered at the new position.
+    let write = ask(
+        Role::Secretariat,
+        r#"mutation { extendDeadline(input: { task: "co-so-vat-chat", deadline: "2026-12-31", on: "2026-01-05", reason: "Chờ vốn", basis: "100/QĐ-UBND" }) { lastPosition } }"#,
+    )
+    .await;
+    assert!(write.contains("lastPosition"), "{write}");
+    let after = ask(Role::Supervisor, overdue).await;
+    assert!(!Arc::ptr_eq(&first, &after));
+    assert!(after.contains(r#""position":505"#), "{after}");
+    assert_eq!(
+        answers.size().0,
+        1,
+        "what was kept at the old position is gone"
+    );
 }
