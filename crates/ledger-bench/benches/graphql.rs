@@ -62,8 +62,9 @@ fn generated_questions() -> Vec<(String, Role, String)> {
         ("overdue, now", Role::Supervisor, r#"{ tasks(on: "2023-07-15", filter: {overdue: true}, first: 20) { position totalCount } }"#),
         ("a unit on a day", Role::Inspector, r#"{ unit(id: "don-vi-7", on: "2024-01-01") { name nameOn successorChain } }"#),
         ("missing unit plans", Role::Supervisor, r#"{ missingUnitPlans(plan: "ke-hoach-3", on: "2025-12-31") { items { unitId } } }"#),
-        ("recommendations", Role::Supervisor, r#"{ recommendations(on: "2024-12-31") { items { overdue } } }"#),
-        ("obstacles", Role::Supervisor, r#"{ obstacles(on: "2024-12-31") { items { open ageDays } } }"#),
+        ("recommendations", Role::Supervisor, r#"{ recommendations(on: "2024-12-31", filter: {overdue: true}, first: 20) { totalCount nodes { overdue recommendation { key } } } }"#),
+        ("obstacles", Role::Supervisor, r#"{ obstacles(on: "2024-12-31", filter: {open: true}, first: 20) { totalCount nodes { open ageDays } } }"#),
+        ("late reports", Role::Supervisor, r#"{ reports(filter: {plan: "ke-hoach-0", late: true}, first: 20) { totalCount nodes { key review } } }"#),
         ("audit filter", Role::Inspector, r#"{ events(filter: {eventTypes: ["DeadlineExtended"]}, first: 20) { totalCount } }"#),
         ("freshness", Role::Supervisor, r#"{ checkpoint { lag } }"#),
     ]

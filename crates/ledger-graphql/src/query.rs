@@ -13,7 +13,7 @@ use ledger_projections::query::{
     AuditEntry, AuditFilter, ComplianceMatrix, ObstacleOn, RecommendationOn, Rollup, TaskOn,
 };
 use ledger_projections::tables::{
-    BriefingRow, DocumentRow, FocusRow, GroupRow, PlanRow, PlanUnitRow, ProgrammeRow,
+    BriefingRow, DocumentRow, FocusRow, GroupRow, PlanRow, PlanUnitRow, ProgrammeRow, ReportRow,
     SupervisionRow, UnitRow,
 };
 use ledger_projections::{AsOf, Snapshot};
@@ -110,6 +110,57 @@ pub struct Programme {
     pub row: ProgrammeRow,
 }
 
+/// A report (báo cáo) as recorded: its current revision and review.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Report {
+    /// Opaque global id (`node(id:)`); the report's own id is `key`.
+    pub id: ID,
+    /// The report as recorded.
+    #[graphql(flatten)]
+    pub row: ReportRow,
+}
+
+/// An obstacle as it stood on the day asked about.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Obstacle {
+    /// Opaque global id (`node(id:)`); the obstacle's own id is `obstacle.key`.
+    pub id: ID,
+    /// Its state that day.
+    #[graphql(flatten)]
+    pub on: ObstacleOn,
+}
+
+/// A supervision recommendation as it stood on the day asked about.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Recommendation {
+    /// Opaque global id (`node(id:)`); its own id is `recommendation.key`.
+    pub id: ID,
+    /// Its state that day.
+    #[graphql(flatten)]
+    pub on: RecommendationOn,
+}
+
+fn obstacle(on: ObstacleOn) -> Obstacle {
+    Obstacle {
+        id: global_id("Obstacle", &on.obstacle.id),
+        on,
+    }
+}
+
+fn recommendation(on: RecommendationOn) -> Recommendation {
+    Recommendation {
+        id: global_id("Recommendation", &on.recommendation.id),
+        on,
+    }
+}
+
+fn report(row: ReportRow) -> Report {
+    Report {
+        id: global_id("Report", &row.id),
+        row,
+    }
+}
+
 /// Anything with a global id, Relay style.
 #[derive(Debug, Clone, async_graphql::Interface)]
 #[graphql(field(name = "id", ty = "&ID", desc = "Opaque global id."))]
@@ -122,6 +173,12 @@ pub enum Node {
     Plan(Plan),
     /// A programme.
     Programme(Programme),
+    /// A report.
+    Report(Report),
+    /// An obstacle.
+    Obstacle(Obstacle),
+    /// A supervision recommendation.
+    Recommendation(Recommendation),
 }
 
 /// The global id of an entity: opaque to clients (base64url of `Type:key`).
@@ -245,6 +302,45 @@ pub struct TaskFilter {
     pub status: Option<String>,
     /// Only overdue (or only not overdue) that day.
     pub overdue: Option<bool>,
+}
+
+/// Which reports.
+#[derive(Debug, Clone, Default, InputObject)]
+pub struct ReportFilter {
+    /// Of this unit.
+    pub unit: Option<String>,
+    /// Under this plan.
+    pub plan: Option<String>,
+    /// For this period (`2023-Q2`).
+    pub period: Option<String>,
+    /// With this review of the current revision (`pending`, `accepted`, `returned`).
+    pub review: Option<String>,
+    /// Only first submitted late (or only on time).
+    pub late: Option<bool>,
+}
+
+/// Which obstacles.
+#[derive(Debug, Clone, Default, InputObject)]
+pub struct ObstacleFilter {
+    /// Only open (or only resolved) that day.
+    pub open: Option<bool>,
+    /// Raised by this unit.
+    pub raised_by: Option<String>,
+    /// On this task.
+    pub task: Option<String>,
+}
+
+/// Which supervision recommendations.
+#[derive(Debug, Clone, Default, InputObject)]
+pub struct RecommendationFilter {
+    /// Only unanswered past their deadline that day (or only not).
+    pub overdue: Option<bool>,
+    /// Only answered by that day (or only not).
+    pub answered: Option<bool>,
+    /// Of this supervision.
+    pub supervision: Option<String>,
+    /// Addressed to this unit.
+    pub to_unit: Option<String>,
 }
 
 /// Which events of the audit log.
@@ -454,6 +550,20 @@ fn cursor(name: &str, c: Option<String>) -> Result<Option<usize>> {
     .transpose()
 }
 
+fn paging(
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> PageArgs {
+    PageArgs {
+        first,
+        after,
+        last,
+        before,
+    }
+}
+
 /// Pages `items` (already in their final order).
 fn page<T: OutputType>(items: Vec<T>, position: u64, args: PageArgs) -> Result<Page<T>> {
     page_map(items, position, args, |t| t)
@@ -626,6 +736,25 @@ impl Query {
                         row,
                     })
                 }),
+            "Report" => s
+                .report(&key)
+                .await
+                .map_err(from_read)?
+                .map(|row| Node::Report(report(row))),
+            "Obstacle" => s
+                .obstacles_on(on)
+                .await
+                .map_err(from_read)?
+                .into_iter()
+                .find(|o| o.obstacle.id == key)
+                .map(|o| Node::Obstacle(obstacle(o))),
+            "Recommendation" => s
+                .recommendations_on(on)
+                .await
+                .map_err(from_read)?
+                .into_iter()
+                .find(|r| r.recommendation.id == key)
+                .map(|r| Node::Recommendation(recommendation(r))),
             _ => return Err(coded(Code::BadUserInput, "id: not an id this API issued")),
         };
         finish(s, node).await
@@ -664,16 +793,7 @@ impl Query {
             units = directed(units, order.direction);
         }
         let position = s.position();
-        let page = page(
-            units,
-            position,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-        )?;
+        let page = page(units, position, paging(first, after, last, before))?;
         finish(s, page).await
     }
 
@@ -822,17 +942,9 @@ impl Query {
             }
         };
         let position = s.position();
-        let page = page_map(
-            tasks,
-            position,
-            PageArgs {
-                first,
-                after,
-                last,
-                before,
-            },
-            |t| task(t.clone()),
-        )?;
+        let page = page_map(tasks, position, paging(first, after, last, before), |t| {
+            task(t.clone())
+        })?;
         finish(s, page).await
     }
 
@@ -918,29 +1030,117 @@ impl Query {
         list(ctx, as_of, false, |s| Box::pin(s.briefings())).await
     }
 
-    /// Obstacles raised by `on` (default: today), open or resolved that day.
+    /// Reports (báo cáo) as recorded, by unit, period and id.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn reports(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<AsOfInput>,
+        #[graphql(default)] filter: ReportFilter,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Page<Report>> {
+        require_reader(ctx, false)?;
+        let mut s = snapshot(ctx, as_of).await?;
+        let rows: Vec<ReportRow> = s
+            .reports(filter.unit.as_deref(), filter.plan.as_deref())
+            .await
+            .map_err(from_read)?
+            .into_iter()
+            .filter(|r| {
+                filter.period.as_ref().is_none_or(|p| *p == r.period)
+                    && filter.review.as_ref().is_none_or(|v| *v == r.review)
+                    && filter.late.is_none_or(|l| l == r.late)
+            })
+            .collect();
+        let position = s.position();
+        let page = page_map(rows, position, paging(first, after, last, before), report)?;
+        finish(s, page).await
+    }
+
+    /// Obstacles raised by `on` (default: today), open or resolved that day, by id.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     async fn obstacles(
         &self,
         ctx: &Context<'_>,
         as_of: Option<AsOfInput>,
         on: Option<NaiveDate>,
-    ) -> Result<ListAnswer<ObstacleOn>> {
+        #[graphql(default)] filter: ObstacleFilter,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Page<Obstacle>> {
+        require_reader(ctx, false)?;
         let on = on.unwrap_or_else(|| today(ctx));
-        list(ctx, as_of, false, move |s| Box::pin(s.obstacles_on(on))).await
+        let mut s = snapshot(ctx, as_of).await?;
+        let rows: Vec<ObstacleOn> = s
+            .obstacles_on(on)
+            .await
+            .map_err(from_read)?
+            .into_iter()
+            .filter(|o| {
+                filter.open.is_none_or(|v| v == o.open)
+                    && filter
+                        .raised_by
+                        .as_ref()
+                        .is_none_or(|u| *u == o.obstacle.raised_by)
+                    && filter
+                        .task
+                        .as_ref()
+                        .is_none_or(|t| *t == o.obstacle.task_id)
+            })
+            .collect();
+        let position = s.position();
+        let page = page_map(rows, position, paging(first, after, last, before), obstacle)?;
+        finish(s, page).await
     }
 
-    /// Supervision recommendations made by `on` (default: today): answered, open, overdue.
+    /// Supervision recommendations made by `on` (default: today), answered, open or overdue
+    /// that day, by supervision and number.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     async fn recommendations(
         &self,
         ctx: &Context<'_>,
         as_of: Option<AsOfInput>,
         on: Option<NaiveDate>,
-    ) -> Result<ListAnswer<RecommendationOn>> {
+        #[graphql(default)] filter: RecommendationFilter,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Page<Recommendation>> {
+        require_reader(ctx, false)?;
         let on = on.unwrap_or_else(|| today(ctx));
-        list(ctx, as_of, false, move |s| {
-            Box::pin(s.recommendations_on(on))
-        })
-        .await
+        let mut s = snapshot(ctx, as_of).await?;
+        let rows: Vec<RecommendationOn> = s
+            .recommendations_on(on)
+            .await
+            .map_err(from_read)?
+            .into_iter()
+            .filter(|r| {
+                filter.overdue.is_none_or(|v| v == r.overdue)
+                    && filter.answered.is_none_or(|v| v == r.answered)
+                    && filter
+                        .supervision
+                        .as_ref()
+                        .is_none_or(|v| *v == r.recommendation.supervision_id)
+                    && filter
+                        .to_unit
+                        .as_ref()
+                        .is_none_or(|v| *v == r.recommendation.to_unit)
+            })
+            .collect();
+        let position = s.position();
+        let page = page_map(
+            rows,
+            position,
+            paging(first, after, last, before),
+            recommendation,
+        )?;
+        finish(s, page).await
     }
 
     /// An entity's history (`task/…`, `unit/…`, `report/…`, …): every event with who, for

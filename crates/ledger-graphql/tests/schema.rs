@@ -774,6 +774,30 @@ async fn paging_both_ways_and_the_other_lists() {
         data["briefings"]["items"][0]["conclusionDocument"],
         "180-TB/TU"
     );
+
+    // Filters on the connections that grow with the ledger.
+    let (data, errors) = run(
+        &d,
+        Some(Role::Supervisor),
+        r#"{ all: obstacles(on: "2025-12-31") { totalCount }
+             open: obstacles(on: "2025-12-31", filter: {open: true}) { totalCount nodes { open } }
+             answered: recommendations(on: "2023-12-31", filter: {answered: true}) { totalCount }
+             mine: reports(filter: {unit: "cong-an-tinh", period: "2022-Q2"}) { totalCount nodes { key review revision } }
+             returned: reports(filter: {review: "returned"}) { totalCount } }"#,
+        json!({}),
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(data["all"]["totalCount"], 3);
+    assert_eq!(data["open"]["totalCount"], 1);
+    assert_eq!(data["open"]["nodes"][0]["open"], true);
+    assert_eq!(data["answered"]["totalCount"], 2, "one on time, one late");
+    assert_eq!(data["mine"]["totalCount"], 1);
+    assert_eq!(data["mine"]["nodes"][0]["key"], "cong-an-tinh-2022-q2");
+    assert_eq!(
+        data["returned"]["totalCount"], 0,
+        "every returned report was accepted later"
+    );
 }
 
 /// Global ids, Relay style: what a list gives, `node(id:)` finds again.
@@ -786,25 +810,50 @@ async fn nodes_by_global_id() {
         r#"{ unit(id: "pho-yen") { id key }
              tasks(first: 1) { nodes { id task { key } } }
              plans { items { id key } }
-             programmes { items { id key } } }"#,
+             programmes { items { id key } }
+             reports(first: 1) { nodes { id } }
+             obstacles(on: "2025-12-31", first: 1) { nodes { id } }
+             recommendations(on: "2025-12-31", first: 1) { nodes { id } } }"#,
         json!({}),
     )
     .await;
     assert!(errors.is_empty(), "{errors:?}");
-    let q = r#"query($id: ID!) { node(id: $id, on: "2022-04-09") {
+    let q = r#"query($id: ID!, $on: NaiveDate = "2022-04-09") { node(id: $id, on: $on) {
         __typename id
         ... on Unit { key nameOn }
         ... on Task { task { key } }
         ... on Plan { key }
-        ... on Programme { key } } }"#;
-    for (pointer, typename, key_pointer) in [
-        ("/unit/id", "Unit", "/node/key"),
-        ("/tasks/nodes/0/id", "Task", "/node/task/key"),
-        ("/plans/items/0/id", "Plan", "/node/key"),
-        ("/programmes/items/0/id", "Programme", "/node/key"),
+        ... on Programme { key }
+        ... on Report { key }
+        ... on Obstacle { obstacle { key } }
+        ... on Recommendation { recommendation { key } } } }"#;
+    for (pointer, typename, key_pointer, on) in [
+        ("/unit/id", "Unit", "/node/key", "2022-04-09"),
+        ("/tasks/nodes/0/id", "Task", "/node/task/key", "2022-04-09"),
+        ("/plans/items/0/id", "Plan", "/node/key", "2022-04-09"),
+        (
+            "/programmes/items/0/id",
+            "Programme",
+            "/node/key",
+            "2022-04-09",
+        ),
+        ("/reports/nodes/0/id", "Report", "/node/key", "2022-04-09"),
+        (
+            "/obstacles/nodes/0/id",
+            "Obstacle",
+            "/node/obstacle/key",
+            "2025-12-31",
+        ),
+        (
+            "/recommendations/nodes/0/id",
+            "Recommendation",
+            "/node/recommendation/key",
+            "2025-12-31",
+        ),
     ] {
         let id = data.pointer(pointer).unwrap().clone();
-        let (found, errors) = run(&d, Some(Role::Supervisor), q, json!({ "id": id })).await;
+        let (found, errors) =
+            run(&d, Some(Role::Supervisor), q, json!({ "id": id, "on": on })).await;
         assert!(errors.is_empty(), "{typename}: {errors:?}");
         assert_eq!(found["node"]["__typename"], typename);
         assert_eq!(found["node"]["id"], id);

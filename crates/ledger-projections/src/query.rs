@@ -849,6 +849,14 @@ impl Snapshot {
 
     // ---- reports ----
 
+    /// One report by id.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn report(&mut self, id: &str) -> Result<Option<ReportRow>> {
+        self.one(t::REPORTS, id).await
+    }
+
     /// Reports, optionally of one unit and/or plan, by unit then period.
     ///
     /// # Errors
