@@ -8,11 +8,13 @@
 //! - [`answers`]: one position per request, and answers shared between callers;
 //! - [`auth`]: tokens and roles;
 //! - [`error`]: coded errors (`extensions.code`);
+//! - [`limits`]: the alias limit (depth and complexity are set on the schema);
 //! - [`store`]: one store type over PostgreSQL or SQLite.
 
 pub mod answers;
 pub mod auth;
 pub mod error;
+pub mod limits;
 pub mod mutation;
 pub mod query;
 pub mod store;
@@ -82,7 +84,8 @@ pub fn schema(api: Api, introspection: bool) -> LedgerSchema {
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(32)
-        .limit_directives(20);
+        .limit_directives(20)
+        .extension(limits::AliasLimit);
     let builder = if introspection {
         builder
     } else {

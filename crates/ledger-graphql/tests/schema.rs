@@ -220,6 +220,18 @@ async fn deep_and_costly_queries_are_refused() {
         "{:?}",
         response.errors
     );
+    // Aliases: the same cheap question 30 times is answered, 31 times refused.
+    let aliased = |n: usize| {
+        let fields: String = (0..n)
+            .map(|i| format!("a{i}: checkpoint {{ lag }} "))
+            .collect();
+        format!("{{ {fields} }}")
+    };
+    let (data, errors) = run(&d, Some(Role::Supervisor), &aliased(30), json!({})).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(data["a29"]["lag"], 0);
+    let (_, errors) = run(&d, Some(Role::Supervisor), &aliased(31), json!({})).await;
+    assert_eq!(errors, ["BAD_USER_INPUT"]);
 }
 
 /// Pages count by their size: a few aliased full pages exceed the complexity limit.
