@@ -289,6 +289,37 @@ async fn serves_the_demo_over_http<B: ServerBackend>() {
     )
     .await;
     assert_eq!(status, 413);
+    // A batch: answered in order as an array; more than MAX_BATCH refused with a code.
+    let batch = |n: usize| {
+        serde_json::to_vec(&vec![json!({ "query": "{ checkpoint { position } }" }); n]).unwrap()
+    };
+    let (status, body) = http(
+        addr,
+        "POST",
+        "/graphql",
+        &[
+            ("Content-Type", "application/json"),
+            ("Authorization", &format!("Bearer {token}")),
+        ],
+        &batch(2),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let answers: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answers[1]["data"]["checkpoint"]["position"], 505, "{body}");
+    let (status, body) = http(
+        addr,
+        "POST",
+        "/graphql",
+        &[
+            ("Content-Type", "application/json"),
+            ("Authorization", &format!("Bearer {token}")),
+        ],
+        &batch(ledger_server::MAX_BATCH + 1),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("BAD_USER_INPUT"), "{body}");
 
     // The live feed over /graphql/ws (graphql-transport-ws): an event appended after the
     // subscription starts arrives.

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLWebSocket};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::State;
 use axum::extract::WebSocketUpgrade;
@@ -34,6 +34,8 @@ use tower_http::trace::TraceLayer;
 
 /// Largest request body accepted (a GraphQL document with its variables).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Most requests in one batch (a JSON array of requests in one POST).
+pub const MAX_BATCH: usize = 10;
 /// Longest a request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Most events the read models may lag behind the log for `/readyz` to answer ready.
@@ -178,16 +180,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 fn unauthenticated(message: &str) -> Response {
-    let body = serde_json::json!({
-        "data": null,
-        "errors": [{ "message": message, "extensions": { "code": "UNAUTHENTICATED" } }]
-    });
-    (
-        StatusCode::UNAUTHORIZED,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+    refused(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message)
 }
 
 /// Whether a document holds a mutation (refused over GET, which must not change anything).
@@ -199,24 +192,45 @@ fn has_mutation(query: &str) -> bool {
     })
 }
 
+fn refused(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({
+        "data": null,
+        "errors": [{ "message": message, "extensions": { "code": code } }]
+    });
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
 async fn graphql(
     State(state): State<AppState>,
     method: Method,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    request: GraphQLBatchRequest,
 ) -> Response {
-    let request = request.into_inner();
-    if method == Method::GET && has_mutation(&request.query) {
-        let body = serde_json::json!({
-            "data": null,
-            "errors": [{ "message": "mutations must be sent with POST", "extensions": { "code": "BAD_USER_INPUT" } }]
-        });
-        return (
+    let requests = match request.into_inner() {
+        async_graphql::BatchRequest::Single(request) => vec![request],
+        async_graphql::BatchRequest::Batch(requests) => {
+            if requests.is_empty() || requests.len() > MAX_BATCH {
+                return refused(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_USER_INPUT",
+                    &format!("a batch holds 1 to {MAX_BATCH} requests"),
+                );
+            }
+            requests
+        }
+    };
+    let batch = requests.len() > 1;
+    if method == Method::GET && requests.iter().any(|r| has_mutation(&r.query)) {
+        return refused(
             StatusCode::METHOD_NOT_ALLOWED,
-            [(header::CONTENT_TYPE, "application/json")],
-            body.to_string(),
-        )
-            .into_response();
+            "BAD_USER_INPUT",
+            "mutations must be sent with POST",
+        );
     }
     let mut caller = None;
     if let Some(value) = headers.get(header::AUTHORIZATION) {
@@ -229,17 +243,28 @@ async fn graphql(
             Err(message) => return unauthenticated(&message),
         }
     }
-    let body = answer(
-        &state.schema,
-        &state.answers,
-        state.projector.db(),
-        caller,
-        request,
-    )
-    .await;
+    // A batch's requests run one after another, in order (a mutation then a query sees it).
+    let mut bodies = Vec::with_capacity(requests.len());
+    for request in requests {
+        bodies.push(
+            answer(
+                &state.schema,
+                &state.answers,
+                state.projector.db(),
+                caller.clone(),
+                request,
+            )
+            .await,
+        );
+    }
+    let body = if batch {
+        format!("[{}]", bodies.join(","))
+    } else {
+        bodies.concat()
+    };
     (
         [(header::CONTENT_TYPE, "application/graphql-response+json")],
-        body.to_string(),
+        body,
     )
         .into_response()
 }

@@ -82,6 +82,10 @@ enum Command {
         /// Hide the schema from introspection.
         #[arg(long, env = "LEDGER__NO_INTROSPECTION")]
         no_introspection: bool,
+        /// MiB of answers kept to share between callers asking the same at the same position
+        /// (default 64; 0 answers every request afresh).
+        #[arg(long, env = "LEDGER__ANSWER_CACHE_MIB")]
+        answer_cache_mib: Option<usize>,
     },
     /// Creates or upgrades the log's and the read models' tables.
     Migrate {
@@ -177,6 +181,7 @@ async fn run(command: Command) -> Result<(), String> {
             listen,
             anonymous_rollups,
             no_introspection,
+            answer_cache_mib,
         } => {
             let file = match &config {
                 Some(path) => ConfigFile::read(path)?,
@@ -205,6 +210,13 @@ async fn run(command: Command) -> Result<(), String> {
                     keys,
                     anonymous_rollups || file.anonymous_rollups.unwrap_or(false),
                     !(no_introspection || file.no_introspection.unwrap_or(false)),
+                )
+                .with_answer_budget(
+                    answer_cache_mib
+                        .or(file.answer_cache_mib)
+                        .map_or(ledger_graphql::answers::DEFAULT_ANSWER_BUDGET, |mib| {
+                            mib.saturating_mul(1 << 20)
+                        }),
                 ),
                 &listen,
                 None,
@@ -332,6 +344,7 @@ struct ConfigFile {
     jwt_algorithm: Option<String>,
     anonymous_rollups: Option<bool>,
     no_introspection: Option<bool>,
+    answer_cache_mib: Option<usize>,
 }
 
 impl ConfigFile {

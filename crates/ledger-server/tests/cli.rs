@@ -179,7 +179,7 @@ fn serves_from_a_config_file() {
     std::fs::write(
         &config,
         format!(
-            "database_url = \"sqlite://{}\"\nlisten = \"127.0.0.1:0\"\njwt_secret_file = \"{}\"\n",
+            "database_url = \"sqlite://{}\"\nlisten = \"127.0.0.1:0\"\njwt_secret_file = \"{}\"\nanswer_cache_mib = 8\n",
             dir.path().join("l.db").display(),
             secret.display()
         ),
