@@ -576,9 +576,16 @@ fn page_map<I, T: OutputType>(
     args: PageArgs,
     into: impl Fn(I) -> T,
 ) -> Result<Page<T>> {
+    let total = items.len();
+    let (start, end) = window(total, args)?;
+    let page = items.into_iter().skip(start).take(end - start).map(into);
+    Ok(connection(position, total, start, page))
+}
+
+/// Which items of `total` a page shows: `start..end`.
+fn window(total: usize, args: PageArgs) -> Result<(usize, usize)> {
     let first = count("first", args.first)?;
     let last = count("last", args.last)?;
-    let total = items.len();
     let mut start = cursor("after", args.after)?.map_or(0, |i| i + 1).min(total);
     let mut end = cursor("before", args.before)?.map_or(total, |i| i.min(total));
     if end < start {
@@ -592,23 +599,30 @@ fn page_map<I, T: OutputType>(
     if let (Some(_), Some(l)) = (first, last) {
         start = start.max(end.saturating_sub(l));
     }
+    Ok((start, end))
+}
+
+/// The page of items `start..` of `total`, given in order.
+fn connection<T: OutputType>(
+    position: u64,
+    total: usize,
+    start: usize,
+    page: impl Iterator<Item = T>,
+) -> Page<T> {
     let mut connection = Page::with_additional_fields(
         start > 0,
-        end < total,
+        false,
         AnswerFields {
             position,
             total_count: total as u64,
         },
     );
     connection.edges.extend(
-        items
-            .into_iter()
-            .enumerate()
-            .skip(start)
-            .take(end - start)
-            .map(|(i, item)| Edge::new(OpaqueCursor(i), into(item))),
+        page.enumerate()
+            .map(|(i, item)| Edge::new(OpaqueCursor(start + i), item)),
     );
-    Ok(connection)
+    connection.has_next_page = start + connection.edges.len() < total;
+    connection
 }
 
 /// Readers: anyone signed in; anonymous callers only where the deployment allows it, and then
@@ -1044,20 +1058,27 @@ impl Query {
     ) -> Result<Page<Report>> {
         require_reader(ctx, false)?;
         let mut s = snapshot(ctx, as_of).await?;
-        let rows: Vec<ReportRow> = s
-            .reports(filter.unit.as_deref(), filter.plan.as_deref())
+        let filter = ledger_projections::ReportFilter {
+            unit: filter.unit,
+            plan: filter.plan,
+            period: filter.period,
+            review: filter.review,
+            late: filter.late,
+        };
+        // The count first (a `last` page needs it), then the page, both in SQL.
+        let total = s.report_count(&filter).await.map_err(from_read)?;
+        let total = usize::try_from(total).unwrap_or(usize::MAX);
+        let (start, end) = window(total, paging(first, after, last, before))?;
+        let rows = s
+            .reports_page(&filter, start as u64, (end - start) as u64)
             .await
-            .map_err(from_read)?
-            .into_iter()
-            .filter(|r| {
-                filter.period.as_ref().is_none_or(|p| *p == r.period)
-                    && filter.review.as_ref().is_none_or(|v| *v == r.review)
-                    && filter.late.is_none_or(|l| l == r.late)
-            })
-            .collect();
+            .map_err(from_read)?;
         let position = s.position();
-        let page = page_map(rows, position, paging(first, after, last, before), report)?;
-        finish(s, page).await
+        finish(
+            s,
+            connection(position, total, start, rows.into_iter().map(report)),
+        )
+        .await
     }
 
     /// Obstacles raised by `on` (default: today), open or resolved that day, by id.

@@ -810,6 +810,41 @@ async fn paging_both_ways_and_the_other_lists() {
         data["returned"]["totalCount"], 0,
         "every returned report was accepted later"
     );
+
+    // Reports page in SQL: pages put together give the whole list, both ways.
+    let keys = |v: &Value| -> Vec<String> {
+        v["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["key"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let q = r#"query($first: Int, $after: String, $last: Int, $before: String) {
+        reports(filter: {unit: "cong-an-tinh"}, first: $first, after: $after, last: $last, before: $before) {
+            totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } nodes { key } } }"#;
+    let (all, errors) = run(&d, Some(Role::Supervisor), q, json!({"first": 100})).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    let all_keys = keys(&all["reports"]);
+    assert_eq!(all["reports"]["totalCount"], all_keys.len());
+    assert!(all_keys.len() > 5, "{all_keys:?}");
+    let (one, _) = run(&d, Some(Role::Supervisor), q, json!({"first": 2})).await;
+    assert_eq!(one["reports"]["pageInfo"]["hasNextPage"], true);
+    let (two, _) = run(
+        &d,
+        Some(Role::Supervisor),
+        q,
+        json!({"first": 3, "after": one["reports"]["pageInfo"]["endCursor"]}),
+    )
+    .await;
+    assert_eq!(two["reports"]["pageInfo"]["hasPreviousPage"], true);
+    assert_eq!(
+        [keys(&one["reports"]), keys(&two["reports"])].concat(),
+        all_keys[..5]
+    );
+    let (tail, _) = run(&d, Some(Role::Supervisor), q, json!({"last": 2})).await;
+    assert_eq!(keys(&tail["reports"]), all_keys[all_keys.len() - 2..]);
+    assert_eq!(tail["reports"]["pageInfo"]["hasNextPage"], false);
 }
 
 /// Global ids, Relay style: what a list gives, `node(id:)` finds again.

@@ -32,4 +32,4 @@ pub use projector::{
     CrashPoint, Lag, Progress, Projector, ProjectorOptions, RebuildSummary, rebuild,
 };
 
-pub use query::{AsOf, AuditFilter, ReadModels, RollupBy, Snapshot};
+pub use query::{AsOf, AuditFilter, ReadModels, ReportFilter, RollupBy, Snapshot};

@@ -276,6 +276,44 @@ pub struct RecommendationOn {
     pub overdue: bool,
 }
 
+/// Which reports ([`Snapshot::reports_page`]); empty fields match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportFilter {
+    /// Of this unit.
+    pub unit: Option<String>,
+    /// Under this plan.
+    pub plan: Option<String>,
+    /// For this period.
+    pub period: Option<String>,
+    /// With this review of the current revision.
+    pub review: Option<String>,
+    /// First submitted late, or on time.
+    pub late: Option<bool>,
+}
+
+impl ReportFilter {
+    fn conditions(&self) -> (String, Vec<Value>) {
+        let mut conds = vec!["1 = 1"];
+        let mut binds = Vec::new();
+        for (cond, value) in [
+            ("x.unit_id = ?", &self.unit),
+            ("x.plan_id = ?", &self.plan),
+            ("x.period = ?", &self.period),
+            ("x.review = ?", &self.review),
+        ] {
+            if let Some(value) = value {
+                conds.push(cond);
+                binds.push(Value::Text(value.clone()));
+            }
+        }
+        if let Some(late) = self.late {
+            conds.push("x.late = ?");
+            binds.push(Value::Int(i64::from(late)));
+        }
+        (conds.join(" AND "), binds)
+    }
+}
+
 /// Filters of the audit index; empty fields match everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditFilter {
@@ -848,6 +886,52 @@ impl Snapshot {
     }
 
     // ---- reports ----
+
+    /// How many reports match `filter` (counted in SQL).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn report_count(&mut self, filter: &ReportFilter) -> Result<u64> {
+        let (conds, binds) = filter.conditions();
+        let sql = format!(
+            "SELECT COUNT(*) FROM {} x WHERE {} AND ({conds})",
+            self.name(t::REPORTS),
+            self.valid(t::REPORTS, "x"),
+        );
+        let total = self
+            .tx
+            .fetch(&sql, &binds)
+            .await?
+            .first()
+            .and_then(|row| row.first())
+            .and_then(Value::as_int)
+            .unwrap_or(0);
+        Ok(u64::try_from(total).unwrap_or(0))
+    }
+
+    /// `limit` reports matching `filter` from the `offset`-th, by unit, period and id (the page
+    /// in SQL, so a page of a plan's tens of thousands of reports reads one page).
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn reports_page(
+        &mut self,
+        filter: &ReportFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<ReportRow>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let (conds, binds) = filter.conditions();
+        self.rows(
+            t::REPORTS,
+            &conds,
+            &binds,
+            &format!("x.unit_id, x.period, x.id LIMIT {limit} OFFSET {offset}"),
+        )
+        .await
+    }
 
     /// One report by id.
     ///
