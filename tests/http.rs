@@ -4,6 +4,9 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used)]
 
+#[path = "../crates/ledger-graphql/tests/common/cases.rs"]
+mod cases;
+
 use ledger_app::Ledger as CommandPath;
 use ledger_app::scenario::{DEMO, import, parse};
 use ledger_graphql::auth::{Keys, Principal, Role};
@@ -360,11 +363,217 @@ async fn serves_the_demo_over_http<B: ServerBackend>() {
     backend.cleanup().await;
 }
 
+/// The demo on a running server: its address, tokens by role, and the stop switch.
+struct Running {
+    addr: std::net::SocketAddr,
+    tokens: Vec<(Role, String)>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    _backend: Box<dyn std::any::Any>,
+}
+
+impl Running {
+    fn token(&self, role: Role) -> &str {
+        &self.tokens.iter().find(|(r, _)| *r == role).unwrap().1
+    }
+
+    /// The log's head, as an inspector reads it (never a shared answer).
+    async fn head(&self) -> u64 {
+        let (_, answer) = graphql(
+            self.addr,
+            Some(self.token(Role::Inspector)),
+            "{ checkpoint { head } }",
+        )
+        .await;
+        answer["data"]["checkpoint"]["head"].as_u64().unwrap()
+    }
+
+    async fn stop(self) {
+        self.stop.send(()).unwrap();
+        self.server.await.unwrap().unwrap();
+    }
+}
+
+async fn run_demo<B: ServerBackend + 'static>() -> Running {
+    let backend = B::new().await;
+    let store = backend.any();
+    import(
+        &CommandPath::new(store.clone()),
+        &parse(DEMO).unwrap(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    store.read_db().migrate().await.unwrap();
+    let keys = Keys::hs256(b"http test secret, long enough for HS256");
+    let ledger = Ledger::start(store, keys.clone(), false, true);
+    let projector = ledger.state.projector.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(ledger.serve(listener, async move {
+        let _ = stopped.await;
+    }));
+    projector
+        .wait_for(504, std::time::Duration::from_secs(60))
+        .await
+        .unwrap();
+    let tokens = Role::ALL
+        .iter()
+        .map(|role| {
+            let principal = Principal {
+                subject: format!("{role}-1"),
+                name: "Cán bộ thử nghiệm".into(),
+                role: *role,
+                unit: Some(if *role == Role::UnitReporter {
+                    "so-tu-phap".into()
+                } else {
+                    "van-phong-tinh-uy".into()
+                }),
+            };
+            (*role, keys.issue(&principal, 600).unwrap())
+        })
+        .collect();
+    Running {
+        addr,
+        tokens,
+        stop,
+        server,
+        _backend: Box::new(backend),
+    }
+}
+
+/// Over HTTP: every role × every mutation is allowed or FORBIDDEN with nothing written
+/// (anonymous: UNAUTHENTICATED); a unit reporter acts for its own unit only; bad input and
+/// bad queries get one coded error and write nothing.
+async fn roles_and_bad_input_over_http<B: ServerBackend + 'static>() {
+    let server = run_demo::<B>().await;
+    let addr = server.addr;
+    let codes = |answer: &Value| -> Vec<String> {
+        answer["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| {
+                        e["extensions"]["code"]
+                            .as_str()
+                            .unwrap_or("none")
+                            .to_owned()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for (mutation, input) in cases::MUTATIONS {
+        let query =
+            format!("mutation {{ {mutation}(input: {input}) {{ firstPosition lastPosition }} }}");
+        for role in Role::ALL {
+            let before = server.head().await;
+            let (status, answer) = graphql(addr, Some(server.token(role)), &query).await;
+            let after = server.head().await;
+            assert_eq!(status, 200, "{mutation} as {role}: {answer}");
+            let errors = codes(&answer);
+            if cases::allowed(mutation).contains(&role) {
+                assert!(
+                    !errors
+                        .iter()
+                        .any(|c| c == "FORBIDDEN" || c == "UNAUTHENTICATED" || c == "none"),
+                    "{mutation} as {role}: {answer}"
+                );
+                if errors.is_empty() {
+                    assert_eq!(
+                        answer["data"][*mutation]["lastPosition"].as_u64(),
+                        Some(after),
+                        "{mutation}"
+                    );
+                }
+            } else {
+                assert_eq!(errors, ["FORBIDDEN"], "{mutation} as {role}: {answer}");
+                assert_eq!(before, after, "{mutation} as {role} wrote something");
+            }
+        }
+        let (status, answer) = graphql(addr, None, &query).await;
+        assert_eq!(
+            (status, codes(&answer)),
+            (200, vec!["UNAUTHENTICATED".to_owned()])
+        );
+    }
+
+    let before = server.head().await;
+    for query in cases::OUT_OF_SCOPE {
+        let (_, answer) = graphql(addr, Some(server.token(Role::UnitReporter)), query).await;
+        assert_eq!(codes(&answer), ["FORBIDDEN"], "{query}");
+    }
+    for (query, what) in cases::BAD_INPUT {
+        let (_, answer) = graphql(addr, Some(server.token(Role::Secretariat)), query).await;
+        let errors = codes(&answer);
+        assert!(
+            errors.len() == 1 && (errors[0] == "BAD_USER_INPUT" || errors[0] == "NOT_FOUND"),
+            "{what}: {answer}"
+        );
+        assert!(
+            !answer.to_string().contains("sqlx") && !answer.to_string().contains("panicked"),
+            "{what}: internals leaked: {answer}"
+        );
+    }
+    let overlong = format!(
+        "mutation {{ registerUnit(input: {{ id: \"x-5\", kind: \"state_body\", name: \"{}\", establishedOn: \"2026-01-05\" }}) {{ lastPosition }} }}",
+        "x".repeat(600)
+    );
+    let deep = format!(
+        "{{ __schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }} }}",
+        "ofType { ".repeat(14),
+        "} ".repeat(14)
+    );
+    let costly = format!(
+        "{{ {} }}",
+        (0..20)
+            .map(|i| format!(
+                "t{i}: tasks(first: 100) {{ nodes {{ deadline lead percent status }} }} "
+            ))
+            .collect::<String>()
+    );
+    for (query, what) in [
+        (overlong, "overlong text"),
+        (deep, "a query too deep"),
+        (costly, "a query too costly"),
+        (
+            "{ units { position ".to_owned(),
+            "a query that does not parse",
+        ),
+    ] {
+        let (_, answer) = graphql(addr, Some(server.token(Role::Secretariat)), &query).await;
+        assert_eq!(codes(&answer), ["BAD_USER_INPUT"], "{what}: {answer}");
+    }
+    assert_eq!(server.head().await, before, "refused input wrote something");
+
+    // Free text typed with combining marks is stored NFC (normalised, not refused).
+    let decomposed = "Ba\u{0300}n Pha\u{0301}p che\u{0302}\u{0301}";
+    let query = format!(
+        "mutation {{ registerUnit(input: {{ id: \"ban-nfd\", kind: \"state_body\", name: \"{decomposed}\", establishedOn: \"2026-01-05\" }}) {{ lastPosition }} }}"
+    );
+    let (_, answer) = graphql(addr, Some(server.token(Role::Secretariat)), &query).await;
+    assert!(codes(&answer).is_empty(), "{answer}");
+    let (_, answer) = graphql(
+        addr,
+        Some(server.token(Role::Supervisor)),
+        r#"{ unit(id: "ban-nfd") { name } }"#,
+    )
+    .await;
+    assert_eq!(answer["data"]["unit"]["name"], "Bàn Pháp chế", "{answer}");
+    server.stop().await;
+}
+
 mod sqlite {
     use super::*;
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn serves_the_demo_over_http() {
         super::serves_the_demo_over_http::<Sqlite>().await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn roles_and_bad_input_over_http() {
+        super::roles_and_bad_input_over_http::<Sqlite>().await;
     }
 }
 
@@ -373,5 +582,9 @@ mod postgres {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn serves_the_demo_over_http() {
         super::serves_the_demo_over_http::<Postgres>().await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn roles_and_bad_input_over_http() {
+        super::roles_and_bad_input_over_http::<Postgres>().await;
     }
 }

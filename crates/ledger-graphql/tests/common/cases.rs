@@ -1,0 +1,217 @@
+//! Requests every GraphQL test runs, at the schema level (`tests/schema.rs`) and over HTTP on
+//! both backends (`tests/http.rs` at the workspace root includes this file): one call of every
+//! mutation with the roles allowed to make it, and bad input. Values are the demo's.
+
+use ledger_graphql::auth::Role;
+
+/// One call of every mutation, on the demo's data (the unit reporter acts for so-tu-phap).
+pub const MUTATIONS: &[(&str, &str)] = &[
+    (
+        "registerUnit",
+        r#"{ id: "don-vi-moi", kind: "state_body", name: "Đơn vị mới", establishedOn: "2026-01-05" }"#,
+    ),
+    (
+        "renameUnit",
+        r#"{ id: "so-tai-chinh", name: "Sở Tài chính tỉnh Thái Nguyên", on: "2026-01-05", basis: "100/QĐ-UBND" }"#,
+    ),
+    (
+        "mergeUnit",
+        r#"{ id: "ubmttq-tinh", into: "ubnd-tinh", on: "2026-01-05", basis: "100/QĐ-UBND" }"#,
+    ),
+    (
+        "dissolveUnit",
+        r#"{ id: "doan-luat-su", on: "2026-01-05", basis: "100/QĐ-UBND" }"#,
+    ),
+    (
+        "declareSuccessor",
+        r#"{ id: "doan-luat-su", successor: "so-tu-phap", on: "2026-01-06", basis: "100/QĐ-UBND" }"#,
+    ),
+    (
+        "adoptProgramme",
+        r#"{ id: "de-an-moi", document: "20-ĐA/TU", issuer: "tinh-uy", title: "Đề án mới", objectives: "Mục tiêu", fromYear: 2026, toYear: 2030, groups: [{ number: 1, title: "Nhóm 1" }], adoptedOn: "2026-01-05" }"#,
+    ),
+    (
+        "issuePlan",
+        r#"{ id: "kh-moi", document: "50-KH/TU", issuer: "ban-thuong-vu-tinh-uy", title: "Kế hoạch mới", implements: { kind: "programme", id: "de-an-10-da-tu" }, requiredUnitPlans: [], issuedOn: "2026-01-05" }"#,
+    ),
+    (
+        "recordUnitPlan",
+        r#"{ plan: "kh-44-kh-tu", unit: "dong-hy", unitPlan: "kh-dong-hy", on: "2026-01-05" }"#,
+    ),
+    (
+        "assignTask",
+        r#"{ id: "nhiem-vu-moi", plan: "kh-44-kh-tu", group: 2, title: "Nhiệm vụ mới", lead: "so-tu-phap", coordinating: [], deadline: "2026-06-30", assignedOn: "2026-01-05", basis: "44-KH/TU" }"#,
+    ),
+    (
+        "reportProgress",
+        r#"{ task: "boi-duong-can-bo", by: "so-tu-phap", percent: 90, note: "Gần xong", on: "2026-01-05" }"#,
+    ),
+    (
+        "completeTask",
+        r#"{ task: "boi-duong-can-bo", by: "so-tu-phap", deliverable: "12/BC-STP", on: "2026-01-06" }"#,
+    ),
+    (
+        "extendDeadline",
+        r#"{ task: "co-so-vat-chat", deadline: "2026-12-31", on: "2026-01-05", reason: "Chờ vốn", basis: "100/QĐ-UBND" }"#,
+    ),
+    (
+        "transferTask",
+        r#"{ task: "co-so-vat-chat", to: "so-tai-chinh", on: "2026-01-05", reason: "Phân công lại", basis: "100/QĐ-UBND" }"#,
+    ),
+    (
+        "submitReport",
+        r#"{ id: "so-tu-phap-2025-q4", unit: "so-tu-phap", plan: "kh-44-kh-tu", period: "2025-Q4", submittedOn: "2026-01-05", content: { achievements: "Kết quả quý 4" } }"#,
+    ),
+    (
+        "correctReport",
+        r#"{ id: "so-tu-phap-2025-q2", unit: "so-tu-phap", corrects: 1, reason: "Bổ sung", submittedOn: "2026-01-05", content: { achievements: "Bổ sung số liệu" } }"#,
+    ),
+    (
+        "acceptReport",
+        r#"{ id: "so-tu-phap-2025-q4", by: "ban-noi-chinh-tinh-uy", on: "2026-01-07" }"#,
+    ),
+    (
+        "returnReport",
+        r#"{ id: "so-tu-phap-2025-q4", by: "ban-noi-chinh-tinh-uy", on: "2026-01-07", reason: "Thiếu số liệu" }"#,
+    ),
+    (
+        "raiseObstacle",
+        r#"{ id: "vuong-mac-moi", task: "boi-duong-can-bo", by: "so-tu-phap", description: "Thiếu kinh phí", raisedOn: "2026-01-05" }"#,
+    ),
+    (
+        "escalateObstacle",
+        r#"{ id: "phan-mem-quan-ly-an", to: "ban-chi-dao-cctp", on: "2026-01-05" }"#,
+    ),
+    (
+        "resolveObstacle",
+        r#"{ id: "phan-mem-quan-ly-an", on: "2026-01-06", resolution: "Đã mua phần mềm", basis: "2200/QĐ-UBND" }"#,
+    ),
+    (
+        "adoptFocusProgramme",
+        r#"{ id: "ctr-trong-tam-2026", programme: "de-an-10-da-tu", year: 2026, by: "ban-chi-dao-cctp", document: "05-CTr/BCĐ", priorities: [{ group: 2, title: "Ưu tiên", tasks: ["co-so-vat-chat"] }], adoptedOn: "2026-01-05" }"#,
+    ),
+    (
+        "openSupervision",
+        r#"{ id: "giam-sat-2026", body: "hdnd-tinh", subject: "Giám sát", supervised: ["so-tu-phap"], openedOn: "2026-01-05", basis: "10/KH-HĐND" }"#,
+    ),
+    (
+        "recommend",
+        r#"{ supervision: "giam-sat-2026", to: "so-tu-phap", text: "Đề nghị", respondBy: "2026-03-31", on: "2026-01-06" }"#,
+    ),
+    (
+        "answerRecommendation",
+        r#"{ supervision: "hdnd-chat-van-2023", number: 2, by: "so-tu-phap", answer: "Trả lời", on: "2026-01-05" }"#,
+    ),
+    (
+        "closeSupervision",
+        r#"{ id: "giam-sat-2026", on: "2026-01-07", conclusion: "Kết luận", basis: "11/TB-HĐND" }"#,
+    ),
+    (
+        "reparentUnit",
+        r#"{ id: "so-tai-chinh", parent: "ubnd-tinh", on: "2026-01-05", basis: "100/QĐ-UBND" }"#,
+    ),
+    (
+        "registerDocument",
+        r#"{ identity: { issuer: "tinh-uy", numbering: { kind: "term", from: 2025, to: 2030 }, number: "01-KH/TU" }, title: "Kế hoạch mới", issuedOn: "2026-01-05" }"#,
+    ),
+    (
+        "amendProgramme",
+        r#"{ id: "de-an-10-da-tu", title: "Đề án 10 (sửa đổi)", on: "2026-01-05", basis: "21-ĐA/TU" }"#,
+    ),
+    (
+        "reviewProgramme",
+        r#"{ id: "de-an-10-da-tu", kind: "final", on: "2026-01-06", basis: "22-BC/TU", summary: "Tổng kết" }"#,
+    ),
+    (
+        "closeProgramme",
+        r#"{ id: "de-an-10-da-tu", on: "2026-01-07", basis: "23-KL/TU" }"#,
+    ),
+    (
+        "amendPlan",
+        r#"{ id: "kh-44-kh-tu", title: "Kế hoạch 44 (sửa đổi)", on: "2026-01-05", basis: "45-KH/TU" }"#,
+    ),
+    (
+        "supersedePlan",
+        r#"{ id: "kh-44-kh-tu", by: "kh-moi", on: "2026-01-08", basis: "46-KH/TU" }"#,
+    ),
+    (
+        "amendFocusProgramme",
+        r#"{ id: "ctr-trong-tam-2025-ban-hanh", priorities: [{ group: 2, title: "Ưu tiên", tasks: ["co-so-vat-chat"] }], on: "2026-01-05", basis: "06-CTr/BCĐ" }"#,
+    ),
+    (
+        "issueReminder",
+        r#"{ task: "hop-tac-quoc-te", on: "2026-01-05", note: "Đề nghị khẩn trương" }"#,
+    ),
+    (
+        "cancelTask",
+        r#"{ task: "hop-tac-quoc-te", on: "2026-01-06", reason: "Không còn phù hợp", basis: "100/QĐ-UBND" }"#,
+    ),
+    (
+        "holdBriefing",
+        r#"{ id: "giao-ban-2026", title: "Giao ban", chairedBy: "ban-noi-chinh-tinh-uy", participants: ["so-tu-phap"], heldOn: "2026-01-05" }"#,
+    ),
+    (
+        "issueConclusion",
+        r#"{ briefing: "giao-ban-2026", document: "200-TB/TU", on: "2026-01-06", conclusions: "Kết luận", followUp: [] }"#,
+    ),
+];
+
+/// Which roles each mutation allows.
+pub fn allowed(mutation: &str) -> &'static [Role] {
+    match mutation {
+        "reportProgress"
+        | "completeTask"
+        | "submitReport"
+        | "correctReport"
+        | "raiseObstacle"
+        | "answerRecommendation" => &[Role::UnitReporter],
+        "openSupervision" | "recommend" | "closeSupervision" => &[Role::Supervisor],
+        _ => &[Role::Secretariat],
+    }
+}
+
+/// Mutations a unit reporter (acting for so-tu-phap) may not make for another unit.
+pub const OUT_OF_SCOPE: &[&str] = &[
+    // Another unit's progress, another unit's report, another unit's correction.
+    r#"mutation { reportProgress(input: { task: "chat-luong-dieu-tra", by: "cong-an-tinh", percent: 90, note: "x", on: "2026-01-05" }) { lastPosition } }"#,
+    r#"mutation { submitReport(input: { id: "cong-an-tinh-2025-q4", unit: "cong-an-tinh", plan: "kh-44-kh-tu", period: "2025-Q4", submittedOn: "2026-01-05", content: {} }) { lastPosition } }"#,
+    r#"mutation { correctReport(input: { id: "cong-an-tinh-2025-q2", unit: "so-tu-phap", corrects: 1, reason: "x", submittedOn: "2026-01-05", content: {} }) { lastPosition } }"#,
+];
+
+/// Bad input, each refused with one coded error (`BAD_USER_INPUT` or `NOT_FOUND`) and nothing
+/// written: (query, what is wrong).
+pub const BAD_INPUT: &[(&str, &str)] = &[
+    (
+        r#"mutation { assignTask(input: { id: "x-1", plan: "kh-44-kh-tu", title: "T", lead: "so-tu-phap", coordinating: [], deadline: "2026-06-30", assignedOn: "2026-01-05", basis: "44-KH/TU khong hop le" }) { lastPosition } }"#,
+        "malformed document number",
+    ),
+    (
+        r#"mutation { assignTask(input: { id: "x-2", plan: "kh-44-kh-tu", title: "T", lead: "so-tu-phap", coordinating: [], deadline: "2026-02-30", assignedOn: "2026-01-05", basis: "44-KH/TU" }) { lastPosition } }"#,
+        "impossible date",
+    ),
+    (
+        r#"mutation { registerUnit(input: { id: "Không hợp lệ", kind: "state_body", name: "X", establishedOn: "2026-01-05" }) { lastPosition } }"#,
+        "bad id",
+    ),
+    (
+        r#"mutation { registerUnit(input: { id: "x-3", kind: "state_body", name: "", establishedOn: "2026-01-05" }) { lastPosition } }"#,
+        "empty name",
+    ),
+    (
+        r#"mutation { assignTask(input: { id: "x-4", plan: "kh-44-kh-tu", title: "T", lead: "khong-ton-tai", coordinating: [], deadline: "2026-06-30", assignedOn: "2026-01-05", basis: "44-KH/TU" }) { lastPosition } }"#,
+        "unknown unit",
+    ),
+    (
+        "mutation { registerUnit(input: { id: \"kho\u{0302}ng-nfc\", kind: \"state_body\", name: \"X\", establishedOn: \"2026-01-05\" }) { lastPosition } }",
+        "an id not in NFC (and not a slug)",
+    ),
+    (
+        r#"{ tasks(first: 5, after: "bm90IGEgY3Vyc29y") { totalCount } }"#,
+        "a cursor this API did not issue",
+    ),
+    (r#"{ tasks(first: 500) { totalCount } }"#, "a page over 100"),
+    (
+        r#"{ tasks(on: "2025-13-01") { totalCount } }"#,
+        "an impossible day",
+    ),
+];
