@@ -297,45 +297,17 @@ async fn head(d: &Demo) -> u64 {
     data["checkpoint"]["head"].as_u64().unwrap()
 }
 
-/// Every role × every mutation: allowed, or FORBIDDEN with nothing written; and every
-/// mutation of the schema is in the matrix.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn role_matrix() {
-    let d = demo(false).await;
-    let schema_mutations = sdl().matches("): CommandResult!").count();
+/// Every mutation of the schema is in the role matrix (which runs over HTTP on both backends:
+/// `tests/http.rs`).
+#[test]
+fn the_role_matrix_covers_every_mutation() {
     assert_eq!(
         MUTATIONS.len(),
-        schema_mutations,
+        sdl().matches("): CommandResult!").count(),
         "a mutation is missing from the matrix"
     );
-    for (mutation, input) in MUTATIONS {
-        let query =
-            format!("mutation {{ {mutation}(input: {input}) {{ firstPosition lastPosition }} }}");
-        for role in Role::ALL {
-            let before = head(&d).await;
-            let (data, errors) = run(&d, Some(role), &query, json!({})).await;
-            let after = head(&d).await;
-            if allowed(mutation).contains(&role) {
-                assert!(
-                    !errors.iter().any(|c| c == "FORBIDDEN"
-                        || c == "UNAUTHENTICATED"
-                        || c.starts_with("no code")),
-                    "{mutation} as {role}: {errors:?}"
-                );
-                if errors.is_empty() {
-                    assert_eq!(
-                        data[*mutation]["lastPosition"].as_u64(),
-                        Some(after),
-                        "{mutation}"
-                    );
-                }
-            } else {
-                assert_eq!(errors, ["FORBIDDEN"], "{mutation} as {role}");
-                assert_eq!(before, after, "{mutation} as {role} wrote something");
-            }
-        }
-        let (_, errors) = run(&d, None, &query, json!({})).await;
-        assert_eq!(errors, ["UNAUTHENTICATED"], "{mutation} anonymous");
+    for (mutation, _) in MUTATIONS {
+        assert!(!allowed(mutation).is_empty(), "{mutation}");
     }
 }
 
