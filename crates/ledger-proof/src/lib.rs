@@ -5,9 +5,10 @@
 //! stored value must satisfy ([`canonical`]), and the RFC 9162 Merkle tree over the leaves, kept
 //! in the stored-hash layout of Go's sumdb `tlog` through the `tlog_tiles` crate ([`merkle`]),
 //! and its inclusion and consistency proofs, made and checked with every bound checked
-//! ([`proof`]).
+//! ([`proof`]), and the checkpoints that sign a tree's size and root ([`checkpoint`]).
 
 pub mod canonical;
+pub mod checkpoint;
 pub mod merkle;
 pub mod proof;
 
