@@ -64,6 +64,23 @@ pub fn body(origin: &str, size: u64, root: Hash) -> Result<Vec<u8>, CheckpointEr
         .map_err(|_| CheckpointError::Origin(origin.to_owned()))
 }
 
+/// A new key pair named `name` from `rng` (the operating system's randomness in the command
+/// line): `(private, public)` in the signed-note text forms.
+///
+/// # Errors
+/// [`CheckpointError::Key`] for a name a signed note cannot carry (empty, spaces, `+`).
+pub fn generate_key<R: rand_core::CryptoRngCore + ?Sized>(
+    rng: &mut R,
+    name: &str,
+) -> Result<(String, String), CheckpointError> {
+    if !signed_note::is_key_name_valid(name) {
+        return Err(CheckpointError::Key(format!(
+            "{name:?}: a key name is non-empty, without spaces or '+'"
+        )));
+    }
+    Ok(signed_note::generate_key(rng, name))
+}
+
 fn signer(skey: &str) -> Result<StandardSigner, CheckpointError> {
     StandardSigner::new(skey.trim()).map_err(|e| CheckpointError::Key(e.to_string()))
 }
@@ -183,7 +200,7 @@ mod tests {
 
     /// (private, public) test keys named `name`.
     fn keys(name: &str, seed: u8) -> (String, String) {
-        signed_note::generate_key(&mut Fixed(seed), name)
+        generate_key(&mut Fixed(seed), name).unwrap_or_default()
     }
 
     #[test]
@@ -245,5 +262,6 @@ mod tests {
         ));
         assert_eq!(key_name(&log_skey), Ok("ledger.test".to_owned()));
         assert_eq!(key_name(&log), Ok("ledger.test".to_owned()));
+        assert!(generate_key(&mut Fixed(3), "two words").is_err());
     }
 }

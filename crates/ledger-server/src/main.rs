@@ -12,6 +12,8 @@ use ledger_projections::{Progress, ProjectorOptions, rebuild};
 use ledger_server::{Ledger, open_store};
 use ledger_store::EventStore;
 
+mod checks;
+
 /// Projection allocates and frees many small strings; see docs/PERFORMANCE.md.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -126,6 +128,78 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Signing keys for checkpoints.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Signed checkpoints of the log.
+    Checkpoint {
+        #[command(subcommand)]
+        command: CheckpointCommand,
+    },
+    /// Verifies the log: every event against its leaf hash, the order, the Merkle tree and
+    /// head, and signed checkpoints; from a database (--database-url) or an exported file
+    /// (--log), with no trust in either. Exit codes: 0 verified; 1 cannot read; 3 an event was
+    /// altered; 4 the sequence is broken (a missing or reordered event, a cut tail); 5 the
+    /// stored Merkle hashes or head disagree with the events; 6 history differs from a signed
+    /// checkpoint; 7 a checkpoint's signatures do not verify.
+    Verify {
+        /// The database to verify.
+        #[arg(long, env = "LEDGER__DATABASE_URL", conflicts_with = "log")]
+        database_url: Option<String>,
+        /// An exported log (`ledger export --format jsonl`) to verify with no database.
+        #[arg(long)]
+        log: Option<PathBuf>,
+        /// A signed checkpoint the log must match (repeatable).
+        #[arg(long)]
+        checkpoint: Vec<PathBuf>,
+        /// A public key trusted to sign checkpoints (repeatable; `ledger key generate` makes them).
+        #[arg(long)]
+        public_key: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Makes an Ed25519 key pair in the signed-note format: NAME.key (private) and NAME.pub.
+    Generate {
+        /// The key's name, e.g. the log's origin (`ledger.example.gov.vn/de-an-10`); no spaces
+        /// or '+'.
+        #[arg(long)]
+        name: String,
+        /// Where to write: <OUT>.key and <OUT>.pub.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum CheckpointCommand {
+    /// Signs the log's current head: prints the signed checkpoint (a C2SP signed note).
+    Sign {
+        #[command(flatten)]
+        database: Database,
+        /// The private key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The log's name on the checkpoint (default: the key's name).
+        #[arg(long)]
+        origin: Option<String>,
+    },
+    /// Adds a witness's signature to a signed checkpoint after checking the log's own
+    /// signature, and prints the cosigned checkpoint.
+    Cosign {
+        /// The signed checkpoint.
+        #[arg(long)]
+        checkpoint: PathBuf,
+        /// The log's public key.
+        #[arg(long)]
+        log_key: PathBuf,
+        /// The witness's private key.
+        #[arg(long)]
+        key: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -164,16 +238,113 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli.command).await {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("ledger: {message}");
-            ExitCode::FAILURE
+        Err(failed) => {
+            eprintln!("ledger: {}", failed.message);
+            ExitCode::from(failed.code)
         }
     }
 }
 
-async fn run(command: Command) -> Result<(), String> {
+enum KeysAndChecks {
+    Key(KeyCommand),
+    Checkpoint(CheckpointCommand),
+    Verify {
+        database_url: Option<String>,
+        log: Option<PathBuf>,
+        checkpoint: Vec<PathBuf>,
+        public_key: Vec<PathBuf>,
+    },
+}
+
+/// The commands with exit codes of their own (see `ledger verify --help`).
+async fn keys_and_checks(command: KeysAndChecks) -> Result<(), checks::Failed> {
     match command {
-        Command::Demo { file, listen } => demo(&file, &listen).await,
+        KeysAndChecks::Key(KeyCommand::Generate { name, out }) => checks::generate(&name, &out),
+        KeysAndChecks::Checkpoint(CheckpointCommand::Sign {
+            database,
+            key,
+            origin,
+        }) => {
+            let store = open_store(&database.database_url).await?;
+            let note = checks::sign(&store, &key, origin.as_deref()).await?;
+            print!("{note}");
+            Ok(())
+        }
+        KeysAndChecks::Checkpoint(CheckpointCommand::Cosign {
+            checkpoint,
+            log_key,
+            key,
+        }) => {
+            // The log's signature first: a witness never signs what the log did not.
+            checks::open_checkpoints(std::slice::from_ref(&checkpoint), &[log_key])?;
+            let note = std::fs::read_to_string(&checkpoint)
+                .map_err(|e| format!("cannot read {}: {e}", checkpoint.display()))?;
+            let skey = std::fs::read_to_string(&key)
+                .map_err(|e| format!("cannot read {}: {e}", key.display()))?;
+            let cosigned = ledger_proof::checkpoint::cosign(&note, &skey)
+                .map_err(|e| format!("{}: {e}", checkpoint.display()))?;
+            print!("{cosigned}");
+            Ok(())
+        }
+        KeysAndChecks::Verify {
+            database_url,
+            log,
+            checkpoint,
+            public_key,
+        } => {
+            let checkpoints = checks::open_checkpoints(&checkpoint, &public_key)?;
+            let started = std::time::Instant::now();
+            let summary = match (database_url, log) {
+                (Some(url), None) => {
+                    let store = open_store(&url).await?;
+                    ledger_verify::verify_store(&store, checkpoints, &mut checks::progress(started))
+                        .await?
+                }
+                (None, Some(path)) => {
+                    let file = std::fs::File::open(&path)
+                        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                    let mut progress = checks::progress(started);
+                    ledger_verify::verify_lines(
+                        std::io::BufReader::new(file),
+                        checkpoints,
+                        &mut |done| progress(done, done + 1),
+                    )?
+                }
+                _ => {
+                    return Err(
+                        "give --database-url (a database) or --log (an exported file)"
+                            .to_owned()
+                            .into(),
+                    );
+                }
+            };
+            checks::report(&summary, started);
+            Ok(())
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), checks::Failed> {
+    match command {
+        Command::Key { command } => keys_and_checks(KeysAndChecks::Key(command)).await,
+        Command::Checkpoint { command } => {
+            keys_and_checks(KeysAndChecks::Checkpoint(command)).await
+        }
+        Command::Verify {
+            database_url,
+            log,
+            checkpoint,
+            public_key,
+        } => {
+            keys_and_checks(KeysAndChecks::Verify {
+                database_url,
+                log,
+                checkpoint,
+                public_key,
+            })
+            .await
+        }
+        Command::Demo { file, listen } => Ok(demo(&file, &listen).await?),
         Command::Serve {
             config,
             database_url,
@@ -204,7 +375,7 @@ async fn run(command: Command) -> Result<(), String> {
                 .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
             let keys = load_keys(&keys)?;
             let store = open_store(&database_url).await?;
-            serve(
+            Ok(serve(
                 Ledger::start(
                     store,
                     keys,
@@ -221,7 +392,7 @@ async fn run(command: Command) -> Result<(), String> {
                 &listen,
                 None,
             )
-            .await
+            .await?)
         }
         Command::Migrate { database } => {
             open_store(&database.database_url).await?;
@@ -258,7 +429,7 @@ async fn run(command: Command) -> Result<(), String> {
             let csv = match format.as_str() {
                 "jsonl" => false,
                 "csv" => true,
-                other => return Err(format!("--format {other:?}: use jsonl or csv")),
+                other => return Err(format!("--format {other:?}: use jsonl or csv").into()),
             };
             let store = open_store(&database.database_url).await?;
             let filter = ledger_store::LogFilter {
@@ -320,7 +491,7 @@ async fn run(command: Command) -> Result<(), String> {
                 unit,
             };
             if principal.role == Role::UnitReporter && principal.unit.is_none() {
-                return Err("a unit reporter's token needs --unit".into());
+                return Err("a unit reporter's token needs --unit".to_owned().into());
             }
             let token = keys
                 .issue(&principal, parse_ttl(&ttl)?)

@@ -228,3 +228,203 @@ fn serves_from_a_config_file() {
         text(&out.stderr)
     );
 }
+
+/// An inspection team's round: keys, a signed checkpoint, a witness's cosignature, and
+/// `ledger verify` on the database and on an exported file, with the exit code of each kind of
+/// failure.
+#[test]
+fn keys_checkpoints_and_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let url = format!("sqlite://{}", path("l.db"));
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../ledger-app/scenarios/de-an-10-da-tu.json"
+    );
+    assert!(
+        ledger(&["import", "--database-url", &url, scenario])
+            .status
+            .success()
+    );
+
+    let out = ledger(&[
+        "key",
+        "generate",
+        "--name",
+        "ledger.test/de-an-10",
+        "--out",
+        &path("log"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("ledger.test/de-an-10+"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = ledger(&[
+        "key",
+        "generate",
+        "--name",
+        "ledger.test/de-an-10",
+        "--out",
+        &path("log"),
+    ]);
+    assert!(!out.status.success(), "a key is never overwritten");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(path("log.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "the private key is its owner's only");
+    }
+    assert!(
+        ledger(&[
+            "key",
+            "generate",
+            "--name",
+            "hdnd.test",
+            "--out",
+            &path("witness")
+        ])
+        .status
+        .success()
+    );
+    assert!(
+        ledger(&[
+            "key",
+            "generate",
+            "--name",
+            "other.test",
+            "--out",
+            &path("other")
+        ])
+        .status
+        .success()
+    );
+
+    let out = ledger(&[
+        "checkpoint",
+        "sign",
+        "--database-url",
+        &url,
+        "--key",
+        &path("log.key"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let note = text(&out.stdout);
+    assert!(note.starts_with("ledger.test/de-an-10\n504\n"), "{note}");
+    std::fs::write(path("cp"), &note).unwrap();
+    let out = ledger(&[
+        "checkpoint",
+        "cosign",
+        "--checkpoint",
+        &path("cp"),
+        "--log-key",
+        &path("log.pub"),
+        "--key",
+        &path("witness.key"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    std::fs::write(path("cosigned"), text(&out.stdout)).unwrap();
+
+    // The database, against the checkpoint.
+    let out = ledger(&[
+        "verify",
+        "--database-url",
+        &url,
+        "--checkpoint",
+        &path("cp"),
+        "--public-key",
+        &path("log.pub"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("verified: 504 events"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stdout).contains("matched at 504"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // Offline: the exported log, trusting only the witness.
+    assert!(
+        ledger(&[
+            "export",
+            "--database-url",
+            &url,
+            "--output",
+            &path("log.jsonl")
+        ])
+        .status
+        .success()
+    );
+    let offline = |log: &str, checkpoint: &str, key: &str| {
+        ledger(&[
+            "verify",
+            "--log",
+            log,
+            "--checkpoint",
+            checkpoint,
+            "--public-key",
+            key,
+        ])
+    };
+    let out = offline(&path("log.jsonl"), &path("cosigned"), &path("witness.pub"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("signed by hdnd.test"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Failures, each with its code.
+    let out = offline(&path("log.jsonl"), &path("cp"), &path("other.pub"));
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "untrusted signer: {}",
+        text(&out.stderr)
+    );
+    let exported = std::fs::read_to_string(path("log.jsonl")).unwrap();
+    let mut lines: Vec<String> = exported.lines().map(str::to_owned).collect();
+    let mut changed: serde_json::Value = serde_json::from_str(&lines[99]).unwrap();
+    changed["effective_at"] = serde_json::json!("2020-01-01T00:00:00Z");
+    let write = |name: &str, lines: &[String]| {
+        std::fs::write(path(name), lines.join("\n") + "\n").unwrap();
+        path(name)
+    };
+    let mut time = lines.clone();
+    time[99] = changed.to_string();
+    let out = offline(&write("time.jsonl", &time), &path("cp"), &path("log.pub"));
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("position 100:"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = offline(
+        &write("cut.jsonl", &lines[..400]),
+        &path("cp"),
+        &path("log.pub"),
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("cut"), "{}", text(&out.stderr));
+    lines.remove(10);
+    let out = offline(&write("gap.jsonl", &lines), &path("cp"), &path("log.pub"));
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("position 11"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -37,7 +37,9 @@ pub enum Problem {
     #[error("cannot read the log: {0}")]
     Unreadable(String),
     /// A position is missing (a deleted row) or the log continues at another number.
-    #[error("position {expected} is missing here: the next event found is at {found} (deleted, or out of order)")]
+    #[error(
+        "position {expected} is missing here: the next event found is at {found} (deleted, or out of order)"
+    )]
     Gap {
         /// The position expected next.
         expected: u64,

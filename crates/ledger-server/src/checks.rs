@@ -1,0 +1,182 @@
+//! `ledger key generate`, `ledger checkpoint sign|cosign` and `ledger verify`: the commands
+//! an inspection team runs, with exit codes that tell the kind of failure
+//! (`ledger_verify::Finding::exit_code`; 7 for a checkpoint whose signatures do not verify).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use ledger_proof::checkpoint::{self, CheckpointError};
+use ledger_verify::{Checkpoint, Finding, Summary};
+
+/// Exit code: a checkpoint's signatures do not verify with the keys given.
+pub const BAD_SIGNATURE: u8 = 7;
+
+/// A failure: its message and exit code.
+pub struct Failed {
+    pub message: String,
+    pub code: u8,
+}
+
+impl From<&str> for Failed {
+    fn from(message: &str) -> Self {
+        message.to_owned().into()
+    }
+}
+
+impl From<String> for Failed {
+    fn from(message: String) -> Self {
+        Self { message, code: 1 }
+    }
+}
+
+impl From<Finding> for Failed {
+    fn from(finding: Finding) -> Self {
+        Self {
+            code: u8::try_from(finding.exit_code()).unwrap_or(1),
+            message: format!("verification FAILED: {finding}"),
+        }
+    }
+}
+
+fn read_text(path: &Path) -> Result<String, Failed> {
+    std::fs::read_to_string(path)
+        .map_err(|e| Failed::from(format!("cannot read {}: {e}", path.display())))
+}
+
+/// `ledger key generate`: writes `<out>.key` (private, readable by its owner only) and
+/// `<out>.pub`, and prints the public key.
+pub fn generate(name: &str, out: &Path) -> Result<(), Failed> {
+    let (private, public) = checkpoint::generate_key(&mut rand_core::OsRng, name)
+        .map_err(|e| Failed::from(e.to_string()))?;
+    let key_file = out.with_extension("key");
+    let pub_file = out.with_extension("pub");
+    for file in [&key_file, &pub_file] {
+        if file.exists() {
+            return Err(format!("{} exists; not overwriting a key", file.display()).into());
+        }
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options
+        .open(&key_file)
+        .and_then(|mut f| writeln!(f, "{private}"))
+        .map_err(|e| Failed::from(format!("cannot write {}: {e}", key_file.display())))?;
+    std::fs::write(&pub_file, format!("{public}\n"))
+        .map_err(|e| Failed::from(format!("cannot write {}: {e}", pub_file.display())))?;
+    println!("{public}");
+    eprintln!(
+        "private key: {} (keep it secret); public key: {}",
+        key_file.display(),
+        pub_file.display()
+    );
+    Ok(())
+}
+
+/// Signs the head of `store` with the private key in `key`, as origin `origin` (default: the
+/// key's name); returns the signed note.
+pub async fn sign<S: ledger_store::EventStore>(
+    store: &S,
+    key: &Path,
+    origin: Option<&str>,
+) -> Result<String, Failed> {
+    let skey = read_text(key)?;
+    let name = checkpoint::key_name(&skey).map_err(|e| Failed::from(e.to_string()))?;
+    let head = store
+        .head()
+        .await
+        .map_err(|e| Failed::from(format!("cannot read the log's head: {e}")))?;
+    checkpoint::sign(origin.unwrap_or(&name), head.size, head.root, &skey)
+        .map_err(|e| Failed::from(e.to_string()))
+}
+
+/// The origin a signed note names (its first line), before any signature is checked.
+fn origin_of(note: &str) -> &str {
+    note.lines().next().unwrap_or_default()
+}
+
+/// Opens checkpoint files with the trusted public keys in `keys`.
+pub fn open_checkpoints(files: &[PathBuf], keys: &[PathBuf]) -> Result<Vec<Checkpoint>, Failed> {
+    if !files.is_empty() && keys.is_empty() {
+        return Err(
+            "--checkpoint needs --public-key: the key(s) trusted to sign it"
+                .to_owned()
+                .into(),
+        );
+    }
+    let keys = keys
+        .iter()
+        .map(|k| read_text(k))
+        .collect::<Result<Vec<_>, _>>()?;
+    let trusted: Vec<&str> = keys.iter().map(|k| k.trim()).collect();
+    files
+        .iter()
+        .map(|file| {
+            let note = read_text(file)?;
+            let opened =
+                checkpoint::open(&note, origin_of(&note), &trusted).map_err(|e| Failed {
+                    code: match e {
+                        CheckpointError::Signature(_) => BAD_SIGNATURE,
+                        _ => 1,
+                    },
+                    message: format!("{}: {e}", file.display()),
+                })?;
+            eprintln!(
+                "{}: {} events, signed by {}",
+                file.display(),
+                opened.size,
+                opened.signed_by.join(", ")
+            );
+            Ok(Checkpoint {
+                size: opened.size,
+                root: opened.root,
+                source: file.display().to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Progress on standard error: events checked, of how many, and the rate.
+pub fn progress(started: Instant) -> impl FnMut(u64, u64) + Send {
+    let mut last = Instant::now();
+    move |done, total| {
+        if last.elapsed().as_millis() < 500 && done < total {
+            return;
+        }
+        last = Instant::now();
+        let seconds = started.elapsed().as_secs_f64().max(1e-9);
+        #[allow(clippy::cast_precision_loss)]
+        let rate = done as f64 / seconds;
+        eprintln!("verified {done} of {total} events ({rate:.0} events/s)");
+    }
+}
+
+/// Prints what a successful check established.
+pub fn report(summary: &Summary, started: Instant) {
+    let root: String = summary.root.0.iter().map(|b| format!("{b:02x}")).collect();
+    #[allow(clippy::cast_precision_loss)]
+    let rate = summary.size as f64 / started.elapsed().as_secs_f64().max(1e-9);
+    println!(
+        "verified: {} events, root {root}; {} signed checkpoint(s) matched{} ({rate:.0} events/s)",
+        summary.size,
+        summary.checkpoints.len(),
+        if summary.checkpoints.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " at {}",
+                summary
+                    .checkpoints
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    );
+}
