@@ -242,6 +242,20 @@ impl Check {
     /// # Errors
     /// The first [`Finding`].
     pub fn push(&mut self, event: &StoredEvent) -> Result<Vec<(u64, Hash)>, Finding> {
+        let computed = event.compute_leaf_hash().map_err(|e| e.to_string());
+        self.push_computed(event, computed)
+    }
+
+    /// As [`Check::push`], with the event's leaf hash already recomputed from its fields (in
+    /// parallel, by [`leaf_hashes`]).
+    ///
+    /// # Errors
+    /// The first [`Finding`].
+    pub fn push_computed(
+        &mut self,
+        event: &StoredEvent,
+        computed: Result<Hash, String>,
+    ) -> Result<Vec<(u64, Hash)>, Finding> {
         if self.size() == 0 {
             self.reached()?;
         }
@@ -262,9 +276,7 @@ impl Check {
                 },
             ));
         }
-        let computed = event
-            .compute_leaf_hash()
-            .map_err(|e| Finding::at(expected, Problem::Unreadable(e.to_string())))?;
+        let computed = computed.map_err(|e| Finding::at(expected, Problem::Unreadable(e)))?;
         if computed != event.leaf_hash {
             return Err(Finding::at(
                 expected,
@@ -315,6 +327,32 @@ impl Check {
     }
 }
 
+/// The leaf hashes of `events` recomputed from their fields, on every core.
+#[must_use]
+pub fn leaf_hashes(events: &[StoredEvent]) -> Vec<Result<Hash, String>> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let chunk = events.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = events
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|e| e.compute_leaf_hash().map_err(|e| e.to_string()))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| {
+                p.join()
+                    .unwrap_or_else(|_| vec![Err("a hashing thread failed".to_owned())])
+            })
+            .collect()
+    })
+}
+
 /// Verifies a store's log: every event against its leaf hash, the sequence, every Merkle hash
 /// the store keeps, its head, and `checkpoints`. `progress(checked, head)` is called after
 /// each batch.
@@ -332,20 +370,26 @@ pub async fn verify_store<S: EventStore>(
     };
     let head = store.head().await.map_err(unreadable)?;
     let mut check = Check::new(checkpoints);
-    let mut after = 0;
-    loop {
-        let events = store
-            .read_all(&ReadAll::after(after, BATCH))
-            .await
-            .map_err(unreadable)?;
-        let Some(last) = events.last().map(|e| e.position) else {
-            break;
-        };
-        let mut added: Vec<(u64, u64, Hash)> = Vec::with_capacity(events.len() * 2);
-        for event in &events {
+    let mut events = store
+        .read_all(&ReadAll::after(0, BATCH))
+        .await
+        .map_err(unreadable)?;
+    while let Some(last) = events.last().map(|e| e.position) {
+        // Hash this batch on the other cores while the next one is read.
+        let hashing = tokio::task::spawn_blocking(move || {
+            let hashes = leaf_hashes(&events);
+            (events, hashes)
+        });
+        let next = store.read_all(&ReadAll::after(last, BATCH)).await;
+        let (current, hashes) = hashing.await.map_err(|e| Finding {
+            position: None,
+            problem: Problem::Unreadable(format!("hashing failed: {e}")),
+        })?;
+        let mut added: Vec<(u64, u64, Hash)> = Vec::with_capacity(current.len() * 2);
+        for (event, computed) in current.iter().zip(hashes) {
             added.extend(
                 check
-                    .push(event)?
+                    .push_computed(event, computed)?
                     .into_iter()
                     .map(|(i, h)| (event.position, i, h)),
             );
@@ -367,8 +411,8 @@ pub async fn verify_store<S: EventStore>(
                 ));
             }
         }
-        after = last;
         progress(check.size(), head.size);
+        events = next.map_err(unreadable)?;
     }
     // Signed checkpoints first: a cut tail is named as such even when the head was lowered.
     let summary = check.finish()?;
@@ -388,6 +432,7 @@ pub async fn verify_store<S: EventStore>(
 
 /// Verifies an exported log (`ledger export --format jsonl`: one stored event per line)
 /// against `checkpoints`, with no database. `progress(checked)` is called every 10,000 events.
+/// Lines are parsed and hashed on every core, then checked in order.
 ///
 /// # Errors
 /// The first [`Finding`]; a line that is not a stored event is [`Problem::Unreadable`].
@@ -397,24 +442,66 @@ pub fn verify_lines(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Summary, Finding> {
     let mut check = Check::new(checkpoints);
-    for (n, line) in lines.lines().enumerate() {
-        let line = line.map_err(|e| Finding {
-            position: None,
-            problem: Problem::Unreadable(format!("line {}: {e}", n + 1)),
-        })?;
-        if line.trim().is_empty() {
-            continue;
+    let mut lines = lines.lines().enumerate();
+    loop {
+        let mut chunk: Vec<(usize, String)> = Vec::with_capacity(BATCH);
+        for (n, line) in lines.by_ref() {
+            let line = line.map_err(|e| Finding {
+                position: None,
+                problem: Problem::Unreadable(format!("line {}: {e}", n + 1)),
+            })?;
+            if !line.trim().is_empty() {
+                chunk.push((n + 1, line));
+            }
+            if chunk.len() == BATCH {
+                break;
+            }
         }
-        let event: StoredEvent = serde_json::from_str(&line).map_err(|e| Finding {
-            position: Some(check.size() + 1),
-            problem: Problem::Unreadable(format!("line {} is not a stored event: {e}", n + 1)),
-        })?;
-        check.push(&event)?;
-        if check.size().is_multiple_of(10_000) {
-            progress(check.size());
+        if chunk.is_empty() {
+            break;
         }
+        // Parse and hash on every core; check in order.
+        for (line, parsed) in chunk.iter().map(|(n, _)| *n).zip(parse_and_hash(&chunk)) {
+            let (event, computed) = parsed.map_err(|e| Finding {
+                position: Some(check.size() + 1),
+                problem: Problem::Unreadable(format!("line {line} is not a stored event: {e}")),
+            })?;
+            check.push_computed(&event, computed)?;
+        }
+        progress(check.size());
     }
     check.finish()
+}
+
+type Parsed = Result<(StoredEvent, Result<Hash, String>), String>;
+
+fn parse_and_hash(lines: &[(usize, String)]) -> Vec<Parsed> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let chunk = lines.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = lines
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(_, line)| {
+                            let event: StoredEvent =
+                                serde_json::from_str(line).map_err(|e| e.to_string())?;
+                            let hash = event.compute_leaf_hash().map_err(|e| e.to_string());
+                            Ok((event, hash))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| {
+                p.join()
+                    .unwrap_or_else(|_| vec![Err("a parsing thread failed".to_owned())])
+            })
+            .collect()
+    })
 }
 
 #[cfg(test)]
