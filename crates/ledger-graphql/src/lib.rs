@@ -5,6 +5,7 @@
 //! - [`query`]: the query root, every field answerable as of a past position or time;
 //! - [`mutation`]: one mutation per domain command, checked against role and unit;
 //! - [`subscription`]: the live event feed;
+//! - [`proofs`]: inclusion and consistency proofs, signed checkpoints;
 //! - [`answers`]: one position per request, and answers shared between callers;
 //! - [`auth`]: tokens and roles;
 //! - [`error`]: coded errors (`extensions.code`);
@@ -16,6 +17,7 @@ pub mod auth;
 pub mod error;
 pub mod limits;
 pub mod mutation;
+pub mod proofs;
 pub mod query;
 pub mod store;
 pub mod subscription;
@@ -51,6 +53,8 @@ pub struct Api {
     pub projector: Arc<Projector<AnyStore>>,
     /// Whether callers without a token may read progress roll-ups.
     pub anonymous_rollups: bool,
+    /// The private key checkpoints are signed with, once set (`ledger serve --checkpoint-key`).
+    pub checkpoint_key: Arc<std::sync::OnceLock<String>>,
 }
 
 impl Api {
@@ -69,6 +73,7 @@ impl Api {
             store,
             projector,
             anonymous_rollups,
+            checkpoint_key: Arc::default(),
         }
     }
 }

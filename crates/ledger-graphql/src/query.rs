@@ -1268,7 +1268,7 @@ impl Query {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Page<AuditEntry>> {
+    ) -> Result<Page<LoggedEvent>> {
         require_reader(ctx, false)?;
         if crate::principal(ctx).map(|p| p.role) != Some(Role::Inspector) {
             return Err(coded(Code::Forbidden, "the audit log is for inspectors"));
@@ -1322,14 +1322,95 @@ impl Query {
                 total_count: total,
             },
         );
-        page.edges.extend(rows.into_iter().map(|e| {
-            Edge::new(
-                OpaqueCursor(usize::try_from(e.position).unwrap_or(usize::MAX)),
-                e,
-            )
-        }));
+        let api = ctx.data::<Api>()?;
+        let positions: Vec<u64> = rows.iter().map(|e| e.position).collect();
+        let leaves = crate::proofs::leaves(&api.store, &positions).await?;
+        page.edges
+            .extend(rows.into_iter().zip(leaves).map(|(entry, leaf_hash)| {
+                Edge::new(
+                    OpaqueCursor(usize::try_from(entry.position).unwrap_or(usize::MAX)),
+                    LoggedEvent { entry, leaf_hash },
+                )
+            }));
         finish(s, page).await
     }
+
+    /// The inclusion proof of the event at `position` in the tree of `size` events (default:
+    /// the position this request reads); check it with `ledger verify` or any RFC 9162
+    /// verifier against a signed checkpoint of that size.
+    async fn inclusion_proof(
+        &self,
+        ctx: &Context<'_>,
+        position: u64,
+        size: Option<u64>,
+    ) -> Result<crate::proofs::InclusionProof> {
+        require_reader(ctx, true)?;
+        let api = ctx.data::<Api>()?;
+        let size = match size {
+            Some(size) => size,
+            None => default_size(ctx).await?,
+        };
+        crate::proofs::inclusion(&api.store, position, size).await
+    }
+
+    /// The consistency proof that the first `from` events are a prefix of the first `to`
+    /// (default: the position this request reads).
+    async fn consistency_proof(
+        &self,
+        ctx: &Context<'_>,
+        from: u64,
+        to: Option<u64>,
+    ) -> Result<crate::proofs::ConsistencyProof> {
+        require_reader(ctx, true)?;
+        let api = ctx.data::<Api>()?;
+        let to = match to {
+            Some(to) => to,
+            None => default_size(ctx).await?,
+        };
+        crate::proofs::consistency(&api.store, from, to).await
+    }
+
+    /// A checkpoint of the first `size` events (default: the position this request reads),
+    /// signed now by this ledger's key.
+    async fn signed_checkpoint(
+        &self,
+        ctx: &Context<'_>,
+        size: Option<u64>,
+    ) -> Result<crate::proofs::SignedCheckpoint> {
+        require_reader(ctx, true)?;
+        let api = ctx.data::<Api>()?;
+        let Some(key) = api.checkpoint_key.get() else {
+            return Err(coded(
+                Code::NotFound,
+                "this server signs no checkpoints (start it with --checkpoint-key)",
+            ));
+        };
+        let size = match size {
+            Some(size) => size,
+            None => default_size(ctx).await?,
+        };
+        crate::proofs::sign(&api.store, key, size).await
+    }
+}
+
+/// The tree size a proof is for when none is asked: the position the request reads (its pin),
+/// else the read models' checkpoint.
+async fn default_size(ctx: &Context<'_>) -> Result<u64> {
+    if let Some(pin) = ctx.data_opt::<Arc<Pin>>() {
+        return Ok(pin.position());
+    }
+    let api = ctx.data::<Api>()?;
+    Ok(api.read_db.live().await.map_err(from_read)?.position)
+}
+
+/// An event of the audit log, with its leaf hash as the Merkle tree holds it.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct LoggedEvent {
+    /// The event.
+    #[graphql(flatten)]
+    pub entry: AuditEntry,
+    /// Its leaf hash (hex): `inclusionProof(position:)` proves it is in the log.
+    pub leaf_hash: String,
 }
 
 async fn unit_on(

@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 struct Demo {
     schema: LedgerSchema,
     db: ledger_projections::Db,
+    checkpoint_key: Arc<std::sync::OnceLock<String>>,
     _dir: tempfile::TempDir,
 }
 
@@ -41,9 +42,11 @@ async fn demo(anonymous_rollups: bool) -> Demo {
         let projector = projector.clone();
         async move { projector.run(std::future::pending()).await }
     });
+    let api = Api::new(store.clone(), projector, anonymous_rollups);
     Demo {
         db: store.read_db(),
-        schema: schema(Api::new(store, projector, anonymous_rollups), true),
+        checkpoint_key: api.checkpoint_key.clone(),
+        schema: schema(api, true),
         _dir: dir,
     }
 }
@@ -837,4 +840,96 @@ async fn answers_shared_between_callers() {
         1,
         "what was kept at the old position is gone"
     );
+}
+
+/// Leaf hashes, inclusion and consistency proofs and a signed checkpoint, each checked here
+/// with `ledger-proof` alone, as an outsider would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proofs_and_signed_checkpoints() {
+    use ledger_proof::{Hash, verify_consistency, verify_inclusion};
+    let d = demo(false).await;
+    let hash = |v: &Value| -> Hash {
+        ledger_store::envelope::hash_hex::from_hex(v.as_str().unwrap()).unwrap()
+    };
+    let (data, errors) = run(
+        &d,
+        Some(Role::Inspector),
+        r#"{ events(first: 100, after: null) { nodes { position leafHash } }
+             history(streamId: "task/huong-dan-bo-tro-tu-phap") { entries { position leafHash } }
+             at504: inclusionProof(position: 100) { position size leafHash root path }
+             at300: inclusionProof(position: 100, size: 300) { size root path leafHash }
+             grew: consistencyProof(from: 300) { from to fromRoot toRoot path } }"#,
+        json!({}),
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    let event100 = &data["events"]["nodes"][99];
+    assert_eq!(event100["position"], 100);
+    assert_eq!(event100["leafHash"], data["at504"]["leafHash"]);
+    let first_in_history = &data["history"]["entries"][0];
+    let (_, errors) = run(
+        &d,
+        Some(Role::Supervisor),
+        &format!(
+            "{{ inclusionProof(position: {}) {{ leafHash }} }}",
+            first_in_history["position"]
+        ),
+        json!({}),
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+
+    let p = &data["at504"];
+    assert_eq!(
+        p["size"], 504,
+        "the default size is the position the request reads"
+    );
+    let path: Vec<Hash> = p["path"].as_array().unwrap().iter().map(hash).collect();
+    assert_eq!(
+        verify_inclusion(&path, 99, 504, hash(&p["root"]), hash(&p["leafHash"])),
+        Ok(())
+    );
+    let q = &data["at300"];
+    let path300: Vec<Hash> = q["path"].as_array().unwrap().iter().map(hash).collect();
+    assert_eq!(
+        verify_inclusion(&path300, 99, 300, hash(&q["root"]), hash(&q["leafHash"])),
+        Ok(())
+    );
+    let c = &data["grew"];
+    assert_eq!(
+        (c["from"].as_u64(), c["to"].as_u64()),
+        (Some(300), Some(504))
+    );
+    assert_eq!(c["fromRoot"], q["root"]);
+    assert_eq!(c["toRoot"], p["root"]);
+    let cpath: Vec<Hash> = c["path"].as_array().unwrap().iter().map(hash).collect();
+    assert_eq!(
+        verify_consistency(&cpath, 300, hash(&q["root"]), 504, hash(&p["root"])),
+        Ok(())
+    );
+
+    // Bad sizes and positions are the caller's.
+    for query in [
+        "{ inclusionProof(position: 0) { root } }",
+        "{ inclusionProof(position: 10, size: 9999) { root } }",
+        "{ inclusionProof(position: 20, size: 10) { root } }",
+        "{ consistencyProof(from: 400, to: 300) { path } }",
+    ] {
+        let (_, errors) = run(&d, Some(Role::Supervisor), query, json!({})).await;
+        assert_eq!(errors, ["BAD_USER_INPUT"], "{query}");
+    }
+
+    // Checkpoints: none without a key; with one, a note that opens with its public key.
+    let signed = "{ signedCheckpoint { origin size root note } }";
+    let (_, errors) = run(&d, Some(Role::Supervisor), signed, json!({})).await;
+    assert_eq!(errors, ["NOT_FOUND"]);
+    let (private, public) =
+        ledger_proof::checkpoint::generate_key(&mut rand_core::OsRng, "ledger.test/demo").unwrap();
+    d.checkpoint_key.set(private).unwrap();
+    let (data, errors) = run(&d, Some(Role::Supervisor), signed, json!({})).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    let note = data["signedCheckpoint"]["note"].as_str().unwrap();
+    let opened = ledger_proof::checkpoint::open(note, "ledger.test/demo", &[&public]).unwrap();
+    assert_eq!(opened.size, 504);
+    assert_eq!(opened.root, hash(&p["root"]));
 }

@@ -91,6 +91,7 @@ pub struct AppState {
 pub struct Ledger {
     /// Shared by the handlers.
     pub state: AppState,
+    checkpoint_key: Arc<std::sync::OnceLock<String>>,
     projector_task: tokio::task::JoinHandle<()>,
     stop_projector: tokio::sync::watch::Sender<bool>,
 }
@@ -122,7 +123,9 @@ impl Ledger {
             }
         });
         let api = Api::new(store.clone(), projector.clone(), anonymous_rollups);
+        let checkpoint_key = api.checkpoint_key.clone();
         Self {
+            checkpoint_key,
             state: AppState {
                 schema: ledger_graphql::schema(api, introspection),
                 keys,
@@ -133,6 +136,21 @@ impl Ledger {
             projector_task,
             stop_projector,
         }
+    }
+
+    /// Signs checkpoints with `key` (a private key in the signed-note form, as `ledger key
+    /// generate` writes it): the `signedCheckpoint` field.
+    ///
+    /// # Errors
+    /// A message when the key is not a private key.
+    pub fn with_checkpoint_key(self, key: &str) -> Result<Self, String> {
+        let key = key.trim();
+        if !key.starts_with("PRIVATE+KEY+") {
+            return Err("the checkpoint key is not a private key (PRIVATE+KEY+…)".to_owned());
+        }
+        ledger_proof::checkpoint::key_name(key).map_err(|e| e.to_string())?;
+        let _ = self.checkpoint_key.set(key.to_owned());
+        Ok(self)
     }
 
     /// Keeps at most `bytes` of answers to share between callers (0: answer every request

@@ -88,6 +88,10 @@ enum Command {
         /// (default 64; 0 answers every request afresh).
         #[arg(long, env = "LEDGER__ANSWER_CACHE_MIB")]
         answer_cache_mib: Option<usize>,
+        /// A private key file (`ledger key generate`) to sign checkpoints with: the
+        /// `signedCheckpoint` field.
+        #[arg(long, env = "LEDGER__CHECKPOINT_KEY")]
+        checkpoint_key: Option<PathBuf>,
     },
     /// Creates or upgrades the log's and the read models' tables.
     Migrate {
@@ -353,6 +357,7 @@ async fn run(command: Command) -> Result<(), checks::Failed> {
             anonymous_rollups,
             no_introspection,
             answer_cache_mib,
+            checkpoint_key,
         } => {
             let file = match &config {
                 Some(path) => ConfigFile::read(path)?,
@@ -374,25 +379,32 @@ async fn run(command: Command) -> Result<(), checks::Failed> {
                 .or(file.listen)
                 .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
             let keys = load_keys(&keys)?;
+            let checkpoint_key = checkpoint_key
+                .or(file.checkpoint_key)
+                .map(|path| {
+                    std::fs::read_to_string(&path)
+                        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                })
+                .transpose()?;
             let store = open_store(&database_url).await?;
-            Ok(serve(
-                Ledger::start(
-                    store,
-                    keys,
-                    anonymous_rollups || file.anonymous_rollups.unwrap_or(false),
-                    !(no_introspection || file.no_introspection.unwrap_or(false)),
-                )
-                .with_answer_budget(
-                    answer_cache_mib
-                        .or(file.answer_cache_mib)
-                        .map_or(ledger_graphql::answers::DEFAULT_ANSWER_BUDGET, |mib| {
-                            mib.saturating_mul(1 << 20)
-                        }),
-                ),
-                &listen,
-                None,
+            let ledger = Ledger::start(
+                store,
+                keys,
+                anonymous_rollups || file.anonymous_rollups.unwrap_or(false),
+                !(no_introspection || file.no_introspection.unwrap_or(false)),
             )
-            .await?)
+            .with_answer_budget(
+                answer_cache_mib
+                    .or(file.answer_cache_mib)
+                    .map_or(ledger_graphql::answers::DEFAULT_ANSWER_BUDGET, |mib| {
+                        mib.saturating_mul(1 << 20)
+                    }),
+            );
+            let ledger = match checkpoint_key {
+                Some(key) => ledger.with_checkpoint_key(&key)?,
+                None => ledger,
+            };
+            Ok(serve(ledger, &listen, None).await?)
         }
         Command::Migrate { database } => {
             open_store(&database.database_url).await?;
@@ -516,6 +528,7 @@ struct ConfigFile {
     anonymous_rollups: Option<bool>,
     no_introspection: Option<bool>,
     answer_cache_mib: Option<usize>,
+    checkpoint_key: Option<PathBuf>,
 }
 
 impl ConfigFile {
