@@ -180,3 +180,87 @@ pub fn report(summary: &Summary, started: Instant) {
         }
     );
 }
+
+/// The inclusion proof a file holds: the `inclusionProof` object of a GraphQL answer (or the
+/// whole answer).
+fn proof_of(text: &str) -> Result<(u64, u64, Vec<ledger_proof::Hash>), Failed> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| Failed::from(format!("the proof is not JSON: {e}")))?;
+    let proof = value
+        .pointer("/data/inclusionProof")
+        .or_else(|| value.get("inclusionProof"))
+        .unwrap_or(&value);
+    let number = |name: &str| {
+        proof[name]
+            .as_u64()
+            .ok_or_else(|| Failed::from(format!("the proof has no {name}")))
+    };
+    let path = proof["path"]
+        .as_array()
+        .ok_or_else(|| Failed::from("the proof has no path".to_owned()))?
+        .iter()
+        .map(|h| {
+            h.as_str()
+                .and_then(ledger_store::envelope::hash_hex::from_hex)
+                .ok_or_else(|| Failed::from(format!("{h} is not a hash")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((number("position")?, number("size")?, path))
+}
+
+/// `ledger verify --event`: one event (a line of `ledger export`), its inclusion proof
+/// (`inclusionProof` from the API) and a signed checkpoint of the proof's size, as a citizen
+/// would receive them.
+pub fn verify_event(event: &Path, proof: &Path, checkpoints: &[Checkpoint]) -> Result<(), Failed> {
+    let event: ledger_store::StoredEvent = serde_json::from_str(read_text(event)?.trim())
+        .map_err(|e| Failed::from(format!("{}: not a stored event: {e}", event.display())))?;
+    let (position, size, path) = proof_of(&read_text(proof)?)?;
+    let [checkpoint] = checkpoints else {
+        return Err(
+            "--event needs exactly one --checkpoint, of the proof's size"
+                .to_owned()
+                .into(),
+        );
+    };
+    if position != event.position {
+        return Err(format!(
+            "the proof is for position {position}, the event is at {}",
+            event.position
+        )
+        .into());
+    }
+    if size != checkpoint.size {
+        return Err(format!(
+            "the proof is for a tree of {size} events, the checkpoint signs {}: ask for the proof at size {}",
+            checkpoint.size, checkpoint.size
+        )
+        .into());
+    }
+    let leaf = event
+        .compute_leaf_hash()
+        .map_err(|e| Failed::from(e.to_string()))?;
+    if leaf != event.leaf_hash {
+        return Err(Finding {
+            position: Some(position),
+            problem: ledger_verify::Problem::Altered {
+                stored: ledger_store::envelope::hash_hex::to_hex(&event.leaf_hash),
+                computed: ledger_store::envelope::hash_hex::to_hex(&leaf),
+            },
+        }
+        .into());
+    }
+    ledger_proof::verify_inclusion(&path, position - 1, size, checkpoint.root, leaf).map_err(
+        |e| Failed {
+            code: 6,
+            message: format!(
+                "verification FAILED: position {position}: the event is not in the log {} signed: {e}",
+                checkpoint.source
+            ),
+        },
+    )?;
+    println!(
+        "verified: the event at position {position} ({}, {}) is in the log of {size} events that {} signed",
+        event.event_type, event.stream_id, checkpoint.source
+    );
+    Ok(())
+}

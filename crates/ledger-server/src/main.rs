@@ -144,7 +144,8 @@ enum Command {
     },
     /// Verifies the log: every event against its leaf hash, the order, the Merkle tree and
     /// head, and signed checkpoints; from a database (--database-url) or an exported file
-    /// (--log), with no trust in either. Exit codes: 0 verified; 1 cannot read; 3 an event was
+    /// (--log), with no trust in either; or one event with its inclusion proof (--event,
+    /// --proof) against a signed checkpoint. Exit codes: 0 verified; 1 cannot read; 3 an event was
     /// altered; 4 the sequence is broken (a missing or reordered event, a cut tail); 5 the
     /// stored Merkle hashes or head disagree with the events; 6 history differs from a signed
     /// checkpoint; 7 a checkpoint's signatures do not verify.
@@ -155,6 +156,12 @@ enum Command {
         /// An exported log (`ledger export --format jsonl`) to verify with no database.
         #[arg(long)]
         log: Option<PathBuf>,
+        /// One event (a line of `ledger export`) to verify with --proof and one --checkpoint.
+        #[arg(long, requires = "proof", conflicts_with_all = ["database_url", "log"])]
+        event: Option<PathBuf>,
+        /// The event's inclusion proof (the API's `inclusionProof`, as JSON).
+        #[arg(long, requires = "event")]
+        proof: Option<PathBuf>,
         /// A signed checkpoint the log must match (repeatable).
         #[arg(long)]
         checkpoint: Vec<PathBuf>,
@@ -255,6 +262,7 @@ enum KeysAndChecks {
     Verify {
         database_url: Option<String>,
         log: Option<PathBuf>,
+        event: Option<(PathBuf, PathBuf)>,
         checkpoint: Vec<PathBuf>,
         public_key: Vec<PathBuf>,
     },
@@ -293,10 +301,14 @@ async fn keys_and_checks(command: KeysAndChecks) -> Result<(), checks::Failed> {
         KeysAndChecks::Verify {
             database_url,
             log,
+            event,
             checkpoint,
             public_key,
         } => {
             let checkpoints = checks::open_checkpoints(&checkpoint, &public_key)?;
+            if let Some((event, proof)) = event {
+                return checks::verify_event(&event, &proof, &checkpoints);
+            }
             let started = std::time::Instant::now();
             let summary = match (database_url, log) {
                 (Some(url), None) => {
@@ -337,12 +349,15 @@ async fn run(command: Command) -> Result<(), checks::Failed> {
         Command::Verify {
             database_url,
             log,
+            event,
+            proof,
             checkpoint,
             public_key,
         } => {
             keys_and_checks(KeysAndChecks::Verify {
                 database_url,
                 log,
+                event: event.zip(proof),
                 checkpoint,
                 public_key,
             })

@@ -403,9 +403,58 @@ fn keys_checkpoints_and_verify() {
         std::fs::write(path(name), lines.join("\n") + "\n").unwrap();
         path(name)
     };
+    // One event, as a citizen receives it: the event, its inclusion proof, the checkpoint.
+    let mut frontier = ledger_proof::Frontier::empty();
+    let mut stored = ledger_proof::Stored::default();
+    for line in &lines {
+        let e: serde_json::Value = serde_json::from_str(line).unwrap();
+        let leaf = ledger_store::envelope::hash_hex::from_hex(e["leaf_hash"].as_str().unwrap());
+        stored.0.extend(frontier.push(leaf.unwrap()));
+    }
+    let path_of = |proof: &[ledger_proof::Hash]| {
+        proof
+            .iter()
+            .map(ledger_store::envelope::hash_hex::to_hex)
+            .collect::<Vec<_>>()
+    };
+    let proof = ledger_proof::inclusion_proof(99, 504, &stored).unwrap();
+    let answer = serde_json::json!({ "data": { "inclusionProof": {
+        "position": 100, "size": 504, "path": path_of(&proof) } } });
+    std::fs::write(path("proof.json"), answer.to_string()).unwrap();
+    std::fs::write(path("event.json"), &lines[99]).unwrap();
+    let one = |event: &str, proof: &str| {
+        ledger(&[
+            "verify",
+            "--event",
+            event,
+            "--proof",
+            proof,
+            "--checkpoint",
+            &path("cp"),
+            "--public-key",
+            &path("log.pub"),
+        ])
+    };
+    let out = one(&path("event.json"), &path("proof.json"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("position 100"),
+        "{}",
+        text(&out.stdout)
+    );
+    let mut wrong = proof.clone();
+    wrong.swap(0, 1);
+    let answer = serde_json::json!({ "position": 100, "size": 504, "path": path_of(&wrong) });
+    std::fs::write(path("wrong.json"), answer.to_string()).unwrap();
+    let out = one(&path("event.json"), &path("wrong.json"));
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out.stderr));
+
     let mut time = lines.clone();
     time[99] = changed.to_string();
     let out = offline(&write("time.jsonl", &time), &path("cp"), &path("log.pub"));
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    std::fs::write(path("altered.json"), &time[99]).unwrap();
+    let out = one(&path("altered.json"), &path("proof.json"));
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains("position 100:"),
