@@ -6,6 +6,7 @@
 //! - [`mutation`]: one mutation per domain command, checked against role and unit;
 //! - [`subscription`]: the live event feed;
 //! - [`proofs`]: inclusion and consistency proofs, signed checkpoints;
+//! - [`checkpoints`]: checkpoints kept, signed on demand and on a schedule, and cosigned;
 //! - [`answers`]: one position per request, and answers shared between callers;
 //! - [`auth`]: tokens and roles;
 //! - [`error`]: coded errors (`extensions.code`);
@@ -14,6 +15,7 @@
 
 pub mod answers;
 pub mod auth;
+pub mod checkpoints;
 pub mod error;
 pub mod limits;
 pub mod mutation;
@@ -55,6 +57,8 @@ pub struct Api {
     pub anonymous_rollups: bool,
     /// The private key checkpoints are signed with, once set (`ledger serve --checkpoint-key`).
     pub checkpoint_key: Arc<std::sync::OnceLock<String>>,
+    /// Public keys of the witnesses whose cosignatures are kept (`--witness-key`).
+    pub witness_keys: Arc<std::sync::OnceLock<Vec<String>>>,
 }
 
 impl Api {
@@ -74,17 +78,26 @@ impl Api {
             projector,
             anonymous_rollups,
             checkpoint_key: Arc::default(),
+            witness_keys: Arc::default(),
         }
     }
 }
 
+/// The query root: the read models' questions, and the checkpoints kept.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct QueryRoot(Query, query::CheckpointQuery);
+
+/// The mutation root: one mutation per domain command, and the checkpoint mutations.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct MutationRoot(Mutation, checkpoints::CheckpointMutation);
+
 /// The schema type.
-pub type LedgerSchema = Schema<Query, Mutation, Subscription>;
+pub type LedgerSchema = Schema<QueryRoot, MutationRoot, Subscription>;
 
 /// Builds the schema with its limits; `introspection` off hides the schema from clients.
 #[must_use]
 pub fn schema(api: Api, introspection: bool) -> LedgerSchema {
-    let builder = Schema::build(Query, Mutation, Subscription)
+    let builder = Schema::build(QueryRoot::default(), MutationRoot::default(), Subscription)
         .data(api)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
@@ -102,7 +115,9 @@ pub fn schema(api: Api, introspection: bool) -> LedgerSchema {
 /// The schema's SDL, as checked in at `schema/graphql/ledger.graphql`.
 #[must_use]
 pub fn sdl() -> String {
-    Schema::build(Query, Mutation, Subscription).finish().sdl()
+    Schema::build(QueryRoot::default(), MutationRoot::default(), Subscription)
+        .finish()
+        .sdl()
 }
 
 /// Today in Việt Nam (UTC+7): the effective date fields default to.

@@ -139,7 +139,8 @@ pub struct DocumentIdentityInput {
     pub number: String,
 }
 
-/// The mutation root.
+/// The mutations of the domain's commands.
+#[derive(Default)]
 pub struct Mutation;
 
 /// Who may run a command, and which input field names the unit a reporter must act for.

@@ -674,7 +674,8 @@ async fn list<T: OutputType>(
     finish(s, ListAnswer { position, items }).await
 }
 
-/// The query root.
+/// The read models' questions.
+#[derive(Default)]
 pub struct Query;
 
 // A GraphQL field's arguments are its parameters: as-of, day, filter and four paging arguments.
@@ -1390,6 +1391,32 @@ impl Query {
             None => default_size(ctx).await?,
         };
         crate::proofs::sign(&api.store, key, size).await
+    }
+}
+
+/// Checkpoints kept (signed by the ledger, cosigned by witnesses), newest first.
+#[derive(Default)]
+pub struct CheckpointQuery;
+
+#[Object]
+impl CheckpointQuery {
+    /// The checkpoints kept, largest size first: each note as the ledger signed it and as
+    /// witnesses cosigned it (`ledger verify --checkpoint` reads a note).
+    async fn checkpoints(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 10)] first: i32,
+    ) -> Result<Vec<crate::checkpoints::StoredCheckpoint>> {
+        require_reader(ctx, true)?;
+        // The table grows apart from the log's position: not an answer to share.
+        if let Some(pin) = ctx.data_opt::<Arc<Pin>>() {
+            pin.volatile();
+        }
+        let first = count("first", Some(first))?.unwrap_or(DEFAULT_PAGE);
+        let api = ctx.data::<Api>()?;
+        crate::checkpoints::list(&api.read_db, first)
+            .await
+            .map_err(|e| internal(&e))
     }
 }
 

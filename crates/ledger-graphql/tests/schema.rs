@@ -20,6 +20,7 @@ struct Demo {
     schema: LedgerSchema,
     db: ledger_projections::Db,
     checkpoint_key: Arc<std::sync::OnceLock<String>>,
+    witness_keys: Arc<std::sync::OnceLock<Vec<String>>>,
     _dir: tempfile::TempDir,
 }
 
@@ -46,6 +47,7 @@ async fn demo(anonymous_rollups: bool) -> Demo {
     Demo {
         db: store.read_db(),
         checkpoint_key: api.checkpoint_key.clone(),
+        witness_keys: api.witness_keys.clone(),
         schema: schema(api, true),
         _dir: dir,
     }
@@ -932,4 +934,83 @@ async fn proofs_and_signed_checkpoints() {
     let opened = ledger_proof::checkpoint::open(note, "ledger.test/demo", &[&public]).unwrap();
     assert_eq!(opened.size, 504);
     assert_eq!(opened.root, hash(&p["root"]));
+
+    // Kept checkpoints: signed on demand, cosigned by a trusted witness, listed.
+    let sign = "mutation { signCheckpoint { size signers note } }";
+    let (_, errors) = run(&d, Some(Role::UnitReporter), sign, json!({})).await;
+    assert_eq!(errors, ["FORBIDDEN"]);
+    let (data, errors) = run(&d, Some(Role::Secretariat), sign, json!({})).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        data["signCheckpoint"]["signers"],
+        json!(["ledger.test/demo"])
+    );
+    let note = data["signCheckpoint"]["note"].as_str().unwrap().to_owned();
+    let (witness, witness_public) =
+        ledger_proof::checkpoint::generate_key(&mut rand_core::OsRng, "hdnd.test").unwrap();
+    let (stranger, _) =
+        ledger_proof::checkpoint::generate_key(&mut rand_core::OsRng, "la.test").unwrap();
+    d.witness_keys.set(vec![witness_public]).unwrap();
+    let cosign = "mutation($note: String!) { cosignCheckpoint(note: $note) { size signers } }";
+    let by_stranger = ledger_proof::checkpoint::cosign(&note, &stranger).unwrap();
+    let (_, errors) = run(
+        &d,
+        Some(Role::Supervisor),
+        cosign,
+        json!({ "note": by_stranger }),
+    )
+    .await;
+    assert_eq!(errors, ["BAD_USER_INPUT"], "no trusted witness signed");
+    let other_size = ledger_proof::checkpoint::cosign(
+        &ledger_proof::checkpoint::sign(
+            "ledger.test/demo",
+            300,
+            hash(&q["root"]),
+            d.checkpoint_key.get().unwrap(),
+        )
+        .unwrap(),
+        &witness,
+    )
+    .unwrap();
+    let (_, errors) = run(
+        &d,
+        Some(Role::Supervisor),
+        cosign,
+        json!({ "note": other_size }),
+    )
+    .await;
+    assert_eq!(errors, ["BAD_USER_INPUT"], "a body the ledger never kept");
+    let cosigned = ledger_proof::checkpoint::cosign(&note, &witness).unwrap();
+    let (_, errors) = run(
+        &d,
+        Some(Role::UnitReporter),
+        cosign,
+        json!({ "note": cosigned }),
+    )
+    .await;
+    assert_eq!(errors, ["FORBIDDEN"]);
+    let (data, errors) = run(
+        &d,
+        Some(Role::Supervisor),
+        cosign,
+        json!({ "note": cosigned }),
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        data["cosignCheckpoint"]["signers"],
+        json!(["hdnd.test", "ledger.test/demo"])
+    );
+    let (data, errors) = run(
+        &d,
+        Some(Role::Supervisor),
+        "{ checkpoints { size signers note } }",
+        json!({}),
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    let kept = data["checkpoints"].as_array().unwrap();
+    assert_eq!(kept.len(), 2);
+    assert_eq!(kept[0]["signers"], json!(["hdnd.test", "ledger.test/demo"]));
+    assert_eq!(kept[0]["note"], cosigned);
 }

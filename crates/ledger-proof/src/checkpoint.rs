@@ -81,6 +81,28 @@ pub fn generate_key<R: rand_core::CryptoRngCore + ?Sized>(
     Ok(signed_note::generate_key(rng, name))
 }
 
+/// The public key of a private key, both in the signed-note text forms.
+///
+/// # Errors
+/// [`CheckpointError::Key`] when `skey` is not an Ed25519 private key.
+pub fn public_key(skey: &str) -> Result<String, CheckpointError> {
+    use base64::Engine as _;
+    let name = signer(skey)?.name().to_owned();
+    let encoded = skey.trim().rsplit('+').next().unwrap_or_default();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|e| CheckpointError::Key(e.to_string()))?;
+    let seed: [u8; 32] = bytes
+        .get(1..)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| CheckpointError::Key("not an Ed25519 private key".to_owned()))?;
+    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+    Ok(signed_note::new_ed25519_verifier_key(
+        &name,
+        &key.verifying_key(),
+    ))
+}
+
 fn signer(skey: &str) -> Result<StandardSigner, CheckpointError> {
     StandardSigner::new(skey.trim()).map_err(|e| CheckpointError::Key(e.to_string()))
 }
@@ -263,5 +285,7 @@ mod tests {
         assert_eq!(key_name(&log_skey), Ok("ledger.test".to_owned()));
         assert_eq!(key_name(&log), Ok("ledger.test".to_owned()));
         assert!(generate_key(&mut Fixed(3), "two words").is_err());
+        assert_eq!(public_key(&log_skey), Ok(log.clone()));
+        assert!(public_key(&log).is_err());
     }
 }

@@ -78,21 +78,14 @@ pub fn generate(name: &str, out: &Path) -> Result<(), Failed> {
     Ok(())
 }
 
-/// Signs the head of `store` with the private key in `key`, as origin `origin` (default: the
-/// key's name); returns the signed note.
-pub async fn sign<S: ledger_store::EventStore>(
-    store: &S,
-    key: &Path,
-    origin: Option<&str>,
-) -> Result<String, Failed> {
+/// Signs the head of `store` with the private key in `key` (the origin is the key's name),
+/// keeps the checkpoint in the database, and returns the signed note.
+pub async fn sign(store: &ledger_graphql::store::AnyStore, key: &Path) -> Result<String, Failed> {
     let skey = read_text(key)?;
-    let name = checkpoint::key_name(&skey).map_err(|e| Failed::from(e.to_string()))?;
-    let head = store
-        .head()
+    let kept = ledger_graphql::checkpoints::sign_head(store, &store.read_db(), skey.trim())
         .await
-        .map_err(|e| Failed::from(format!("cannot read the log's head: {e}")))?;
-    checkpoint::sign(origin.unwrap_or(&name), head.size, head.root, &skey)
-        .map_err(|e| Failed::from(e.to_string()))
+        .map_err(|e| Failed::from(format!("cannot sign the head: {e}")))?;
+    Ok(kept.note)
 }
 
 /// The origin a signed note names (its first line), before any signature is checked.
@@ -263,4 +256,49 @@ pub fn verify_event(event: &Path, proof: &Path, checkpoints: &[Checkpoint]) -> R
         event.event_type, event.stream_id, checkpoint.source
     );
     Ok(())
+}
+
+/// The checkpoints a database keeps, opened with the trusted public keys: each one's
+/// signatures must verify (a kept note that does not is itself a finding: exit 7).
+pub async fn stored_checkpoints(
+    db: &ledger_projections::Db,
+    keys: &[PathBuf],
+) -> Result<Vec<Checkpoint>, Failed> {
+    let kept =
+        ledger_graphql::checkpoints::list(db, usize::try_from(i64::MAX).unwrap_or(usize::MAX))
+            .await
+            .map_err(|e| Failed::from(format!("cannot read the kept checkpoints: {e}")))?;
+    if kept.is_empty() {
+        return Ok(Vec::new());
+    }
+    if keys.is_empty() {
+        eprintln!(
+            "{} kept checkpoint(s) not checked: give --public-key to check them",
+            kept.len()
+        );
+        return Ok(Vec::new());
+    }
+    let keys = keys
+        .iter()
+        .map(|k| read_text(k))
+        .collect::<Result<Vec<_>, _>>()?;
+    let trusted: Vec<&str> = keys.iter().map(|k| k.trim()).collect();
+    kept.iter()
+        .map(|c| {
+            let opened =
+                checkpoint::open(&c.note, origin_of(&c.note), &trusted).map_err(|e| Failed {
+                    code: BAD_SIGNATURE,
+                    message: format!("the kept checkpoint of {} events: {e}", c.size),
+                })?;
+            Ok(Checkpoint {
+                size: opened.size,
+                root: opened.root,
+                source: format!(
+                    "the kept checkpoint of {} events (signed by {})",
+                    opened.size,
+                    opened.signed_by.join(", ")
+                ),
+            })
+        })
+        .collect()
 }

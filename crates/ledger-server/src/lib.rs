@@ -92,6 +92,8 @@ pub struct Ledger {
     /// Shared by the handlers.
     pub state: AppState,
     checkpoint_key: Arc<std::sync::OnceLock<String>>,
+    witness_keys: Arc<std::sync::OnceLock<Vec<String>>>,
+    checkpoint_task: Option<tokio::task::JoinHandle<()>>,
     projector_task: tokio::task::JoinHandle<()>,
     stop_projector: tokio::sync::watch::Sender<bool>,
 }
@@ -124,8 +126,11 @@ impl Ledger {
         });
         let api = Api::new(store.clone(), projector.clone(), anonymous_rollups);
         let checkpoint_key = api.checkpoint_key.clone();
+        let witness_keys = api.witness_keys.clone();
         Self {
             checkpoint_key,
+            witness_keys,
+            checkpoint_task: None,
             state: AppState {
                 schema: ledger_graphql::schema(api, introspection),
                 keys,
@@ -153,6 +158,58 @@ impl Ledger {
         Ok(self)
     }
 
+    /// Keeps the cosignatures of these witnesses (public keys in the signed-note form).
+    ///
+    /// # Errors
+    /// A message naming a key that is not a public key.
+    pub fn with_witness_keys(self, keys: Vec<String>) -> Result<Self, String> {
+        let keys: Vec<String> = keys.iter().map(|k| k.trim().to_owned()).collect();
+        for key in &keys {
+            ledger_proof::checkpoint::verifier(key).map_err(|e| format!("witness key: {e}"))?;
+        }
+        let _ = self.witness_keys.set(keys);
+        Ok(self)
+    }
+
+    /// Signs and keeps a checkpoint of the head every `every` when the log has grown (needs
+    /// [`Ledger::with_checkpoint_key`]); stops with the server.
+    #[must_use]
+    pub fn sign_checkpoints_every(mut self, every: Duration) -> Self {
+        let Some(key) = self.checkpoint_key.get().cloned() else {
+            return self;
+        };
+        let (store, db) = (self.state.store.clone(), self.state.projector.db().clone());
+        let mut stop = self.stop_projector.subscribe();
+        self.checkpoint_task = Some(tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            let mut signed = None;
+            loop {
+                tokio::select! {
+                    _ = ticks.tick() => {}
+                    _ = stop.wait_for(|s| *s) => return,
+                }
+                let size = match store.head().await {
+                    Ok(head) => head.size,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot read the head to sign a checkpoint");
+                        continue;
+                    }
+                };
+                if signed == Some(size) {
+                    continue;
+                }
+                match ledger_graphql::checkpoints::sign_head(&store, &db, &key).await {
+                    Ok(checkpoint) => {
+                        tracing::info!(size = checkpoint.size, "signed a checkpoint");
+                        signed = Some(checkpoint.size);
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot sign a checkpoint"),
+                }
+            }
+        }));
+        self
+    }
+
     /// Keeps at most `bytes` of answers to share between callers (0: answer every request
     /// afresh); [`ledger_graphql::answers::DEFAULT_ANSWER_BUDGET`] unless said.
     #[must_use]
@@ -176,6 +233,9 @@ impl Ledger {
             .await;
         let _ = self.stop_projector.send(true);
         let _ = self.projector_task.await;
+        if let Some(task) = self.checkpoint_task {
+            let _ = task.await;
+        }
         served
     }
 }

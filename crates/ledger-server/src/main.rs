@@ -92,6 +92,13 @@ enum Command {
         /// `signedCheckpoint` field.
         #[arg(long, env = "LEDGER__CHECKPOINT_KEY")]
         checkpoint_key: Option<PathBuf>,
+        /// How often to sign and keep a checkpoint when the log has grown (e.g. 10m, 1h;
+        /// default 10m; needs --checkpoint-key).
+        #[arg(long, env = "LEDGER__CHECKPOINT_EVERY")]
+        checkpoint_every: Option<String>,
+        /// A witness's public key whose cosignatures are kept (repeatable).
+        #[arg(long)]
+        witness_key: Vec<PathBuf>,
     },
     /// Creates or upgrades the log's and the read models' tables.
     Migrate {
@@ -187,16 +194,14 @@ enum KeyCommand {
 
 #[derive(Subcommand)]
 enum CheckpointCommand {
-    /// Signs the log's current head: prints the signed checkpoint (a C2SP signed note).
+    /// Signs the log's current head, keeps the checkpoint in the database, and prints it (a
+    /// C2SP signed note).
     Sign {
         #[command(flatten)]
         database: Database,
-        /// The private key file.
+        /// The private key file (its name is the log's name on the checkpoint).
         #[arg(long)]
         key: PathBuf,
-        /// The log's name on the checkpoint (default: the key's name).
-        #[arg(long)]
-        origin: Option<String>,
     },
     /// Adds a witness's signature to a signed checkpoint after checking the log's own
     /// signature, and prints the cosigned checkpoint.
@@ -272,13 +277,9 @@ enum KeysAndChecks {
 async fn keys_and_checks(command: KeysAndChecks) -> Result<(), checks::Failed> {
     match command {
         KeysAndChecks::Key(KeyCommand::Generate { name, out }) => checks::generate(&name, &out),
-        KeysAndChecks::Checkpoint(CheckpointCommand::Sign {
-            database,
-            key,
-            origin,
-        }) => {
+        KeysAndChecks::Checkpoint(CheckpointCommand::Sign { database, key }) => {
             let store = open_store(&database.database_url).await?;
-            let note = checks::sign(&store, &key, origin.as_deref()).await?;
+            let note = checks::sign(&store, &key).await?;
             print!("{note}");
             Ok(())
         }
@@ -313,6 +314,9 @@ async fn keys_and_checks(command: KeysAndChecks) -> Result<(), checks::Failed> {
             let summary = match (database_url, log) {
                 (Some(url), None) => {
                     let store = open_store(&url).await?;
+                    let mut checkpoints = checkpoints;
+                    checkpoints
+                        .extend(checks::stored_checkpoints(&store.read_db(), &public_key).await?);
                     ledger_verify::verify_store(&store, checkpoints, &mut checks::progress(started))
                         .await?
                 }
@@ -373,6 +377,8 @@ async fn run(command: Command) -> Result<(), checks::Failed> {
             no_introspection,
             answer_cache_mib,
             checkpoint_key,
+            checkpoint_every,
+            witness_key,
         } => {
             let file = match &config {
                 Some(path) => ConfigFile::read(path)?,
@@ -415,9 +421,26 @@ async fn run(command: Command) -> Result<(), checks::Failed> {
                         mib.saturating_mul(1 << 20)
                     }),
             );
+            let every = checkpoint_every
+                .or(file.checkpoint_every)
+                .map_or(Ok(600), |t| parse_ttl(&t))?;
+            let witnesses = witness_key
+                .iter()
+                .chain(&file.witness_keys)
+                .map(|path| {
+                    std::fs::read_to_string(path)
+                        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
             let ledger = match checkpoint_key {
-                Some(key) => ledger.with_checkpoint_key(&key)?,
-                None => ledger,
+                Some(key) => ledger
+                    .with_checkpoint_key(&key)?
+                    .with_witness_keys(witnesses)?
+                    .sign_checkpoints_every(std::time::Duration::from_secs(
+                        u64::try_from(every.max(1)).unwrap_or(600),
+                    )),
+                None if witnesses.is_empty() => ledger,
+                None => return Err("--witness-key needs --checkpoint-key".into()),
             };
             Ok(serve(ledger, &listen, None).await?)
         }
@@ -544,6 +567,9 @@ struct ConfigFile {
     no_introspection: Option<bool>,
     answer_cache_mib: Option<usize>,
     checkpoint_key: Option<PathBuf>,
+    checkpoint_every: Option<String>,
+    #[serde(default)]
+    witness_keys: Vec<PathBuf>,
 }
 
 impl ConfigFile {

@@ -355,6 +355,33 @@ fn keys_checkpoints_and_verify() {
         "{}",
         text(&out.stdout)
     );
+    // The signed checkpoint was kept in the database: trusting the key is enough.
+    let out = ledger(&[
+        "verify",
+        "--database-url",
+        &url,
+        "--public-key",
+        &path("log.pub"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("1 signed checkpoint(s) matched at 504"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = ledger(&[
+        "verify",
+        "--database-url",
+        &url,
+        "--public-key",
+        &path("other.pub"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "a kept checkpoint the key did not sign: {}",
+        text(&out.stderr)
+    );
 
     // Offline: the exported log, trusting only the witness.
     assert!(

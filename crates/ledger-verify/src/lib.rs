@@ -191,6 +191,8 @@ impl Check {
     pub fn new(checkpoints: impl IntoIterator<Item = Checkpoint>) -> Self {
         let mut ahead: Vec<Checkpoint> = checkpoints.into_iter().collect();
         ahead.sort_by_key(|c| std::cmp::Reverse(c.size));
+        // The same tree head given twice (a file and the database's copy) counts once.
+        ahead.dedup_by(|a, b| a.size == b.size && a.root == b.root);
         Self {
             frontier: Frontier::empty(),
             last_recorded: None,
