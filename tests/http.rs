@@ -367,6 +367,8 @@ async fn serves_the_demo_over_http<B: ServerBackend>() {
 struct Running {
     addr: std::net::SocketAddr,
     tokens: Vec<(Role, String)>,
+    /// The public key checkpoints are signed with.
+    log_key: String,
     stop: tokio::sync::oneshot::Sender<()>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     _backend: Box<dyn std::any::Any>,
@@ -406,7 +408,12 @@ async fn run_demo<B: ServerBackend + 'static>() -> Running {
     .unwrap();
     store.read_db().migrate().await.unwrap();
     let keys = Keys::hs256(b"http test secret, long enough for HS256");
-    let ledger = Ledger::start(store, keys.clone(), false, true);
+    let (checkpoint_key, log_key) =
+        ledger_proof::checkpoint::generate_key(&mut rand_core::OsRng, "ledger.test/de-an-10")
+            .unwrap();
+    let ledger = Ledger::start(store, keys.clone(), false, true)
+        .with_checkpoint_key(&checkpoint_key)
+        .unwrap();
     let projector = ledger.state.projector.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -437,6 +444,7 @@ async fn run_demo<B: ServerBackend + 'static>() -> Running {
     Running {
         addr,
         tokens,
+        log_key,
         stop,
         server,
         _backend: Box::new(backend),
@@ -565,6 +573,122 @@ async fn roles_and_bad_input_over_http<B: ServerBackend + 'static>() {
     server.stop().await;
 }
 
+/// Tiles fetched over HTTP, for `tlog_tiles`' own client (`TileHashReader`), which checks
+/// every tile against the signed root before handing out a hash.
+struct Fetched(std::collections::HashMap<String, Vec<u8>>);
+
+impl tlog_tiles::TileReader for Fetched {
+    fn height(&self) -> u8 {
+        8
+    }
+    fn read_tiles(&self, tiles: &[tlog_tiles::Tile]) -> Result<Vec<Vec<u8>>, tlog_tiles::Error> {
+        tiles
+            .iter()
+            .map(|t| {
+                self.0
+                    .get(&t.path().replacen("tile/8/", "tile/", 1))
+                    .cloned()
+                    .ok_or(tlog_tiles::Error::InvalidTile)
+            })
+            .collect()
+    }
+    fn save_tiles(&self, _: &[tlog_tiles::Tile], _: &[Vec<u8>]) {}
+}
+
+/// A transparency-log client following the ledger as C2SP tlog-tiles: the checkpoint, the
+/// hash tiles (checked against the signed root by `tlog_tiles`), the entry bundles (each
+/// entry's hash is the leaf the tiles hold), and 404 beyond the signed tree.
+async fn serves_tlog_tiles<B: ServerBackend + 'static>() {
+    let server = run_demo::<B>().await;
+    let addr = server.addr;
+    let (status, _) = http(addr, "GET", "/log/checkpoint", &[], b"").await;
+    assert_eq!(status, 404, "nothing signed yet");
+    let (_, answer) = graphql(
+        addr,
+        Some(server.token(Role::Secretariat)),
+        "mutation { signCheckpoint { size } }",
+    )
+    .await;
+    assert_eq!(answer["data"]["signCheckpoint"]["size"], 504, "{answer}");
+    let (status, note) = http(addr, "GET", "/log/checkpoint", &[], b"").await;
+    assert_eq!(status, 200);
+    let opened =
+        ledger_proof::checkpoint::open(&note, "ledger.test/de-an-10", &[&server.log_key]).unwrap();
+    assert_eq!(opened.size, 504);
+
+    // 504 leaves: level-0 tiles 000 (256) and 001.p/248; level 1: 000.p/1.
+    let mut fetched = std::collections::HashMap::new();
+    for path in ["tile/0/000", "tile/0/001.p/248", "tile/1/000.p/1"] {
+        let (status, body) = http_bytes(addr, &format!("/log/{path}")).await;
+        assert_eq!(status, 200, "{path}");
+        fetched.insert(path.to_owned(), body);
+    }
+    let tiles = Fetched(fetched);
+    let reader = tlog_tiles::TileHashReader::new(504, opened.root, &tiles);
+    let root = tlog_tiles::tree_hash(504, &reader).unwrap();
+    assert_eq!(root, opened.root);
+    let leaves = tlog_tiles::HashReader::read_hashes(
+        &reader,
+        &(0..504)
+            .map(|i| tlog_tiles::stored_hash_index(0, i))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let mut entries = Vec::new();
+    for path in ["tile/entries/000", "tile/entries/001.p/248"] {
+        let (status, body) = http_bytes(addr, &format!("/log/{path}")).await;
+        assert_eq!(status, 200, "{path}");
+        let mut rest = body.as_slice();
+        while rest.len() >= 2 {
+            let n = usize::from(u16::from_be_bytes([rest[0], rest[1]]));
+            entries.push(rest[2..2 + n].to_vec());
+            rest = &rest[2 + n..];
+        }
+    }
+    assert_eq!(entries.len(), 504);
+    for (i, entry) in entries.iter().enumerate() {
+        assert_eq!(ledger_proof::leaf_hash(entry), leaves[i], "entry {i}");
+    }
+    for path in [
+        "tile/0/002",
+        "tile/0/001",
+        "tile/2/000.p/1",
+        "tile/entries/001.p/249",
+        "tile/x",
+    ] {
+        let (status, _) = http_bytes(addr, &format!("/log/{path}")).await;
+        assert_eq!(status, 404, "{path}");
+    }
+    server.stop().await;
+}
+
+/// GET returning the raw body bytes (tiles are binary).
+async fn http_bytes(addr: std::net::SocketAddr, path: &str) -> (u16, Vec<u8>) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(raw.len());
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = raw.get(split + 4..).unwrap_or_default().to_vec();
+    assert!(
+        !head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "tiles come with a length"
+    );
+    (status, body)
+}
+
 mod sqlite {
     use super::*;
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -574,6 +698,10 @@ mod sqlite {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn roles_and_bad_input_over_http() {
         super::roles_and_bad_input_over_http::<Sqlite>().await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn serves_tlog_tiles() {
+        super::serves_tlog_tiles::<Sqlite>().await;
     }
 }
 
@@ -586,5 +714,9 @@ mod postgres {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn roles_and_bad_input_over_http() {
         super::roles_and_bad_input_over_http::<Postgres>().await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn serves_tlog_tiles() {
+        super::serves_tlog_tiles::<Postgres>().await;
     }
 }

@@ -2,6 +2,7 @@
 //! command line shares.
 //!
 //! Routes: `POST /graphql` and `GET /graphql` (queries), `/graphql/ws` (subscriptions),
+//! `GET /log/checkpoint` and `GET /log/tile/…` (the log as C2SP tlog-tiles),
 //! `GET /graphiql`, `GET /healthz`
 //! (the process answers), `GET /readyz` (the database answers and the read models are close
 //! behind the log). A bearer token, when sent, must verify: a bad one is refused with
@@ -9,6 +10,8 @@
 
 use std::sync::Arc;
 use std::time::Duration;
+
+mod tiles;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
@@ -248,6 +251,8 @@ pub fn router(state: AppState) -> Router {
         .route("/graphiql", get(graphiql))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/log/checkpoint", get(tiles::checkpoint))
+        .route("/log/tile/{*path}", get(tiles::tile))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
