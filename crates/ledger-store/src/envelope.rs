@@ -381,6 +381,81 @@ impl StoredEvent {
     /// # Errors
     /// [`Error::Invalid`] if the payload cannot be encoded (it was checked on append).
     pub fn canonical_bytes(&self) -> Result<Vec<u8>> {
+        if let Some(bytes) = self.canonical_bytes_direct() {
+            return Ok(bytes);
+        }
+        self.canonical_bytes_general()
+    }
+
+    /// The canonical bytes written field by field in JCS order (the common case: no
+    /// non-integer number in the payload), several times faster than the general path.
+    fn canonical_bytes_direct(&self) -> Option<Vec<u8>> {
+        use ledger_proof::canonical::{write_canonical, write_string};
+        use std::io::Write as _;
+        let mut out = Vec::with_capacity(512);
+        let mut number = itoa::Buffer::new();
+        // Times and UUIDs hold nothing JSON escapes.
+        let time = |t: &Timestamp, out: &mut Vec<u8>| {
+            let _ = write!(out, "\"{t}\"");
+        };
+        let text = |t: &Option<String>, out: &mut Vec<u8>| match t {
+            Some(t) => write_string(t, out),
+            None => out.extend_from_slice(b"null"),
+        };
+        let uuid = |u: &Uuid, out: &mut Vec<u8>| {
+            let mut buffer = Uuid::encode_buffer();
+            out.push(b'"');
+            out.extend_from_slice(u.hyphenated().encode_lower(&mut buffer).as_bytes());
+            out.push(b'"');
+        };
+        let m = &self.metadata;
+        out.extend_from_slice(b"{\"effective_at\":");
+        time(&self.effective_at, &mut out);
+        out.extend_from_slice(b",\"event_type\":");
+        write_string(&self.event_type, &mut out);
+        out.extend_from_slice(b",\"metadata\":{\"acting_unit\":");
+        text(&m.acting_unit, &mut out);
+        out.extend_from_slice(b",\"actor\":{\"display_name\":");
+        write_string(&m.actor.display_name, &mut out);
+        out.extend_from_slice(b",\"role\":");
+        write_string(&m.actor.role, &mut out);
+        out.extend_from_slice(b",\"subject\":");
+        write_string(&m.actor.subject, &mut out);
+        out.extend_from_slice(b"},\"causation_id\":");
+        match &m.causation_id {
+            Some(u) => uuid(u, &mut out),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"correlation_id\":");
+        uuid(&m.correlation_id, &mut out);
+        out.extend_from_slice(b",\"idempotency_key\":");
+        text(&m.idempotency_key, &mut out);
+        out.extend_from_slice(b",\"reason\":");
+        text(&m.reason, &mut out);
+        out.extend_from_slice(b",\"source_document\":");
+        text(&m.source_document, &mut out);
+        out.extend_from_slice(b"},\"payload\":");
+        if !write_canonical(&self.payload, &mut out) {
+            return None;
+        }
+        out.extend_from_slice(b",\"position\":");
+        out.extend_from_slice(number.format(self.position).as_bytes());
+        out.extend_from_slice(b",\"recorded_at\":");
+        time(&self.recorded_at, &mut out);
+        out.extend_from_slice(b",\"schema_version\":");
+        out.extend_from_slice(number.format(self.schema_version).as_bytes());
+        out.extend_from_slice(b",\"stream_id\":");
+        write_string(&self.stream_id, &mut out);
+        out.extend_from_slice(b",\"stream_type\":");
+        write_string(&self.stream_type, &mut out);
+        out.extend_from_slice(b",\"stream_version\":");
+        out.extend_from_slice(number.format(self.stream_version).as_bytes());
+        out.push(b'}');
+        Some(out)
+    }
+
+    /// The canonical bytes through the general JCS serializer.
+    fn canonical_bytes_general(&self) -> Result<Vec<u8>> {
         Ok(to_canonical_vec(&CanonicalEvent {
             position: self.position,
             stream_id: &self.stream_id,
@@ -517,6 +592,33 @@ mod tests {
                 r#""payload":{"note":"Đã triển khai","percent":40},"position":7,"recorded_at":"2022-03-14T01:02:03.000000Z","#,
                 r#""schema_version":1,"stream_id":"task-1","stream_type":"task","stream_version":2}"#
             )
+        );
+        // The direct writer and the general serializer agree, field by field and on payloads
+        // of every shape; a float sends the event to the general path.
+        let mut varied = event.clone();
+        for payload in [
+            serde_json::json!(null),
+            serde_json::json!([1, "hai", {"ba": [true, false, null]}]),
+            serde_json::json!({"z": 1, "a": {"\u{e000}": 2, "\u{1f600}": 3}, "m": "t\u{1}ab\t\"q\""}),
+            serde_json::json!({"tỷ lệ": 9_007_199_254_740_991_i64, "âm": -9_007_199_254_740_991_i64}),
+        ] {
+            varied.payload = payload;
+            varied.metadata.reason = Some("lý do \"khẩn\"".into());
+            varied.metadata.causation_id = Some(Uuid::from_u128(0xABCD_EF01));
+            varied.metadata.correlation_id = Uuid::from_u128(u128::MAX / 3);
+            varied.metadata.idempotency_key = Some("k-1".into());
+            varied.metadata.acting_unit = None;
+            assert_eq!(
+                varied.canonical_bytes_direct(),
+                Some(varied.canonical_bytes_general().unwrap())
+            );
+        }
+        varied.payload = serde_json::json!({"percent": 40.5});
+        assert_eq!(varied.canonical_bytes_direct(), None);
+        assert!(
+            String::from_utf8(varied.canonical_bytes().unwrap())
+                .unwrap()
+                .contains(r#""percent":40.5"#)
         );
     }
 
