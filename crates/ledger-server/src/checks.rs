@@ -49,8 +49,8 @@ fn read_text(path: &Path) -> Result<String, Failed> {
 pub fn generate(name: &str, out: &Path) -> Result<(), Failed> {
     let (private, public) = checkpoint::generate_key(&mut rand_core::OsRng, name)
         .map_err(|e| Failed::from(e.to_string()))?;
-    let key_file = out.with_extension("key");
-    let pub_file = out.with_extension("pub");
+    let key_file = PathBuf::from(format!("{}.key", out.display()));
+    let pub_file = PathBuf::from(format!("{}.pub", out.display()));
     for file in [&key_file, &pub_file] {
         if file.exists() {
             return Err(format!("{} exists; not overwriting a key", file.display()).into());

@@ -672,7 +672,12 @@ async fn demo(file: &Path, listen: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     }
     let keys = Keys::hs256(&demo_secret(file)?);
-    let ledger = Ledger::start(store.clone(), keys.clone(), true, true);
+    // The demo signs checkpoints too, with a key kept beside the database: `ledger verify
+    // --database-url sqlite://FILE --public-key FILE.checkpoint.pub` checks them.
+    let checkpoint_key = demo_checkpoint_key(file)?;
+    let ledger = Ledger::start(store.clone(), keys.clone(), true, true)
+        .with_checkpoint_key(&checkpoint_key)?
+        .sign_checkpoints_every(std::time::Duration::from_secs(600));
     let mut tokens = String::from("Tokens (HS256, demo only; send as `Authorization: Bearer …`):");
     for (role, unit, name) in [
         (
@@ -704,6 +709,18 @@ async fn demo(file: &Path, listen: &str) -> Result<(), String> {
         tokens.push_str(&format!("\n  {:<14} {token}", role.as_str()));
     }
     serve(ledger, listen, Some(tokens)).await
+}
+
+/// The demo's checkpoint key, made on first run beside the database (`FILE.checkpoint.key`,
+/// and the public half in `FILE.checkpoint.pub`).
+fn demo_checkpoint_key(file: &Path) -> Result<String, String> {
+    let private = PathBuf::from(format!("{}.checkpoint.key", file.display()));
+    if let Ok(key) = std::fs::read_to_string(&private) {
+        return Ok(key);
+    }
+    let prefix = PathBuf::from(format!("{}.checkpoint", file.display()));
+    checks::generate("ledger.demo.local/de-an-10", &prefix).map_err(|f| f.message)?;
+    std::fs::read_to_string(&private).map_err(|e| format!("cannot read {}: {e}", private.display()))
 }
 
 /// The demo's HS256 secret, kept beside the database so tokens survive a restart.
