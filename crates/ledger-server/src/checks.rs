@@ -106,6 +106,11 @@ pub fn open_checkpoints(files: &[PathBuf], keys: &[PathBuf]) -> Result<Vec<Check
         .iter()
         .map(|k| read_text(k))
         .collect::<Result<Vec<_>, _>>()?;
+    open_with(files, &keys)
+}
+
+/// Opens checkpoint files with the trusted public keys given as text.
+pub fn open_with(files: &[PathBuf], keys: &[String]) -> Result<Vec<Checkpoint>, Failed> {
     let trusted: Vec<&str> = keys.iter().map(|k| k.trim()).collect();
     files
         .iter()
@@ -301,4 +306,42 @@ pub async fn stored_checkpoints(
             })
         })
         .collect()
+}
+
+/// Checks that `new` extends `old`, with the consistency proof in `proof` (the API's
+/// `consistencyProof`, as JSON, or the whole answer): exit 6 if not.
+pub fn check_consistency(old: &Checkpoint, new: &Checkpoint, proof: &Path) -> Result<(), Failed> {
+    let value: serde_json::Value = serde_json::from_str(&read_text(proof)?)
+        .map_err(|e| Failed::from(format!("{}: not JSON: {e}", proof.display())))?;
+    let proof_value = value
+        .pointer("/data/consistencyProof")
+        .or_else(|| value.get("consistencyProof"))
+        .unwrap_or(&value);
+    let (from, to) = (proof_value["from"].as_u64(), proof_value["to"].as_u64());
+    if from != Some(old.size) || to != Some(new.size) {
+        return Err(format!(
+            "the proof is from {from:?} to {to:?}; the checkpoints are of {} and {} events",
+            old.size, new.size
+        )
+        .into());
+    }
+    let path = proof_value["path"]
+        .as_array()
+        .ok_or_else(|| Failed::from("the proof has no path".to_owned()))?
+        .iter()
+        .map(|h| {
+            h.as_str()
+                .and_then(ledger_store::envelope::hash_hex::from_hex)
+                .ok_or_else(|| Failed::from(format!("{h} is not a hash")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    ledger_proof::verify_consistency(&path, old.size, old.root, new.size, new.root).map_err(|e| {
+        Failed {
+            code: 6,
+            message: format!(
+                "not cosigning: the log of {} events does not extend the one of {} this witness signed: {e}",
+                new.size, old.size
+            ),
+        }
+    })
 }

@@ -186,7 +186,7 @@ enum KeyCommand {
         /// or '+'.
         #[arg(long)]
         name: String,
-        /// Where to write: <OUT>.key and <OUT>.pub.
+        /// Where to write: `OUT.key` and `OUT.pub`.
         #[arg(long)]
         out: PathBuf,
     },
@@ -215,6 +215,13 @@ enum CheckpointCommand {
         /// The witness's private key.
         #[arg(long)]
         key: PathBuf,
+        /// The last checkpoint this witness cosigned: the new one must extend it.
+        #[arg(long, requires = "consistency")]
+        previous: Option<PathBuf>,
+        /// The consistency proof from the previous checkpoint's size to the new one's (the
+        /// API's `consistencyProof`, as JSON).
+        #[arg(long, requires = "previous")]
+        consistency: Option<PathBuf>,
     },
 }
 
@@ -287,9 +294,24 @@ async fn keys_and_checks(command: KeysAndChecks) -> Result<(), checks::Failed> {
             checkpoint,
             log_key,
             key,
+            previous,
+            consistency,
         }) => {
             // The log's signature first: a witness never signs what the log did not.
-            checks::open_checkpoints(std::slice::from_ref(&checkpoint), &[log_key])?;
+            let opened = checks::open_checkpoints(std::slice::from_ref(&checkpoint), &[log_key])?;
+            // Then that the log only grew since the last checkpoint this witness signed.
+            if let (Some(previous), Some(proof), [new]) = (previous, consistency, opened.as_slice())
+            {
+                let own = ledger_proof::checkpoint::public_key(
+                    &std::fs::read_to_string(&key)
+                        .map_err(|e| format!("cannot read {}: {e}", key.display()))?,
+                )
+                .map_err(|e| e.to_string())?;
+                let [old] = checks::open_with(std::slice::from_ref(&previous), &[own])?
+                    .try_into()
+                    .map_err(|_| "one previous checkpoint".to_owned())?;
+                checks::check_consistency(&old, new, &proof)?;
+            }
             let note = std::fs::read_to_string(&checkpoint)
                 .map_err(|e| format!("cannot read {}: {e}", checkpoint.display()))?;
             let skey = std::fs::read_to_string(&key)

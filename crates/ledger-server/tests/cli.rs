@@ -445,6 +445,81 @@ fn keys_checkpoints_and_verify() {
             .collect::<Vec<_>>()
     };
     let proof = ledger_proof::inclusion_proof(99, 504, &stored).unwrap();
+    // A witness cosigns only a log that extends the last one it cosigned: a checkpoint of the
+    // first 300 events (signed by the log's key), cosigned; then the head, with the
+    // consistency proof from 300.
+    let leaves_300: Vec<ledger_proof::Hash> = lines[..300]
+        .iter()
+        .map(|l| {
+            let e: serde_json::Value = serde_json::from_str(l).unwrap();
+            ledger_store::envelope::hash_hex::from_hex(e["leaf_hash"].as_str().unwrap()).unwrap()
+        })
+        .collect();
+    let root_300 = ledger_proof::root_from_leaves(&leaves_300);
+    let log_private = std::fs::read_to_string(path("log.key")).unwrap();
+    let cp_300 =
+        ledger_proof::checkpoint::sign("ledger.test/de-an-10", 300, root_300, &log_private)
+            .unwrap();
+    std::fs::write(path("cp300"), &cp_300).unwrap();
+    let cosign = |checkpoint: &str, extra: &[&str]| {
+        let mut args = vec![
+            "checkpoint",
+            "cosign",
+            "--checkpoint",
+            checkpoint,
+            "--log-key",
+            &path("log.pub"),
+            "--key",
+            &path("witness.key"),
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        ledger(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let out = cosign(&path("cp300"), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    std::fs::write(path("cp300-hdnd"), text(&out.stdout)).unwrap();
+    let consistency = ledger_proof::consistency_proof(300, 504, &stored).unwrap();
+    let answer = serde_json::json!({ "data": { "consistencyProof": {
+        "from": 300, "to": 504, "path": path_of(&consistency) } } });
+    std::fs::write(path("grew.json"), answer.to_string()).unwrap();
+    let out = cosign(
+        &path("cp"),
+        &[
+            "--previous",
+            &path("cp300-hdnd"),
+            "--consistency",
+            &path("grew.json"),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("— hdnd.test "),
+        "{}",
+        text(&out.stdout)
+    );
+    let mut bent = consistency.clone();
+    bent.reverse();
+    let answer = serde_json::json!({ "from": 300, "to": 504, "path": path_of(&bent) });
+    std::fs::write(path("bent.json"), answer.to_string()).unwrap();
+    let out = cosign(
+        &path("cp"),
+        &[
+            "--previous",
+            &path("cp300-hdnd"),
+            "--consistency",
+            &path("bent.json"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not cosigning"),
+        "{}",
+        text(&out.stderr)
+    );
+
     let answer = serde_json::json!({ "data": { "inclusionProof": {
         "position": 100, "size": 504, "path": path_of(&proof) } } });
     std::fs::write(path("proof.json"), answer.to_string()).unwrap();
