@@ -86,18 +86,8 @@ pub fn generate_key<R: rand_core::CryptoRngCore + ?Sized>(
 /// # Errors
 /// [`CheckpointError::Key`] when `skey` is not an Ed25519 private key.
 pub fn public_key(skey: &str) -> Result<String, CheckpointError> {
-    use base64::Engine as _;
     let name = signer(skey)?.name().to_owned();
-    // PRIVATE+KEY+<name>+<id>+<base64>: names hold no '+', the base64 may.
-    let encoded = skey.trim().splitn(5, '+').nth(4).unwrap_or_default();
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .map_err(|e| CheckpointError::Key(e.to_string()))?;
-    let seed: [u8; 32] = bytes
-        .get(1..)
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| CheckpointError::Key("not an Ed25519 private key".to_owned()))?;
-    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let key = seed_of(skey)?;
     Ok(signed_note::new_ed25519_verifier_key(
         &name,
         &key.verifying_key(),
@@ -114,6 +104,174 @@ fn signer(skey: &str) -> Result<StandardSigner, CheckpointError> {
 /// [`CheckpointError::Key`].
 pub fn verifier(vkey: &str) -> Result<StandardVerifier, CheckpointError> {
     StandardVerifier::new(vkey.trim()).map_err(|e| CheckpointError::Key(e.to_string()))
+}
+
+/// Signature type of C2SP `tlog-cosignature/v1` Ed25519 keys.
+const COSIGNATURE_V1: u8 = 0x04;
+
+/// A witness's public key for C2SP `tlog-cosignature/v1` (signature type 0x04): it verifies
+/// `timestamp ‖ Ed25519 signature` over `cosignature/v1\ntime <timestamp>\n` followed by the
+/// checkpoint body.
+pub struct CosignatureV1Verifier {
+    name: String,
+    id: u32,
+    key: ed25519_dalek::VerifyingKey,
+}
+
+impl CosignatureV1Verifier {
+    /// Parses a `<name>+<key id>+<base64(0x04 ‖ public key)>` verifier key.
+    ///
+    /// # Errors
+    /// [`CheckpointError::Key`] for another form, type or a key id that does not match.
+    pub fn new(vkey: &str) -> Result<Self, CheckpointError> {
+        use base64::Engine as _;
+        let bad = |why: &str| CheckpointError::Key(format!("cosignature/v1 key: {why}"));
+        let mut parts = vkey.trim().splitn(3, '+');
+        let (Some(name), Some(id), Some(encoded)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad("expected <name>+<id>+<key>"));
+        };
+        let id = u32::from_str_radix(id, 16).map_err(|_| bad("the key id is not hex"))?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(|e| bad(&e.to_string()))?;
+        let (Some(&COSIGNATURE_V1), Some(key)) = (bytes.first(), bytes.get(1..)) else {
+            return Err(bad("not of type 0x04"));
+        };
+        let key: [u8; 32] = key.try_into().map_err(|_| bad("not 32 bytes"))?;
+        if signed_note::key_id(name, &bytes) != id || !signed_note::is_key_name_valid(name) {
+            return Err(bad("the key id does not match the name and key"));
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            id,
+            key: ed25519_dalek::VerifyingKey::from_bytes(&key).map_err(|e| bad(&e.to_string()))?,
+        })
+    }
+}
+
+/// The message a cosignature/v1 signs.
+fn cosigned_message(timestamp: u64, body: &[u8]) -> Vec<u8> {
+    let mut message = format!("cosignature/v1\ntime {timestamp}\n").into_bytes();
+    message.extend_from_slice(body);
+    message
+}
+
+impl Verifier for CosignatureV1Verifier {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn key_id(&self) -> u32 {
+        self.id
+    }
+
+    fn verify(&self, msg: &[u8], sig: &[u8]) -> bool {
+        let (Some(timestamp), Some(signature)) = (sig.get(..8), sig.get(8..)) else {
+            return false;
+        };
+        let Ok(timestamp) = <[u8; 8]>::try_from(timestamp).map(u64::from_be_bytes) else {
+            return false;
+        };
+        let Ok(signature) = ed25519_dalek::Signature::from_slice(signature) else {
+            return false;
+        };
+        timestamp <= i64::MAX.unsigned_abs()
+            && self
+                .key
+                .verify_strict(&cosigned_message(timestamp, msg), &signature)
+                .is_ok()
+    }
+}
+
+/// Signs cosignature/v1 lines with an Ed25519 private key (the seed of a signed-note private
+/// key) at a given time.
+struct CosignatureV1Signer {
+    name: String,
+    id: u32,
+    key: ed25519_dalek::SigningKey,
+    timestamp: u64,
+}
+
+impl Signer for CosignatureV1Signer {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn key_id(&self) -> u32 {
+        self.id
+    }
+
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, signature::Error> {
+        use ed25519_dalek::Signer as _;
+        let signature = self.key.sign(&cosigned_message(self.timestamp, msg));
+        let mut out = self.timestamp.to_be_bytes().to_vec();
+        out.extend_from_slice(&signature.to_bytes());
+        Ok(out)
+    }
+}
+
+fn seed_of(skey: &str) -> Result<ed25519_dalek::SigningKey, CheckpointError> {
+    use base64::Engine as _;
+    signer(skey)?;
+    // PRIVATE+KEY+<name>+<id>+<base64>: names hold no '+', the base64 may.
+    let encoded = skey.trim().splitn(5, '+').nth(4).unwrap_or_default();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|e| CheckpointError::Key(e.to_string()))?;
+    let seed: [u8; 32] = bytes
+        .get(1..)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| CheckpointError::Key("not an Ed25519 private key".to_owned()))?;
+    Ok(ed25519_dalek::SigningKey::from_bytes(&seed))
+}
+
+/// The cosignature/v1 public key (type 0x04) of a witness's private key.
+///
+/// # Errors
+/// [`CheckpointError::Key`].
+pub fn cosigner_public_key(skey: &str) -> Result<String, CheckpointError> {
+    use base64::Engine as _;
+    let name = signer(skey)?.name().to_owned();
+    let key = seed_of(skey)?.verifying_key();
+    let bytes = [&[COSIGNATURE_V1][..], key.as_bytes()].concat();
+    Ok(format!(
+        "{name}+{:08x}+{}",
+        signed_note::key_id(&name, &bytes),
+        base64::engine::general_purpose::STANDARD.encode(&bytes)
+    ))
+}
+
+/// Adds a C2SP `tlog-cosignature/v1` cosignature by `skey`, dated `timestamp` (seconds since
+/// the epoch), to a signed checkpoint.
+///
+/// # Errors
+/// [`CheckpointError::Key`], [`CheckpointError::Malformed`].
+pub fn cosign_v1(note: &str, skey: &str, timestamp: u64) -> Result<String, CheckpointError> {
+    let name = signer(skey)?.name().to_owned();
+    let key = seed_of(skey)?;
+    let bytes = [&[COSIGNATURE_V1][..], key.verifying_key().as_bytes()].concat();
+    let signer = CosignatureV1Signer {
+        id: signed_note::key_id(&name, &bytes),
+        name,
+        key,
+        timestamp,
+    };
+    let mut note =
+        Note::from_bytes(note.as_bytes()).map_err(|e| CheckpointError::Malformed(e.to_string()))?;
+    Checkpoint::from_bytes(note.text()).map_err(|e| CheckpointError::Malformed(e.to_string()))?;
+    note.add_sigs(&[&signer as &dyn Signer])
+        .map_err(|e| CheckpointError::Key(e.to_string()))?;
+    String::from_utf8(note.to_bytes()).map_err(|e| CheckpointError::Malformed(e.to_string()))
+}
+
+/// A trusted key of either kind: a signed-note Ed25519 key (type 0x01: the log's, or a
+/// witness's plain signature) or a cosignature/v1 key (type 0x04).
+fn any_verifier(vkey: &str) -> Result<Box<dyn Verifier>, CheckpointError> {
+    match CosignatureV1Verifier::new(vkey) {
+        Ok(v) => Ok(Box::new(v)),
+        Err(_) => Ok(Box::new(verifier(vkey)?)),
+    }
 }
 
 /// The name a key (private or public) signs as.
@@ -168,7 +326,7 @@ pub fn cosign(note: &str, skey: &str) -> Result<String, CheckpointError> {
 pub fn open(note: &str, origin: &str, trusted: &[&str]) -> Result<Opened, CheckpointError> {
     let verifiers = trusted
         .iter()
-        .map(|k| verifier(k).map(|v| Box::new(v) as Box<dyn Verifier>))
+        .map(|k| any_verifier(k))
         .collect::<Result<Vec<_>, _>>()?;
     let note =
         Note::from_bytes(note.as_bytes()).map_err(|e| CheckpointError::Malformed(e.to_string()))?;
@@ -301,6 +459,84 @@ mod tests {
             assert_eq!(public_key(&private), Ok(public), "seed {seed}");
         }
         assert!(with_plus > 0, "some keys' base64 holds a '+'");
+    }
+
+    /// C2SP tlog-cosignature/v1: what deployed witnesses produce. The signed message and the
+    /// key id are rebuilt here from the spec's text, independently of the verifier.
+    #[test]
+    fn cosignature_v1() {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let (log_skey, log) = keys("ledger.test", 1);
+        let (witness_skey, _) = keys("witness.test/w1", 4);
+        let witness_v1 = cosigner_public_key(&witness_skey).unwrap_or_default();
+        let root = crate::leaf_hash(b"root");
+        let note = sign("ledger.test/thai-nguyen", 42, root, &log_skey).unwrap_or_default();
+        let cosigned = cosign_v1(&note, &witness_skey, 1_679_315_147).unwrap_or_default();
+        let opened = open(&cosigned, "ledger.test/thai-nguyen", &[&log, &witness_v1]);
+        assert_eq!(
+            opened.map(|o| o.signed_by),
+            Ok(vec!["ledger.test".to_owned(), "witness.test/w1".to_owned()])
+        );
+
+        // The public key: <name>+<id>+base64(0x04 ‖ key), id = SHA-256(name ‖ \n ‖ 0x04 ‖ key)[:4].
+        let parts: Vec<&str> = witness_v1.splitn(3, '+').collect();
+        let key_bytes = base64::engine::general_purpose::STANDARD
+            .decode(parts[2])
+            .unwrap_or_default();
+        assert_eq!(key_bytes[0], 0x04);
+        let digest = sha2::Sha256::digest([b"witness.test/w1\n".as_slice(), &key_bytes].concat());
+        assert_eq!(
+            parts[1],
+            format!(
+                "{:02x}{:02x}{:02x}{:02x}",
+                digest[0], digest[1], digest[2], digest[3]
+            )
+        );
+
+        // The line: base64(key id ‖ timestamp (u64, big-endian) ‖ Ed25519 signature) over
+        // "cosignature/v1\ntime <t>\n" + the checkpoint body.
+        let line = cosigned.lines().last().unwrap_or_default();
+        assert!(line.starts_with("\u{2014} witness.test/w1 "), "{line}");
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(line.rsplit(' ').next().unwrap_or_default())
+            .unwrap_or_default();
+        assert_eq!(bytes.len(), 4 + 8 + 64);
+        assert_eq!(
+            u64::from_be_bytes(bytes[4..12].try_into().unwrap_or_default()),
+            1_679_315_147
+        );
+        let body = note.split("\n\n").next().unwrap_or_default().to_owned() + "\n";
+        let message = format!("cosignature/v1\ntime 1679315147\n{body}");
+        let key =
+            ed25519_dalek::VerifyingKey::from_bytes(&key_bytes[1..].try_into().unwrap_or([0; 32]))
+                .unwrap_or_else(|e| panic!("{e}"));
+        let signature =
+            ed25519_dalek::Signature::from_slice(&bytes[12..]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(key.verify_strict(message.as_bytes(), &signature).is_ok());
+
+        // Another timestamp in the line, or the plain key in place of the v1 key, fails.
+        let mut forged = bytes.clone();
+        forged[11] ^= 1;
+        let forged_line = format!(
+            "\u{2014} witness.test/w1 {}",
+            base64::engine::general_purpose::STANDARD.encode(&forged)
+        );
+        let forged_note = cosigned.replace(line, &forged_line);
+        assert!(
+            open(
+                &forged_note,
+                "ledger.test/thai-nguyen",
+                &[&log, &witness_v1]
+            )
+            .is_err()
+        );
+        let plain = public_key(&witness_skey).unwrap_or_default();
+        let only_log = open(&cosigned, "ledger.test/thai-nguyen", &[&log, &plain]);
+        assert_eq!(
+            only_log.map(|o| o.signed_by),
+            Ok(vec!["ledger.test".to_owned()])
+        );
         assert!(public_key(&log).is_err());
     }
 }

@@ -69,11 +69,18 @@ pub fn generate(name: &str, out: &Path) -> Result<(), Failed> {
         .map_err(|e| Failed::from(format!("cannot write {}: {e}", key_file.display())))?;
     std::fs::write(&pub_file, format!("{public}\n"))
         .map_err(|e| Failed::from(format!("cannot write {}: {e}", pub_file.display())))?;
+    // The same key as a C2SP tlog-cosignature/v1 witness key (type 0x04).
+    let cosigner_file = PathBuf::from(format!("{}.cosigner.pub", out.display()));
+    let cosigner =
+        checkpoint::cosigner_public_key(&private).map_err(|e| Failed::from(e.to_string()))?;
+    std::fs::write(&cosigner_file, format!("{cosigner}\n"))
+        .map_err(|e| Failed::from(format!("cannot write {}: {e}", cosigner_file.display())))?;
     println!("{public}");
     eprintln!(
-        "private key: {} (keep it secret); public key: {}",
+        "private key: {} (keep it secret); public key: {}; as a tlog-cosignature/v1 witness: {}",
         key_file.display(),
-        pub_file.display()
+        pub_file.display(),
+        cosigner_file.display()
     );
     Ok(())
 }

@@ -168,7 +168,9 @@ impl Ledger {
     pub fn with_witness_keys(self, keys: Vec<String>) -> Result<Self, String> {
         let keys: Vec<String> = keys.iter().map(|k| k.trim().to_owned()).collect();
         for key in &keys {
-            ledger_proof::checkpoint::verifier(key).map_err(|e| format!("witness key: {e}"))?;
+            if ledger_proof::checkpoint::CosignatureV1Verifier::new(key).is_err() {
+                ledger_proof::checkpoint::verifier(key).map_err(|e| format!("witness key: {e}"))?;
+            }
         }
         let _ = self.witness_keys.set(keys);
         Ok(self)

@@ -222,6 +222,10 @@ enum CheckpointCommand {
         /// API's `consistencyProof`, as JSON).
         #[arg(long, requires = "previous")]
         consistency: Option<PathBuf>,
+        /// Cosign in the C2SP tlog-cosignature/v1 format (timestamped; verified with the
+        /// key's `.cosigner.pub`) instead of a plain signed-note signature.
+        #[arg(long)]
+        v1: bool,
     },
 }
 
@@ -296,6 +300,7 @@ async fn keys_and_checks(command: KeysAndChecks) -> Result<(), checks::Failed> {
             key,
             previous,
             consistency,
+            v1,
         }) => {
             // The log's signature first: a witness never signs what the log did not.
             let opened = checks::open_checkpoints(std::slice::from_ref(&checkpoint), &[log_key])?;
@@ -307,7 +312,12 @@ async fn keys_and_checks(command: KeysAndChecks) -> Result<(), checks::Failed> {
                         .map_err(|e| format!("cannot read {}: {e}", key.display()))?,
                 )
                 .map_err(|e| e.to_string())?;
-                let [old] = checks::open_with(std::slice::from_ref(&previous), &[own])?
+                let own_v1 = ledger_proof::checkpoint::cosigner_public_key(
+                    &std::fs::read_to_string(&key)
+                        .map_err(|e| format!("cannot read {}: {e}", key.display()))?,
+                )
+                .map_err(|e| e.to_string())?;
+                let [old] = checks::open_with(std::slice::from_ref(&previous), &[own, own_v1])?
                     .try_into()
                     .map_err(|_| "one previous checkpoint".to_owned())?;
                 checks::check_consistency(&old, new, &proof)?;
@@ -316,8 +326,15 @@ async fn keys_and_checks(command: KeysAndChecks) -> Result<(), checks::Failed> {
                 .map_err(|e| format!("cannot read {}: {e}", checkpoint.display()))?;
             let skey = std::fs::read_to_string(&key)
                 .map_err(|e| format!("cannot read {}: {e}", key.display()))?;
-            let cosigned = ledger_proof::checkpoint::cosign(&note, &skey)
-                .map_err(|e| format!("{}: {e}", checkpoint.display()))?;
+            let cosigned = if v1 {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                ledger_proof::checkpoint::cosign_v1(&note, &skey, now)
+            } else {
+                ledger_proof::checkpoint::cosign(&note, &skey)
+            }
+            .map_err(|e| format!("{}: {e}", checkpoint.display()))?;
             print!("{cosigned}");
             Ok(())
         }

@@ -413,6 +413,38 @@ fn keys_checkpoints_and_verify() {
         "{}",
         text(&out.stderr)
     );
+    // The same witness cosigning in the C2SP tlog-cosignature/v1 format, checked with its
+    // cosigner key (and not with its plain one).
+    let out = ledger(&[
+        "checkpoint",
+        "cosign",
+        "--v1",
+        "--checkpoint",
+        &path("cp"),
+        "--log-key",
+        &path("log.pub"),
+        "--key",
+        &path("witness.key"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    std::fs::write(path("cosigned-v1"), text(&out.stdout)).unwrap();
+    let out = offline(
+        &path("log.jsonl"),
+        &path("cosigned-v1"),
+        &path("witness.cosigner.pub"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("signed by hdnd.test"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = offline(
+        &path("log.jsonl"),
+        &path("cosigned-v1"),
+        &path("witness.pub"),
+    );
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
 
     // Failures, each with its code.
     let out = offline(&path("log.jsonl"), &path("cp"), &path("other.pub"));
