@@ -610,4 +610,29 @@ fn keys_checkpoints_and_verify() {
         "{}",
         text(&out.stderr)
     );
+
+    // A kept checkpoint altered in the database (its triggers dropped first, as an
+    // administrator could): its signature no longer verifies.
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let db = sqlx::SqlitePool::connect(&url).await.unwrap();
+        for sql in [
+            "DROP TRIGGER checkpoints_no_update",
+            "UPDATE checkpoints SET note = replace(note, char(10) || '504' || char(10), char(10) || '503' || char(10))",
+        ] {
+            sqlx::query(sql).execute(&db).await.unwrap();
+        }
+    });
+    let out = ledger(&[
+        "verify",
+        "--database-url",
+        &url,
+        "--public-key",
+        &path("log.pub"),
+    ]);
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("kept checkpoint"),
+        "{}",
+        text(&out.stderr)
+    );
 }
