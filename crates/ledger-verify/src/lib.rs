@@ -176,6 +176,29 @@ pub struct Summary {
     pub checkpoints: Vec<u64>,
 }
 
+/// What the check reads of an event besides its fields' hash.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Leaf {
+    /// Its position.
+    pub position: u64,
+    /// When it was recorded.
+    pub recorded_at: Timestamp,
+    /// The leaf hash stored with it.
+    pub leaf_hash: Hash,
+}
+
+impl Leaf {
+    /// The parts of `event` the check reads.
+    #[must_use]
+    pub fn of(event: &StoredEvent) -> Self {
+        Self {
+            position: event.position,
+            recorded_at: event.recorded_at,
+            leaf_hash: event.leaf_hash,
+        }
+    }
+}
+
 /// The check of one log, fed its events in order.
 pub struct Check {
     frontier: Frontier,
@@ -256,6 +279,18 @@ impl Check {
     pub fn push_computed(
         &mut self,
         event: &StoredEvent,
+        computed: Result<Hash, String>,
+    ) -> Result<Vec<(u64, Hash)>, Finding> {
+        self.push_leaf(&Leaf::of(event), computed)
+    }
+
+    /// As [`Check::push_computed`], given only what the check reads of the event.
+    ///
+    /// # Errors
+    /// The first [`Finding`].
+    pub fn push_leaf(
+        &mut self,
+        event: &Leaf,
         computed: Result<Hash, String>,
     ) -> Result<Vec<(u64, Hash)>, Finding> {
         if self.size() == 0 {
@@ -380,7 +415,8 @@ pub async fn verify_store<S: EventStore>(
         // Hash this batch on the other cores while the next one is read.
         let hashing = tokio::task::spawn_blocking(move || {
             let hashes = leaf_hashes(&events);
-            (events, hashes)
+            // The events are dropped here, off the checking thread.
+            (events.iter().map(Leaf::of).collect::<Vec<_>>(), hashes)
         });
         let next = store.read_all(&ReadAll::after(last, BATCH)).await;
         let (current, hashes) = hashing.await.map_err(|e| Finding {
@@ -391,7 +427,7 @@ pub async fn verify_store<S: EventStore>(
         for (event, computed) in current.iter().zip(hashes) {
             added.extend(
                 check
-                    .push_computed(event, computed)?
+                    .push_leaf(event, computed)?
                     .into_iter()
                     .map(|(i, h)| (event.position, i, h)),
             );
@@ -444,40 +480,63 @@ pub fn verify_lines(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Summary, Finding> {
     let mut check = Check::new(checkpoints);
-    let mut lines = lines.lines().enumerate();
-    loop {
-        let mut chunk: Vec<(usize, String)> = Vec::with_capacity(BATCH);
+    // Lines as bytes: the JSON parser checks the UTF-8 as it reads.
+    let mut lines = lines.split(b'\n').enumerate();
+    let mut read_chunk = || -> Result<Vec<(usize, Vec<u8>)>, Finding> {
+        let mut chunk = Vec::with_capacity(BATCH);
         for (n, line) in lines.by_ref() {
             let line = line.map_err(|e| Finding {
                 position: None,
                 problem: Problem::Unreadable(format!("line {}: {e}", n + 1)),
             })?;
-            if !line.trim().is_empty() {
+            if !line.trim_ascii().is_empty() {
                 chunk.push((n + 1, line));
             }
             if chunk.len() == BATCH {
                 break;
             }
         }
-        if chunk.is_empty() {
-            break;
+        Ok(chunk)
+    };
+    // Chunk N+1 is parsed and hashed on every core while chunk N is checked in order.
+    std::thread::scope(|scope| {
+        let mut in_flight: Option<(Vec<usize>, std::thread::ScopedJoinHandle<'_, Vec<Parsed>>)> =
+            None;
+        loop {
+            let chunk = read_chunk()?;
+            let next = (!chunk.is_empty()).then(|| {
+                let numbers: Vec<usize> = chunk.iter().map(|(n, _)| *n).collect();
+                (numbers, scope.spawn(move || parse_and_hash(&chunk)))
+            });
+            if let Some((numbers, parsing)) = in_flight.take() {
+                let parsed = parsing.join().unwrap_or_else(|_| {
+                    vec![Err("a parsing thread failed".to_owned()); numbers.len()]
+                });
+                for (line, parsed) in numbers.into_iter().zip(parsed) {
+                    let (event, computed) = parsed.map_err(|e| Finding {
+                        position: Some(check.size() + 1),
+                        problem: Problem::Unreadable(format!(
+                            "line {line} is not a stored event: {e}"
+                        )),
+                    })?;
+                    check.push_leaf(&event, computed)?;
+                }
+                progress(check.size());
+            }
+            match next {
+                Some(next) => in_flight = Some(next),
+                None => return Ok::<(), Finding>(()),
+            }
         }
-        // Parse and hash on every core; check in order.
-        for (line, parsed) in chunk.iter().map(|(n, _)| *n).zip(parse_and_hash(&chunk)) {
-            let (event, computed) = parsed.map_err(|e| Finding {
-                position: Some(check.size() + 1),
-                problem: Problem::Unreadable(format!("line {line} is not a stored event: {e}")),
-            })?;
-            check.push_computed(&event, computed)?;
-        }
-        progress(check.size());
-    }
+    })?;
     check.finish()
 }
 
-type Parsed = Result<(StoredEvent, Result<Hash, String>), String>;
+/// A parsed line: what the check reads of the event (the event itself is dropped on the
+/// worker that parsed it) and its recomputed leaf hash.
+type Parsed = Result<(Leaf, Result<Hash, String>), String>;
 
-fn parse_and_hash(lines: &[(usize, String)]) -> Vec<Parsed> {
+fn parse_and_hash(lines: &[(usize, Vec<u8>)]) -> Vec<Parsed> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let chunk = lines.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
@@ -488,9 +547,9 @@ fn parse_and_hash(lines: &[(usize, String)]) -> Vec<Parsed> {
                     part.iter()
                         .map(|(_, line)| {
                             let event: StoredEvent =
-                                serde_json::from_str(line).map_err(|e| e.to_string())?;
+                                serde_json::from_slice(line).map_err(|e| e.to_string())?;
                             let hash = event.compute_leaf_hash().map_err(|e| e.to_string());
-                            Ok((event, hash))
+                            Ok((Leaf::of(&event), hash))
                         })
                         .collect::<Vec<_>>()
                 })
