@@ -25,12 +25,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use ledger_bench::env_u64;
 
 /// Whether answers are shared between callers, in the runs wanted: `ANSWERS=shared`,
 /// `ANSWERS=fresh` or both (default): shared answers are what the server does; fresh ones

@@ -27,12 +27,7 @@ use ledger_store::EventStore;
 use ledger_store_postgres::PostgresStore;
 use ledger_store_sqlite::SqliteStore;
 
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use ledger_bench::env_u64;
 
 /// Prints a line at every tenth of the way.
 fn tenths(label: &'static str) -> impl FnMut(u64, u64) {

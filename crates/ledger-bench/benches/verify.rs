@@ -15,12 +15,7 @@ use ledger_store_postgres::PostgresStore;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use ledger_bench::env_u64;
 
 #[tokio::main]
 async fn main() {

@@ -40,6 +40,15 @@ pub fn database_url(server: &str, name: &str) -> String {
     }
 }
 
+/// A benchmark setting from the environment: `name` as a number, else `default`.
+#[must_use]
+pub fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// The PostgreSQL server benchmarks use: `BENCH_DATABASE_URL`, else `LEDGER_TEST_DATABASE_URL`,
 /// else the local default.
 #[must_use]

@@ -186,6 +186,20 @@ pub fn report(summary: &Summary, started: Instant) {
     );
 }
 
+/// The `path` of a proof as the API gives it: hashes in hex.
+fn path_of(proof: &serde_json::Value) -> Result<Vec<ledger_proof::Hash>, Failed> {
+    proof["path"]
+        .as_array()
+        .ok_or_else(|| Failed::from("the proof has no path".to_owned()))?
+        .iter()
+        .map(|h| {
+            h.as_str()
+                .and_then(ledger_store::envelope::hash_hex::from_hex)
+                .ok_or_else(|| Failed::from(format!("{h} is not a hash")))
+        })
+        .collect()
+}
+
 /// The inclusion proof a file holds: the `inclusionProof` object of a GraphQL answer (or the
 /// whole answer).
 fn proof_of(text: &str) -> Result<(u64, u64, Vec<ledger_proof::Hash>), Failed> {
@@ -200,17 +214,7 @@ fn proof_of(text: &str) -> Result<(u64, u64, Vec<ledger_proof::Hash>), Failed> {
             .as_u64()
             .ok_or_else(|| Failed::from(format!("the proof has no {name}")))
     };
-    let path = proof["path"]
-        .as_array()
-        .ok_or_else(|| Failed::from("the proof has no path".to_owned()))?
-        .iter()
-        .map(|h| {
-            h.as_str()
-                .and_then(ledger_store::envelope::hash_hex::from_hex)
-                .ok_or_else(|| Failed::from(format!("{h} is not a hash")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((number("position")?, number("size")?, path))
+    Ok((number("position")?, number("size")?, path_of(proof)?))
 }
 
 /// `ledger verify --event`: one event (a line of `ledger export`), its inclusion proof
@@ -332,16 +336,7 @@ pub fn check_consistency(old: &Checkpoint, new: &Checkpoint, proof: &Path) -> Re
         )
         .into());
     }
-    let path = proof_value["path"]
-        .as_array()
-        .ok_or_else(|| Failed::from("the proof has no path".to_owned()))?
-        .iter()
-        .map(|h| {
-            h.as_str()
-                .and_then(ledger_store::envelope::hash_hex::from_hex)
-                .ok_or_else(|| Failed::from(format!("{h} is not a hash")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let path = path_of(proof_value)?;
     ledger_proof::verify_consistency(&path, old.size, old.root, new.size, new.root).map_err(|e| {
         Failed {
             code: 6,

@@ -364,30 +364,37 @@ impl Check {
     }
 }
 
-/// The leaf hashes of `events` recomputed from their fields, on every core.
-#[must_use]
-pub fn leaf_hashes(events: &[StoredEvent]) -> Vec<Result<Hash, String>> {
+/// `f` of each of `items`, in order, computed in slices on every core.
+fn on_every_core<I: Sync, T: Send>(
+    items: &[I],
+    f: impl Fn(&I) -> Result<T, String> + Sync,
+) -> Vec<Result<T, String>> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let chunk = events.len().div_ceil(threads).max(1);
+    let chunk = items.len().div_ceil(threads).max(1);
+    let f = &f;
     std::thread::scope(|scope| {
-        let parts: Vec<_> = events
+        let parts: Vec<_> = items
             .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|e| e.compute_leaf_hash().map_err(|e| e.to_string()))
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
             .collect();
         parts
             .into_iter()
-            .flat_map(|p| {
-                p.join()
-                    .unwrap_or_else(|_| vec![Err("a hashing thread failed".to_owned())])
+            .zip(items.chunks(chunk))
+            .flat_map(|(p, part)| {
+                p.join().unwrap_or_else(|_| {
+                    part.iter()
+                        .map(|_| Err("a worker thread failed".to_owned()))
+                        .collect()
+                })
             })
             .collect()
     })
+}
+
+/// The leaf hashes of `events` recomputed from their fields, on every core.
+#[must_use]
+pub fn leaf_hashes(events: &[StoredEvent]) -> Vec<Result<Hash, String>> {
+    on_every_core(events, |e| e.compute_leaf_hash().map_err(|e| e.to_string()))
 }
 
 /// Verifies a store's log: every event against its leaf hash, the sequence, every Merkle hash
@@ -537,31 +544,10 @@ pub fn verify_lines(
 type Parsed = Result<(Leaf, Result<Hash, String>), String>;
 
 fn parse_and_hash(lines: &[(usize, Vec<u8>)]) -> Vec<Parsed> {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let chunk = lines.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = lines
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|(_, line)| {
-                            let event: StoredEvent =
-                                serde_json::from_slice(line).map_err(|e| e.to_string())?;
-                            let hash = event.compute_leaf_hash().map_err(|e| e.to_string());
-                            Ok((Leaf::of(&event), hash))
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|p| {
-                p.join()
-                    .unwrap_or_else(|_| vec![Err("a parsing thread failed".to_owned())])
-            })
-            .collect()
+    on_every_core(lines, |(_, line)| {
+        let event: StoredEvent = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+        let hash = event.compute_leaf_hash().map_err(|e| e.to_string());
+        Ok((Leaf::of(&event), hash))
     })
 }
 
