@@ -144,29 +144,8 @@ fn code(answer: &Value) -> Option<&str> {
 }
 
 async fn serves_the_demo_over_http<B: ServerBackend>() {
-    let backend = B::new().await;
-    let store = backend.any();
-    import(
-        &CommandPath::new(store.clone()),
-        &parse(DEMO).unwrap(),
-        |_| {},
-    )
-    .await
-    .unwrap();
-    store.read_db().migrate().await.unwrap();
-    let keys = Keys::hs256(b"http test secret, long enough for HS256");
-    let ledger = Ledger::start(store.clone(), keys.clone(), false, true);
-    let projector = ledger.state.projector.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(ledger.serve(listener, async move {
-        let _ = stopped.await;
-    }));
-    projector
-        .wait_for(504, std::time::Duration::from_secs(60))
-        .await
-        .unwrap();
+    let running = run_demo::<B>().await;
+    let (addr, keys) = (running.addr, running.keys.clone());
 
     assert_eq!(
         http(addr, "GET", "/healthz", &[], b"").await,
@@ -357,24 +336,23 @@ async fn serves_the_demo_over_http<B: ServerBackend>() {
         .expect("the feed delivers within 30 s");
     assert_eq!(event["streamId"], "unit/don-vi-ws");
     assert_eq!(event["actor"], "vp-1");
-
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
-    backend.cleanup().await;
+    running.stop().await;
 }
 
 /// The demo on a running server: its address, tokens by role, and the stop switch.
-struct Running {
+struct Running<B> {
     addr: std::net::SocketAddr,
     tokens: Vec<(Role, String)>,
     /// The public key checkpoints are signed with.
     log_key: String,
+    /// The token keys, to issue tokens of other principals.
+    keys: Keys,
     stop: tokio::sync::oneshot::Sender<()>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
-    _backend: Box<dyn std::any::Any>,
+    backend: B,
 }
 
-impl Running {
+impl<B: ServerBackend> Running<B> {
     fn token(&self, role: Role) -> &str {
         &self.tokens.iter().find(|(r, _)| *r == role).unwrap().1
     }
@@ -390,13 +368,15 @@ impl Running {
         answer["data"]["checkpoint"]["head"].as_u64().unwrap()
     }
 
+    /// Stops the server and removes its database.
     async fn stop(self) {
         self.stop.send(()).unwrap();
         self.server.await.unwrap().unwrap();
+        self.backend.cleanup().await;
     }
 }
 
-async fn run_demo<B: ServerBackend + 'static>() -> Running {
+async fn run_demo<B: ServerBackend>() -> Running<B> {
     let backend = B::new().await;
     let store = backend.any();
     import(
@@ -411,7 +391,7 @@ async fn run_demo<B: ServerBackend + 'static>() -> Running {
     let (checkpoint_key, log_key) =
         ledger_proof::checkpoint::generate_key(&mut rand_core::OsRng, "ledger.test/de-an-10")
             .unwrap();
-    let ledger = Ledger::start(store, keys.clone(), false, true)
+    let ledger = Ledger::start(store.clone(), keys.clone(), false, true)
         .with_checkpoint_key(&checkpoint_key)
         .unwrap();
     let projector = ledger.state.projector.clone();
@@ -445,16 +425,17 @@ async fn run_demo<B: ServerBackend + 'static>() -> Running {
         addr,
         tokens,
         log_key,
+        keys,
         stop,
         server,
-        _backend: Box::new(backend),
+        backend,
     }
 }
 
 /// Over HTTP: every role × every mutation is allowed or FORBIDDEN with nothing written
 /// (anonymous: UNAUTHENTICATED); a unit reporter acts for its own unit only; bad input and
 /// bad queries get one coded error and write nothing.
-async fn roles_and_bad_input_over_http<B: ServerBackend + 'static>() {
+async fn roles_and_bad_input_over_http<B: ServerBackend>() {
     let server = run_demo::<B>().await;
     let addr = server.addr;
     let codes = |answer: &Value| -> Vec<String> {
@@ -598,7 +579,7 @@ impl tlog_tiles::TileReader for Fetched {
 /// A transparency-log client following the ledger as C2SP tlog-tiles: the checkpoint, the
 /// hash tiles (checked against the signed root by `tlog_tiles`), the entry bundles (each
 /// entry's hash is the leaf the tiles hold), and 404 beyond the signed tree.
-async fn serves_tlog_tiles<B: ServerBackend + 'static>() {
+async fn serves_tlog_tiles<B: ServerBackend>() {
     let server = run_demo::<B>().await;
     let addr = server.addr;
     let (status, _) = http(addr, "GET", "/log/checkpoint", &[], b"").await;

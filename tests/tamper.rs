@@ -104,7 +104,9 @@ async fn tampered<B: Raw>(statements: &[String]) -> Result<ledger_verify::Summar
     for sql in statements {
         backend.exec(sql).await;
     }
-    verify_store(backend.store(), vec![checkpoint], &mut |_, _| {}).await
+    let found = verify_store(backend.store(), vec![checkpoint], &mut |_, _| {}).await;
+    backend.cleanup().await;
+    found
 }
 
 fn expect(found: Result<ledger_verify::Summary, Finding>, position: u64, code: i32, what: &str) {
@@ -173,7 +175,8 @@ async fn each_tampering_is_found<B: Raw>() {
     // History rewritten by someone who controls the database: event 30 changed and every
     // hash after it recomputed (here: the log appended afresh, so the store computes them).
     // The rewritten log is consistent in itself; the checkpoint saved before shows it.
-    let (_, before) = logged::<B>(None, None).await;
+    let (original, before) = logged::<B>(None, None).await;
+    original.cleanup().await;
     let (rewritten, _) = logged::<B>(None, Some(30)).await;
     assert!(
         verify_store(rewritten.store(), vec![], &mut |_, _| {})
@@ -211,6 +214,8 @@ async fn each_tampering_is_found<B: Raw>() {
         .await
         .unwrap();
     assert_eq!(all.len() as u64, EVENTS - 1);
+    rewritten.cleanup().await;
+    renumbered.cleanup().await;
 }
 
 mod sqlite {
