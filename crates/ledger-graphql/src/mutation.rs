@@ -740,11 +740,10 @@ async fn run(
             .await
             .map_err(crate::error::from_read)?;
         let theirs = snapshot
-            .reports(Some(&unit), None)
+            .report(&id)
             .await
             .map_err(crate::error::from_read)?
-            .iter()
-            .any(|r| r.id == id);
+            .is_some_and(|r| r.unit_id == unit);
         snapshot.close().await.map_err(crate::error::from_read)?;
         if !theirs {
             return Err(coded_vi(

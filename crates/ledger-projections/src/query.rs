@@ -67,12 +67,6 @@ impl ReadModels {
         }
     }
 
-    /// The memo of expensive answers.
-    #[must_use]
-    pub fn memo(&self) -> &Memo {
-        &self.memo
-    }
-
     /// Opens a consistent snapshot as of `as_of`.
     ///
     /// # Errors
