@@ -10,7 +10,7 @@ mod cases;
 use ledger_app::Ledger as CommandPath;
 use ledger_app::scenario::{DEMO, import, parse};
 use ledger_graphql::auth::{Keys, Principal, Role};
-use ledger_graphql::store::AnyStore;
+use ledger_server::store::AnyStore;
 use ledger_server::Ledger;
 use ledger_tests::backends::{Backend, Postgres, Sqlite};
 use serde_json::{Value, json};

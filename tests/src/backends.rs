@@ -114,6 +114,8 @@ impl Backend for Sqlite {
             "UPDATE merkle_hashes SET hash = zeroblob(32)",
             "DELETE FROM merkle_hashes",
             "DELETE FROM idempotency_keys",
+            "UPDATE event_tags SET tag = 'x'",
+            "DELETE FROM event_tags",
             "UPDATE ledger_head SET size = 0",
             "DELETE FROM ledger_head",
         ];
@@ -181,6 +183,9 @@ impl Backend for Postgres {
             "TRUNCATE merkle_hashes CASCADE",
             "DELETE FROM idempotency_keys",
             "TRUNCATE idempotency_keys",
+            "UPDATE event_tags SET tag = 'x'",
+            "DELETE FROM event_tags",
+            "TRUNCATE event_tags",
         ];
         Some(attempt_all!(conn, statements))
     }

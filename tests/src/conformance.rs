@@ -10,8 +10,9 @@ use ledger_proof::{Frontier, Hash, root_from_leaves};
 use ledger_store::batch::{MAX_PAYLOAD_BYTES, MAX_REQUEST_EVENTS};
 use ledger_store::cqrs::{CommandContext, LedgerRepository};
 use ledger_store::{
-    Actor, AppendRequest, AppendResult, AsOf, Direction, Error, EventStore, ExpectedVersion,
-    LogFilter, Metadata, NewEvent, ReadAll, ReadStream, StoredEvent, StreamAppend, Timestamp,
+    Actor, AppendCondition, AppendRequest, AppendResult, AsOf, Direction, Error, EventStore,
+    ExpectedVersion, KeptCheckpoint, LogFilter, Metadata, NewEvent, Query, QueryItem, ReadAll,
+    ReadStream, StoredEvent, StreamAppend, Timestamp,
 };
 use serde_json::{Value, json};
 use unicode_normalization::UnicodeNormalization;
@@ -41,6 +42,10 @@ macro_rules! conformance_tests {
             oversized_payload_refused,
             refused_appends_write_nothing,
             cqrs_es_aggregate_round_trip,
+            append_conditions_guard_tags,
+            conditional_appends_race_for_one_tag,
+            caller_digest_binds_an_idempotency_key,
+            checkpoints_are_kept_once,
         );
     };
     (@cases $backend:ty; $($case:ident),* $(,)?) => {
@@ -281,6 +286,8 @@ pub async fn atomic_multi_stream_append<B: Backend>(b: &B) {
             },
         ],
         metadata: meta(),
+        condition: None,
+        idempotency_digest: None,
     };
     let r = s
         .append(both(ExpectedVersion::NoStream, ExpectedVersion::NoStream))
@@ -816,6 +823,8 @@ pub async fn immutability_enforced_by_database<B: Backend>(b: &B) {
         vec![event(1), event(2), event(3)],
     );
     request.metadata.idempotency_key = Some("k".into());
+    // A tagged event, so the tag index has a row to protect.
+    request.streams[0].events[0].tags = vec!["report:t".into()];
     s.append(request).await.unwrap();
     let before = all_events(s).await;
     let head = s.head().await.unwrap();
@@ -988,6 +997,8 @@ pub async fn refused_appends_write_nothing<B: Backend>(b: &B) {
             AppendRequest {
                 streams: vec![],
                 metadata: meta(),
+                condition: None,
+                idempotency_digest: None,
             },
         ),
         ("no events", single("u", ExpectedVersion::Any, vec![])),
@@ -1220,4 +1231,176 @@ pub async fn cqrs_es_aggregate_round_trip<B: Backend>(b: &B) {
         replayed += 1;
     }
     assert_eq!(replayed, 4);
+}
+
+fn tagged_event(event_type: &str, tags: &[&str]) -> NewEvent {
+    let mut event = NewEvent::new(event_type, json!({ "nội dung": "Báo cáo quý" }));
+    event.tags = tags.iter().map(|t| (*t).to_owned()).collect();
+    event
+}
+
+fn conditional(stream: &str, event: NewEvent, query: Query, after: Option<u64>) -> AppendRequest {
+    let mut request = single(stream, ExpectedVersion::NoStream, vec![event]);
+    request.condition = Some(AppendCondition {
+        fail_if_events_match: query,
+        after,
+    });
+    request
+}
+
+/// Tags are stored with their events (sorted, covered by the leaf hash); an append whose
+/// condition matches an event after its position is refused, naming the event, and writes
+/// nothing; the same query reads the matching events.
+pub async fn append_conditions_guard_tags<B: Backend>(b: &B) {
+    let s = b.store();
+    let key = "report:so-tu-phap|kh-44|2023-Q2";
+    let first = s
+        .append(conditional(
+            "report/a",
+            tagged_event("ReportSubmitted", &["unit:so-tu-phap", key]),
+            Query::item(&["ReportSubmitted"], &[key]),
+            None,
+        ))
+        .await
+        .expect("no report for the key yet");
+    s.append(single("task/x", ExpectedVersion::Any, vec![event(1)]))
+        .await
+        .unwrap();
+    let stored = s.read_stream("report/a", ReadStream::default()).await.unwrap();
+    assert_eq!(stored[0].tags, [key, "unit:so-tu-phap"], "sorted");
+    assert_eq!(stored[0].compute_leaf_hash().unwrap(), stored[0].leaf_hash);
+    let duplicate = |after| {
+        conditional(
+            "report/b",
+            tagged_event("ReportSubmitted", &[key]),
+            Query::item(&["ReportSubmitted"], &[key]),
+            after,
+        )
+    };
+    let refused = s.append(duplicate(None)).await;
+    assert!(
+        matches!(refused, Err(Error::ConditionFailed { position }) if position == first.first_position),
+        "{refused:?}"
+    );
+    let refused = s.append(duplicate(Some(0))).await;
+    assert!(matches!(refused, Err(Error::ConditionFailed { .. })), "{refused:?}");
+    assert_eq!(head_size(s).await, 2, "a refused append writes nothing");
+    // Decided after the match: the boundary holds nothing newer.
+    s.append(duplicate(Some(first.first_position)))
+        .await
+        .expect("nothing matching after the position read");
+    // Every tag of an item must be there; types narrow; items are alternatives.
+    let both = Query {
+        items: vec![QueryItem {
+            types: vec![],
+            tags: vec![key.to_owned(), "unit:so-tu-phap".to_owned()],
+        }],
+    };
+    let found = s.read_query(&both, 0, 100).await.unwrap();
+    assert_eq!(found.iter().map(|e| e.stream_id.as_str()).collect::<Vec<_>>(), ["report/a"]);
+    let by_tag = s.read_query(&Query::item(&[], &[key]), 0, 100).await.unwrap();
+    assert_eq!(by_tag.len(), 2);
+    assert!(by_tag[0].position < by_tag[1].position);
+    let later = s.read_query(&Query::item(&[], &[key]), by_tag[0].position, 100).await.unwrap();
+    assert_eq!(later.len(), 1);
+    assert!(s.read_query(&Query::item(&["ReportCorrected"], &[key]), 0, 100).await.unwrap().is_empty());
+    let either = Query {
+        items: vec![
+            QueryItem { types: vec!["ProgressReported".into()], tags: vec![] },
+            QueryItem { types: vec![], tags: vec!["unit:so-tu-phap".into()] },
+        ],
+    };
+    assert_eq!(s.read_query(&either, 0, 100).await.unwrap().len(), 2);
+    assert!(s.read_query(&Query::default(), 0, 100).await.unwrap().is_empty());
+    assert_eq!(s.read_query(&Query::all(), 0, 2).await.unwrap().len(), 2);
+    // A condition that matches nothing never refuses.
+    s.append(conditional("report/c", tagged_event("X", &[]), Query::default(), None))
+        .await
+        .unwrap();
+}
+
+/// Many appends decided on the same state race for one tag: exactly one is written, through
+/// one writer or two.
+pub async fn conditional_appends_race_for_one_tag<B: Backend>(b: &B) {
+    let s = b.store();
+    let other = b.second_writer().await;
+    s.append(single("task/x", ExpectedVersion::Any, vec![event(1)]))
+        .await
+        .unwrap();
+    let read_at = head_size(s).await;
+    let key = "report:pho-yen|kh-44|2024-Q1";
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let store = if i % 2 == 0 { s.clone() } else { other.clone() };
+        let request = conditional(
+            &format!("report/r{i}"),
+            tagged_event("ReportSubmitted", &[key]),
+            Query::item(&["ReportSubmitted"], &[key]),
+            Some(read_at),
+        );
+        tasks.push(tokio::spawn(async move { store.append(request).await }));
+    }
+    let mut written = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => written += 1,
+            Err(Error::ConditionFailed { position }) => assert!(position > read_at),
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(written, 1, "one append wins the tag");
+    let tagged = s.read_query(&Query::item(&[], &[key]), 0, 100).await.unwrap();
+    assert_eq!(tagged.len(), 1);
+    assert_eq!(head_size(s).await, read_at + 1);
+}
+
+/// A key bound to the caller's digest replays whatever events a retry would decide, and is
+/// refused for another digest.
+pub async fn caller_digest_binds_an_idempotency_key<B: Backend>(b: &B) {
+    let s = b.store();
+    let mut request = single("t1", ExpectedVersion::Any, vec![event(1)]);
+    request.metadata.idempotency_key = Some("api:u:1".into());
+    request.idempotency_digest = Some([1; 32]);
+    let first = s.append(request.clone()).await.unwrap();
+    let mut retry = request.clone();
+    retry.streams[0].events[0].payload = json!({"percent": 50});
+    let again = s.append(retry.clone()).await.unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.first_position, first.first_position);
+    retry.idempotency_digest = Some([2; 32]);
+    assert!(matches!(
+        s.append(retry).await,
+        Err(Error::IdempotencyKeyReused { .. })
+    ));
+    let record = s
+        .idempotency_record("api:u:1")
+        .await
+        .unwrap()
+        .expect("kept");
+    assert_eq!(record.digest, [1; 32]);
+    assert!(ledger_store::batch::replay(&record, "api:u:1", &[1; 32]).unwrap().replayed);
+    assert!(ledger_store::batch::replay(&record, "api:u:1", &[2; 32]).is_err());
+    assert_eq!(head_size(s).await, 1);
+}
+
+/// Checkpoints are kept once per size and signers, listed largest first.
+pub async fn checkpoints_are_kept_once<B: Backend>(b: &B) {
+    let s = b.store();
+    let kept = |size: u64, signers: &[&str]| KeptCheckpoint {
+        size,
+        signers: signers.iter().map(|x| (*x).to_owned()).collect(),
+        root: "ab".repeat(32),
+        note: format!("ledger\n{size}\n"),
+        stored_at: String::new(),
+    };
+    assert!(s.keep_checkpoint(&kept(3, &["ledger"])).await.unwrap());
+    assert!(!s.keep_checkpoint(&kept(3, &["ledger"])).await.unwrap());
+    assert!(s.keep_checkpoint(&kept(3, &["ledger", "witness"])).await.unwrap());
+    assert!(s.keep_checkpoint(&kept(9, &["ledger"])).await.unwrap());
+    let listed = s.checkpoints(None, 10).await.unwrap();
+    let order: Vec<(u64, usize)> = listed.iter().map(|c| (c.size, c.signers.len())).collect();
+    assert_eq!(order, [(9, 1), (3, 2), (3, 1)]);
+    assert!(listed.iter().all(|c| !c.stored_at.is_empty() && c.note.starts_with("ledger")));
+    assert_eq!(s.checkpoints(None, 1).await.unwrap().len(), 1);
+    assert_eq!(s.checkpoints(Some(3), 10).await.unwrap().len(), 2);
 }

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use ledger_app::Ledger as CommandPath;
 use ledger_app::scenario::{DEMO, import, parse};
 use ledger_graphql::auth::{Keys, Principal, Role};
-use ledger_graphql::store::AnyStore;
+use ledger_server::store::AnyStore;
 use ledger_server::Ledger;
 use ledger_store::EventStore;
 use ledger_store_postgres::PostgresStore;

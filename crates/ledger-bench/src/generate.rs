@@ -134,6 +134,8 @@ impl<S: EventStore> Writer<'_, S> {
         let request = AppendRequest {
             streams: std::mem::take(&mut self.pending),
             metadata: self.metadata.clone(),
+            condition: None,
+            idempotency_digest: None,
         };
         self.index.clear();
         let result = self.store.append(request).await;

@@ -7,13 +7,9 @@
 //! key the deployment trusts: `--witness-key`) verify and the body is one the ledger signed.
 
 use async_graphql::SimpleObject;
-use ledger_projections::Db;
-use ledger_projections::value::Value;
 use ledger_proof::checkpoint::{self, Opened};
-use ledger_store::EventStore;
 use ledger_store::envelope::hash_hex::to_hex;
-
-use crate::store::AnyStore;
+use ledger_store::{DynStore, EventStore, KeptCheckpoint};
 
 /// A kept checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq, SimpleObject)]
@@ -30,6 +26,18 @@ pub struct StoredCheckpoint {
     pub stored_at: String,
 }
 
+impl From<KeptCheckpoint> for StoredCheckpoint {
+    fn from(k: KeptCheckpoint) -> Self {
+        Self {
+            size: k.size,
+            signers: k.signers,
+            root: k.root,
+            note: k.note,
+            stored_at: k.stored_at,
+        }
+    }
+}
+
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
@@ -38,87 +46,47 @@ fn err(e: impl std::fmt::Display) -> String {
 ///
 /// # Errors
 /// A database failure, as a message.
-pub async fn keep(db: &Db, opened: &Opened, note: &str) -> Result<bool, String> {
+pub async fn keep(store: &DynStore, opened: &Opened, note: &str) -> Result<bool, String> {
     let mut signers = opened.signed_by.clone();
     signers.sort();
     signers.dedup();
-    let mut tx = db.begin_write().await.map_err(err)?;
-    let rows = tx
-        .fetch(
-            "INSERT INTO checkpoints (size, signers, root, note) VALUES (?, ?, ?, ?) \
-             ON CONFLICT DO NOTHING RETURNING size",
-            &[
-                Value::Int(i64::try_from(opened.size).map_err(err)?),
-                Value::Text(signers.join(",")),
-                Value::Text(to_hex(&opened.root)),
-                Value::Text(note.to_owned()),
-            ],
-        )
+    store
+        .keep_checkpoint(&KeptCheckpoint {
+            size: opened.size,
+            signers,
+            root: to_hex(&opened.root),
+            note: note.to_owned(),
+            stored_at: String::new(),
+        })
         .await
-        .map_err(err)?;
-    tx.commit().await.map_err(err)?;
-    Ok(!rows.is_empty())
+        .map_err(err)
 }
 
 /// Kept checkpoints, largest size first (and, for one size, the most signers first).
 ///
 /// # Errors
 /// A database failure, as a message.
-pub async fn list(db: &Db, limit: usize) -> Result<Vec<StoredCheckpoint>, String> {
-    let mut tx = db.begin_read().await.map_err(err)?;
-    let rows = tx
-        .fetch(
-            &format!(
-                "SELECT size, signers, root, note, CAST(stored_at AS TEXT) FROM checkpoints \
-                 ORDER BY size DESC, length(signers) DESC LIMIT {limit}"
-            ),
-            &[],
-        )
+pub async fn list(store: &DynStore, limit: usize) -> Result<Vec<StoredCheckpoint>, String> {
+    Ok(store
+        .checkpoints(None, limit)
         .await
-        .map_err(err)?;
-    tx.rollback().await.map_err(err)?;
-    rows.into_iter()
-        .map(|row| match row.as_slice() {
-            [
-                Value::Int(size),
-                Value::Text(signers),
-                Value::Text(root),
-                Value::Text(note),
-                Value::Text(stored_at),
-            ] => Ok(StoredCheckpoint {
-                size: u64::try_from(*size).map_err(err)?,
-                signers: signers.split(',').map(str::to_owned).collect(),
-                root: root.clone(),
-                note: note.clone(),
-                stored_at: stored_at.clone(),
-            }),
-            _ => Err("a checkpoints row of an unexpected shape".to_owned()),
-        })
-        .collect()
+        .map_err(err)?
+        .into_iter()
+        .map(StoredCheckpoint::from)
+        .collect())
 }
 
 /// Whether a checkpoint of `size` events with `root` was kept.
-async fn signed_before(db: &Db, size: u64, root: &str) -> Result<bool, String> {
-    let mut tx = db.begin_read().await.map_err(err)?;
-    let rows = tx
-        .fetch(
-            "SELECT 1 FROM checkpoints WHERE size = ? AND root = ? LIMIT 1",
-            &[
-                Value::Int(i64::try_from(size).map_err(err)?),
-                Value::Text(root.to_owned()),
-            ],
-        )
-        .await
-        .map_err(err)?;
-    tx.rollback().await.map_err(err)?;
-    Ok(!rows.is_empty())
+async fn signed_before(store: &DynStore, size: u64, root: &str) -> Result<bool, String> {
+    let kept = store.checkpoints(Some(size), usize::MAX).await.map_err(err)?;
+    Ok(kept.iter().any(|k| k.root == root))
 }
 
 /// Signs the log's head with `key` and keeps the note (unless that size is already kept).
 ///
 /// # Errors
 /// The store, the key or the database failing, as a message.
-pub async fn sign_head(store: &AnyStore, db: &Db, key: &str) -> Result<StoredCheckpoint, String> {
+pub async fn sign_head(store: &DynStore, key: &str) -> Result<StoredCheckpoint, String> {
     let head = store.head().await.map_err(err)?;
     let origin = checkpoint::key_name(key).map_err(err)?;
     let note = checkpoint::sign(&origin, head.size, head.root, key).map_err(err)?;
@@ -128,7 +96,7 @@ pub async fn sign_head(store: &AnyStore, db: &Db, key: &str) -> Result<StoredChe
         root: head.root,
         signed_by: vec![checkpoint::key_name(key).map_err(err)?],
     };
-    keep(db, &opened, &note).await?;
+    keep(store, &opened, &note).await?;
     Ok(StoredCheckpoint {
         size: head.size,
         signers: opened.signed_by,
@@ -155,7 +123,7 @@ pub enum CosignError {
 /// # Errors
 /// [`CosignError`].
 pub async fn keep_cosigned(
-    db: &Db,
+    store: &DynStore,
     key: &str,
     witnesses: &[String],
     note: &str,
@@ -174,7 +142,7 @@ pub async fn keep_cosigned(
         ));
     }
     let root = to_hex(&mine.root);
-    if !signed_before(db, mine.size, &root)
+    if !signed_before(store, mine.size, &root)
         .await
         .map_err(CosignError::Database)?
     {
@@ -183,7 +151,7 @@ pub async fn keep_cosigned(
             mine.size
         )));
     }
-    keep(db, &opened, note)
+    keep(store, &opened, note)
         .await
         .map_err(CosignError::Database)?;
     let mut signers = opened.signed_by;
@@ -248,7 +216,7 @@ impl CheckpointMutation {
             "sign checkpoints",
         )?;
         let api = ctx.data::<crate::Api>()?;
-        sign_head(&api.store, &api.read_db, key(api)?)
+        sign_head(&api.store, key(api)?)
             .await
             .map_err(|e| crate::error::internal(&e))
     }
@@ -268,7 +236,7 @@ impl CheckpointMutation {
         )?;
         let api = ctx.data::<crate::Api>()?;
         let witnesses = api.witness_keys.get().cloned().unwrap_or_default();
-        keep_cosigned(&api.read_db, key(api)?, &witnesses, &note)
+        keep_cosigned(&api.store, key(api)?, &witnesses, &note)
             .await
             .map_err(|e| match e {
                 CosignError::Refused(m) => crate::error::coded(crate::error::Code::BadUserInput, m),

@@ -10,8 +10,9 @@
 //! - [`answers`]: one position per request, and answers shared between callers;
 //! - [`auth`]: tokens and roles;
 //! - [`error`]: coded errors (`extensions.code`);
-//! - [`limits`]: the alias limit (depth and complexity are set on the schema);
-//! - [`store`]: one store type over PostgreSQL or SQLite.
+//! - [`limits`]: the alias limit (depth and complexity are set on the schema).
+//!
+//! It holds the log as a [`DynStore`]: which backend is behind it is the server's choice.
 
 pub mod answers;
 pub mod auth;
@@ -21,7 +22,6 @@ pub mod limits;
 pub mod mutation;
 pub mod proofs;
 pub mod query;
-pub mod store;
 pub mod subscription;
 
 use std::sync::Arc;
@@ -33,7 +33,7 @@ use ledger_projections::{Db, Projector, ReadModels};
 use crate::auth::Principal;
 use crate::mutation::Mutation;
 use crate::query::Query;
-use crate::store::AnyStore;
+use ledger_store::DynStore;
 use crate::subscription::Subscription;
 
 /// Deepest query accepted.
@@ -44,15 +44,15 @@ pub const MAX_COMPLEXITY: usize = 5_000;
 /// What every resolver reaches: the store, the command path and the read models.
 pub struct Api {
     /// The log.
-    pub store: AnyStore,
+    pub store: DynStore,
     /// The command path.
-    pub ledger: Ledger<AnyStore>,
+    pub ledger: Ledger<DynStore>,
     /// The read-model database.
     pub read_db: Db,
     /// Questions to the read models.
     pub read: ReadModels,
     /// The projector keeping them current (for waiting on a write).
-    pub projector: Arc<Projector<AnyStore>>,
+    pub projector: Arc<Projector<DynStore>>,
     /// Whether callers without a token may read progress roll-ups.
     pub anonymous_rollups: bool,
     /// The private key checkpoints are signed with, once set (`ledger serve --checkpoint-key`).
@@ -62,14 +62,14 @@ pub struct Api {
 }
 
 impl Api {
-    /// The API over `store`, its read models in the same database.
+    /// The API over `store`, its read models in `read_db`.
     #[must_use]
     pub fn new(
-        store: AnyStore,
-        projector: Arc<Projector<AnyStore>>,
+        store: DynStore,
+        read_db: Db,
+        projector: Arc<Projector<DynStore>>,
         anonymous_rollups: bool,
     ) -> Self {
-        let read_db = store.read_db();
         Self {
             ledger: Ledger::new(store.clone()),
             read: ReadModels::new(read_db.clone()),

@@ -8,7 +8,7 @@ use ledger_store::EventStore;
 use ledger_store::envelope::hash_hex::to_hex;
 
 use crate::error::{Code, coded, internal};
-use crate::store::AnyStore;
+use ledger_store::DynStore;
 
 /// An inclusion proof (RFC 9162 §2.1.3): the event at `position` is leaf `position − 1` of the
 /// tree of `size` events whose root is `root`.
@@ -64,7 +64,7 @@ fn bad(e: &ledger_proof::ProofError) -> async_graphql::Error {
 }
 
 /// Reads the stored hashes at `indexes` (one query).
-async fn stored(store: &AnyStore, indexes: Vec<u64>) -> Result<Stored> {
+async fn stored(store: &DynStore, indexes: Vec<u64>) -> Result<Stored> {
     let hashes = store
         .stored_hashes(&indexes)
         .await
@@ -73,7 +73,7 @@ async fn stored(store: &AnyStore, indexes: Vec<u64>) -> Result<Stored> {
 }
 
 /// Checks that `size` is within the log (1..=head).
-async fn within(store: &AnyStore, name: &str, size: u64) -> Result<()> {
+async fn within(store: &DynStore, name: &str, size: u64) -> Result<()> {
     let head = store.head().await.map_err(|e| internal(&e))?.size;
     if size == 0 || size > head {
         return Err(coded(
@@ -85,7 +85,7 @@ async fn within(store: &AnyStore, name: &str, size: u64) -> Result<()> {
 }
 
 /// The inclusion proof of the event at `position` in the tree of `size` events.
-pub async fn inclusion(store: &AnyStore, position: u64, size: u64) -> Result<InclusionProof> {
+pub async fn inclusion(store: &DynStore, position: u64, size: u64) -> Result<InclusionProof> {
     within(store, "size", size).await?;
     if position == 0 || position > size {
         return Err(coded(
@@ -125,7 +125,7 @@ pub fn tlog_leaf(index: u64) -> u64 {
 }
 
 /// The consistency proof from the tree of `from` events to the tree of `to` events.
-pub async fn consistency(store: &AnyStore, from: u64, to: u64) -> Result<ConsistencyProof> {
+pub async fn consistency(store: &DynStore, from: u64, to: u64) -> Result<ConsistencyProof> {
     within(store, "to", to).await?;
     if from > to {
         return Err(coded(
@@ -150,7 +150,7 @@ pub async fn consistency(store: &AnyStore, from: u64, to: u64) -> Result<Consist
 }
 
 /// The leaf hashes of the events at `positions` (as the tree holds them).
-pub async fn leaves(store: &AnyStore, positions: &[u64]) -> Result<Vec<String>> {
+pub async fn leaves(store: &DynStore, positions: &[u64]) -> Result<Vec<String>> {
     let indexes: Vec<u64> = positions
         .iter()
         .map(|p| tlog_leaf(p.saturating_sub(1)))
@@ -164,7 +164,7 @@ pub async fn leaves(store: &AnyStore, positions: &[u64]) -> Result<Vec<String>> 
 
 /// Signs the tree of `size` events with `key` (a private key in the signed-note form); the
 /// origin is the key's name.
-pub async fn sign(store: &AnyStore, key: &str, size: u64) -> Result<SignedCheckpoint> {
+pub async fn sign(store: &DynStore, key: &str, size: u64) -> Result<SignedCheckpoint> {
     let root = if size == 0 {
         tlog_tiles::EMPTY_HASH
     } else {

@@ -1414,7 +1414,7 @@ impl CheckpointQuery {
         }
         let first = count("first", Some(first))?.unwrap_or(DEFAULT_PAGE);
         let api = ctx.data::<Api>()?;
-        crate::checkpoints::list(&api.read_db, first)
+        crate::checkpoints::list(&api.store, first)
             .await
             .map_err(|e| internal(&e))
     }

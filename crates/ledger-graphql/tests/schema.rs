@@ -10,9 +10,9 @@ use async_graphql::{Request, Variables};
 use ledger_app::Ledger;
 use ledger_app::scenario::{DEMO, import, parse};
 use ledger_graphql::auth::{Principal, Role};
-use ledger_graphql::store::AnyStore;
 use ledger_graphql::{Api, LedgerSchema, schema, sdl};
 use ledger_projections::{Projector, ProjectorOptions};
+use ledger_store::DynStore;
 use ledger_store_sqlite::SqliteStore;
 use serde_json::{Value, json};
 
@@ -26,15 +26,16 @@ struct Demo {
 
 async fn demo(anonymous_rollups: bool) -> Demo {
     let dir = tempfile::tempdir().unwrap();
-    let store = AnyStore::Sqlite(SqliteStore::open(dir.path().join("l.db")).await.unwrap());
+    let sqlite = SqliteStore::open(dir.path().join("l.db")).await.unwrap();
+    let read_db = ledger_projections::Db::Sqlite(sqlite.pool().clone());
+    let store = DynStore::new(sqlite);
     import(&Ledger::new(store.clone()), &parse(DEMO).unwrap(), |_| {})
         .await
         .unwrap();
-    let db = store.read_db();
-    db.migrate().await.unwrap();
+    read_db.migrate().await.unwrap();
     let projector = Arc::new(Projector::new(
         store.clone(),
-        db,
+        read_db.clone(),
         ProjectorOptions::default(),
     ));
     projector.catch_up().await.unwrap();
@@ -43,9 +44,9 @@ async fn demo(anonymous_rollups: bool) -> Demo {
         let projector = projector.clone();
         async move { projector.run(std::future::pending()).await }
     });
-    let api = Api::new(store.clone(), projector, anonymous_rollups);
+    let api = Api::new(store.clone(), read_db.clone(), projector, anonymous_rollups);
     Demo {
-        db: store.read_db(),
+        db: read_db,
         checkpoint_key: api.checkpoint_key.clone(),
         witness_keys: api.witness_keys.clone(),
         schema: schema(api, true),

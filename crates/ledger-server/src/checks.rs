@@ -87,9 +87,9 @@ pub fn generate(name: &str, out: &Path) -> Result<(), Failed> {
 
 /// Signs the head of `store` with the private key in `key` (the origin is the key's name),
 /// keeps the checkpoint in the database, and returns the signed note.
-pub async fn sign(store: &ledger_graphql::store::AnyStore, key: &Path) -> Result<String, Failed> {
+pub async fn sign(store: &ledger_store::DynStore, key: &Path) -> Result<String, Failed> {
     let skey = read_text(key)?;
-    let kept = ledger_graphql::checkpoints::sign_head(store, &store.read_db(), skey.trim())
+    let kept = ledger_graphql::checkpoints::sign_head(store, skey.trim())
         .await
         .map_err(|e| Failed::from(format!("cannot sign the head: {e}")))?;
     Ok(kept.note)
@@ -277,11 +277,11 @@ pub fn verify_event(event: &Path, proof: &Path, checkpoints: &[Checkpoint]) -> R
 /// The checkpoints a database keeps, opened with the trusted public keys: each one's
 /// signatures must verify (a kept note that does not is itself a finding: exit 7).
 pub async fn stored_checkpoints(
-    db: &ledger_projections::Db,
+    store: &ledger_store::DynStore,
     keys: &[PathBuf],
 ) -> Result<Vec<Checkpoint>, Failed> {
     let kept =
-        ledger_graphql::checkpoints::list(db, usize::try_from(i64::MAX).unwrap_or(usize::MAX))
+        ledger_graphql::checkpoints::list(store, usize::try_from(i64::MAX).unwrap_or(usize::MAX))
             .await
             .map_err(|e| Failed::from(format!("cannot read the kept checkpoints: {e}")))?;
     if kept.is_empty() {

@@ -11,6 +11,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod store;
 mod tiles;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
@@ -24,12 +25,13 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use ledger_graphql::answers::{Answers, answer};
 use ledger_graphql::auth::Keys;
-use ledger_graphql::store::AnyStore;
 use ledger_graphql::{Api, LedgerSchema};
 use ledger_projections::{Projector, ProjectorOptions};
-use ledger_store::EventStore;
+use ledger_store::{DynStore, EventStore};
 use ledger_store_postgres::PostgresStore;
 use ledger_store_sqlite::SqliteStore;
+
+use crate::store::AnyStore;
 use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -83,9 +85,9 @@ pub struct AppState {
     /// Token keys.
     pub keys: Keys,
     /// The store (for readiness).
-    pub store: AnyStore,
+    pub store: DynStore,
     /// The projector (for readiness).
-    pub projector: Arc<Projector<AnyStore>>,
+    pub projector: Arc<Projector<DynStore>>,
     /// Answers shared between callers asking the same at the same position.
     pub answers: Arc<Answers>,
 }
@@ -110,9 +112,11 @@ impl Ledger {
         anonymous_rollups: bool,
         introspection: bool,
     ) -> Self {
+        let read_db = store.read_db();
+        let store = store.to_dyn();
         let projector = Arc::new(Projector::new(
             store.clone(),
-            store.read_db(),
+            read_db.clone(),
             ProjectorOptions::default(),
         ));
         let (stop_projector, mut stop) = tokio::sync::watch::channel(false);
@@ -127,7 +131,7 @@ impl Ledger {
                 }
             }
         });
-        let api = Api::new(store.clone(), projector.clone(), anonymous_rollups);
+        let api = Api::new(store.clone(), read_db, projector.clone(), anonymous_rollups);
         let checkpoint_key = api.checkpoint_key.clone();
         let witness_keys = api.witness_keys.clone();
         Self {
@@ -183,7 +187,7 @@ impl Ledger {
         let Some(key) = self.checkpoint_key.get().cloned() else {
             return self;
         };
-        let (store, db) = (self.state.store.clone(), self.state.projector.db().clone());
+        let store = self.state.store.clone();
         let mut stop = self.stop_projector.subscribe();
         self.checkpoint_task = Some(tokio::spawn(async move {
             let mut ticks = tokio::time::interval(every);
@@ -203,7 +207,7 @@ impl Ledger {
                 if signed == Some(size) {
                     continue;
                 }
-                match ledger_graphql::checkpoints::sign_head(&store, &db, &key).await {
+                match ledger_graphql::checkpoints::sign_head(&store, &key).await {
                     Ok(checkpoint) => {
                         tracing::info!(size = checkpoint.size, "signed a checkpoint");
                         signed = Some(checkpoint.size);
@@ -423,7 +427,7 @@ async fn graphiql() -> Html<String> {
 
 async fn readyz(State(state): State<AppState>) -> Response {
     let head = state.store.head().await;
-    let live = state.store.read_db().live().await;
+    let live = state.projector.db().live().await;
     match (head, live) {
         (Ok(head), Ok(live)) => {
             let lag = head.size.saturating_sub(live.position);

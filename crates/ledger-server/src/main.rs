@@ -290,7 +290,7 @@ async fn keys_and_checks(command: KeysAndChecks) -> Result<(), checks::Failed> {
         KeysAndChecks::Key(KeyCommand::Generate { name, out }) => checks::generate(&name, &out),
         KeysAndChecks::Checkpoint(CheckpointCommand::Sign { database, key }) => {
             let store = open_store(&database.database_url).await?;
-            let note = checks::sign(&store, &key).await?;
+            let note = checks::sign(&store.to_dyn(), &key).await?;
             print!("{note}");
             Ok(())
         }
@@ -355,7 +355,7 @@ async fn keys_and_checks(command: KeysAndChecks) -> Result<(), checks::Failed> {
                     let store = open_store(&url).await?;
                     let mut checkpoints = checkpoints;
                     checkpoints
-                        .extend(checks::stored_checkpoints(&store.read_db(), &public_key).await?);
+                        .extend(checks::stored_checkpoints(&store.to_dyn(), &public_key).await?);
                     ledger_verify::verify_store(&store, checkpoints, &mut checks::progress(started))
                         .await?
                 }

@@ -30,7 +30,7 @@ fn failed(e: impl std::fmt::Display) -> Response {
 
 /// The latest checkpoint kept (largest size, most signatures): its size and note.
 async fn latest(state: &AppState) -> Result<Option<(u64, String)>, Response> {
-    let kept = ledger_graphql::checkpoints::list(state.projector.db(), 1)
+    let kept = ledger_graphql::checkpoints::list(&state.store, 1)
         .await
         .map_err(failed)?;
     Ok(kept.into_iter().next().map(|c| (c.size, c.note)))

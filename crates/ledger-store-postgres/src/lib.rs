@@ -25,10 +25,11 @@ use chrono::{DateTime, Utc};
 use ledger_proof::{Frontier, Hash};
 use ledger_store::batch::{
     BatchPlan, BatchState, IdempotencyRecord, PreparedAppend, StreamState, batch_keys,
-    frontier_from_stored, plan_batch,
+    condition_queries, frontier_from_stored, plan_batch,
 };
+use ledger_store::condition::{Query, QueryItem};
 use ledger_store::envelope::hash_from_bytes;
-use ledger_store::store::{as_of_position, checked_limit, sql_position};
+use ledger_store::store::{KeptCheckpoint, as_of_position, checked_limit, sql_position};
 use ledger_store::writer::{BatchCommitter, Writer, WriterOptions};
 use ledger_store::{
     AppendRequest, AppendResult, Error, EventBody, EventStore, Head, Metadata, ReadAll, ReadStream,
@@ -46,7 +47,7 @@ pub const NOTIFY_CHANNEL: &str = "ledger_events";
 
 const EVENT_COLUMNS: &str = "position, stream_id, stream_type, stream_version, event_type, \
      schema_version, payload::text AS payload, metadata::text AS metadata, recorded_at, \
-     effective_at, leaf_hash";
+     effective_at, leaf_hash, tags::text AS tags";
 
 /// How often a batch is planned again when other processes keep moving the head under it.
 const MAX_ATTEMPTS: usize = 20;
@@ -236,6 +237,13 @@ fn event_from_row(row: &PgRow) -> Result<StoredEvent> {
     };
     let schema_version: i32 = row.try_get("schema_version").map_err(db)?;
     let leaf: Vec<u8> = row.try_get("leaf_hash").map_err(db)?;
+    let tags: Option<&str> = row.try_get("tags").map_err(db)?;
+    let tags = match tags {
+        Some(text) => {
+            serde_json::from_str(text).map_err(|e| Error::Corrupt(format!("event tags: {e}")))?
+        }
+        None => Vec::new(),
+    };
     Ok(StoredEvent {
         position: number("position")?,
         stream_id: row.try_get("stream_id").map_err(db)?,
@@ -248,6 +256,7 @@ fn event_from_row(row: &PgRow) -> Result<StoredEvent> {
         metadata,
         recorded_at: Timestamp::from_datetime(row.try_get("recorded_at").map_err(db)?)?,
         effective_at: Timestamp::from_datetime(row.try_get("effective_at").map_err(db)?)?,
+        tags,
         leaf_hash: hash_from_bytes(&leaf)?,
     })
 }
@@ -431,7 +440,17 @@ impl PgCommitter {
             };
             let conn = self.connection().await?;
             let state = cache.state(conn, &stream_ids, &keys).await?;
-            let plan = plan_batch(state, batch, Timestamp::now());
+            // Conditions are looked up in the database itself, never the cache: a match is a
+            // committed event; no match, and a write that does not collide, means none exists.
+            let mut matches = HashMap::new();
+            for (index, condition) in condition_queries(batch) {
+                if let Some(position) =
+                    first_match(conn, &condition.fail_if_events_match, condition.after()).await?
+                {
+                    matches.insert(index, position);
+                }
+            }
+            let plan = plan_batch(state.with_condition_matches(matches), batch, Timestamp::now());
             if plan.events.is_empty() {
                 // Nothing to write, so no collision would reveal a stale cache: answer
                 // refusals and replays only from state read for this batch.
@@ -574,6 +593,8 @@ async fn write_plan(conn: &mut PgConnection, plan: &BatchPlan) -> Result<bool> {
     let mut recorded = Vec::with_capacity(n);
     let mut effective = Vec::with_capacity(n);
     let mut leaf = Vec::with_capacity(n);
+    let mut tags = Vec::with_capacity(n);
+    let (mut tag_names, mut tag_positions) = (Vec::new(), Vec::new());
     let mut previous = None;
     for e in &plan.events {
         position.push(sql_position(e.position));
@@ -598,6 +619,15 @@ async fn write_plan(conn: &mut PgConnection, plan: &BatchPlan) -> Result<bool> {
         recorded.push(e.recorded_at.as_datetime());
         effective.push(e.effective_at.as_datetime());
         leaf.push(e.leaf_hash.0.to_vec());
+        if e.tags.is_empty() {
+            tags.push(None);
+        } else {
+            tags.push(Some(canonical_text(&e.tags)?));
+            for tag in &e.tags {
+                tag_names.push(tag.as_str());
+                tag_positions.push(sql_position(e.position));
+            }
+        }
     }
     let (hash_idx, hashes): (Vec<i64>, Vec<Vec<u8>>) = plan
         .hashes
@@ -616,11 +646,13 @@ async fn write_plan(conn: &mut PgConnection, plan: &BatchPlan) -> Result<bool> {
         "WITH new_events AS ( \
              INSERT INTO events (position, stream_id, stream_type, stream_version, event_type, \
                  schema_version, payload, metadata, actor_subject, actor_role, acting_unit, \
-                 correlation_id, recorded_at, effective_at, leaf_hash) \
+                 correlation_id, recorded_at, effective_at, leaf_hash, tags) \
              SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], \
                  $5::text[], $6::int[], $7::text[]::json[], $8::text[]::json[], $9::text[], \
                  $10::text[], $11::text[], $12::uuid[], $13::timestamptz[], $14::timestamptz[], \
-                 $15::bytea[]) \
+                 $15::bytea[], $23::text[]::json[]) \
+         ), new_tags AS ( \
+             INSERT INTO event_tags (tag, position) SELECT * FROM UNNEST($24::text[], $25::bigint[]) \
          ), new_hashes AS ( \
              INSERT INTO merkle_hashes (idx, hash) SELECT * FROM UNNEST($16::bigint[], $17::bytea[]) \
          ), new_keys AS ( \
@@ -651,6 +683,9 @@ async fn write_plan(conn: &mut PgConnection, plan: &BatchPlan) -> Result<bool> {
     .bind(results)
     .bind(NOTIFY_CHANNEL)
     .bind(plan.head.size.to_string())
+    .bind(tags)
+    .bind(tag_names)
+    .bind(tag_positions)
     .execute(conn)
     .await;
     match written {
@@ -658,6 +693,71 @@ async fn write_plan(conn: &mut PgConnection, plan: &BatchPlan) -> Result<bool> {
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
         Err(e) => Err(db(e)),
     }
+}
+
+/// Positions of events after `after` matching one query item, oldest first, at most `limit`.
+async fn item_positions(
+    conn: &mut PgConnection,
+    item: &QueryItem,
+    after: u64,
+    limit: usize,
+) -> Result<Vec<u64>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows: Vec<i64> = if let Some(first) = item.tags.first() {
+        // From the index of one tag, keeping events that carry all the others (and are of a
+        // wanted type).
+        sqlx::query_scalar(
+            "SELECT t.position FROM event_tags t WHERE t.tag = $1 AND t.position > $2 \
+             AND (SELECT count(*) FROM event_tags u WHERE u.position = t.position \
+                  AND u.tag = ANY($3)) = cardinality($3::text[]) \
+             AND (cardinality($4::text[]) = 0 OR EXISTS (SELECT 1 FROM events e \
+                  WHERE e.position = t.position AND e.event_type = ANY($4))) \
+             ORDER BY t.position LIMIT $5",
+        )
+        .bind(first)
+        .bind(sql_position(after))
+        .bind(&item.tags)
+        .bind(&item.types)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+    } else {
+        sqlx::query_scalar(
+            "SELECT position FROM events WHERE position > $1 \
+             AND (cardinality($2::text[]) = 0 OR event_type = ANY($2)) \
+             ORDER BY position LIMIT $3",
+        )
+        .bind(sql_position(after))
+        .bind(&item.types)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+    };
+    Ok(rows.into_iter().map(i64::unsigned_abs).collect())
+}
+
+/// Positions of events after `after` matching `query`, oldest first, at most `limit`.
+async fn query_positions(
+    conn: &mut PgConnection,
+    query: &Query,
+    after: u64,
+    limit: usize,
+) -> Result<Vec<u64>> {
+    let mut positions = Vec::new();
+    for item in &query.items {
+        positions.extend(item_positions(conn, item, after, limit).await?);
+    }
+    positions.sort_unstable();
+    positions.dedup();
+    positions.truncate(limit);
+    Ok(positions)
+}
+
+/// The first event after `after` matching `query`.
+async fn first_match(conn: &mut PgConnection, query: &Query, after: u64) -> Result<Option<u64>> {
+    Ok(query_positions(conn, query, after, 1).await?.first().copied())
 }
 
 impl EventStore for PostgresStore {
@@ -775,7 +875,27 @@ impl EventStore for PostgresStore {
             .collect()
     }
 
-    async fn idempotent_result(&self, key: &str) -> Result<Option<AppendResult>> {
+    async fn read_query(&self, query: &Query, after: u64, limit: usize) -> Result<Vec<StoredEvent>> {
+        let limit = checked_limit(limit)?;
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE position = ANY($1) ORDER BY position"
+        );
+        let sql = sql.as_str();
+        self.read(|pool| async move {
+            let mut conn = pool.acquire().await.map_err(db)?;
+            let positions = query_positions(&mut conn, query, after, limit).await?;
+            let wanted: Vec<i64> = positions.iter().map(|p| sql_position(*p)).collect();
+            let rows = sqlx::query(sql)
+                .bind(wanted)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(db)?;
+            rows.iter().map(event_from_row).collect()
+        })
+        .await
+    }
+
+    async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>> {
         let keys = [key.to_owned()];
         let found = self
             .read(|pool| {
@@ -786,7 +906,56 @@ impl EventStore for PostgresStore {
                 }
             })
             .await?;
-        Ok(found.into_values().next().map(|r| r.result))
+        Ok(found.into_values().next())
+    }
+
+    async fn keep_checkpoint(&self, checkpoint: &KeptCheckpoint) -> Result<bool> {
+        let size = i64::try_from(checkpoint.size)
+            .map_err(|_| Error::invalid("size", "beyond what the database holds"))?;
+        let kept: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO checkpoints (size, signers, root, note) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING RETURNING size",
+        )
+        .bind(size)
+        .bind(checkpoint.signers.join(","))
+        .bind(&checkpoint.root)
+        .bind(&checkpoint.note)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(kept.is_some())
+    }
+
+    async fn checkpoints(&self, size: Option<u64>, limit: usize) -> Result<Vec<KeptCheckpoint>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let size = size.map(sql_position);
+        self.read(|pool| async move {
+            let rows = sqlx::query(
+                "SELECT size, signers, root, note, \
+                 to_char(stored_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS stored_at \
+                 FROM checkpoints WHERE ($1::bigint IS NULL OR size = $1) \
+                 ORDER BY size DESC, length(signers) DESC LIMIT $2",
+            )
+            .bind(size)
+            .bind(limit)
+            .fetch_all(&pool)
+            .await
+            .map_err(db)?;
+            rows.iter()
+                .map(|row| {
+                    let size: i64 = row.try_get("size").map_err(db)?;
+                    let signers: String = row.try_get("signers").map_err(db)?;
+                    Ok(KeptCheckpoint {
+                        size: size.unsigned_abs(),
+                        signers: signers.split(',').map(str::to_owned).collect(),
+                        root: row.try_get("root").map_err(db)?,
+                        note: row.try_get("note").map_err(db)?,
+                        stored_at: row.try_get("stored_at").map_err(db)?,
+                    })
+                })
+                .collect()
+        })
+        .await
     }
 
     fn watch_head(&self) -> watch::Receiver<u64> {

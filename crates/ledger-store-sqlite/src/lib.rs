@@ -14,11 +14,12 @@ use std::time::Duration;
 
 use ledger_proof::{Frontier, Hash};
 use ledger_store::batch::{
-    BatchState, IdempotencyRecord, PreparedAppend, StreamState, batch_keys, frontier_from_stored,
-    plan_batch,
+    BatchState, IdempotencyRecord, PreparedAppend, StreamState, batch_keys, condition_queries,
+    frontier_from_stored, plan_batch,
 };
+use ledger_store::condition::{Query, QueryItem};
 use ledger_store::envelope::hash_from_bytes;
-use ledger_store::store::{as_of_position, checked_limit, sql_position};
+use ledger_store::store::{KeptCheckpoint, as_of_position, checked_limit, sql_position};
 use ledger_store::writer::{BatchCommitter, Writer, WriterOptions};
 use ledger_store::{
     AppendRequest, AppendResult, Error, EventBody, EventStore, Head, ReadAll, ReadStream, Result,
@@ -35,9 +36,9 @@ use tokio::sync::watch;
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../schema/sqlite");
 
 const EVENT_COLUMNS: &str = "position, stream_id, stream_type, stream_version, event_type, \
-     schema_version, payload, metadata, recorded_at, effective_at, leaf_hash";
+     schema_version, payload, metadata, recorded_at, effective_at, leaf_hash, tags";
 
-/// Rows per multi-row INSERT (15 parameters each, under SQLite's 32,766 limit).
+/// Rows per multi-row INSERT (at most 16 parameters each, under SQLite's 32,766 limit).
 const INSERT_CHUNK: usize = 1000;
 
 /// The SQLite event store. Clones share the pool and the writer.
@@ -154,6 +155,13 @@ fn event_from_row(row: &SqliteRow) -> Result<StoredEvent> {
         serde_json::from_str(&text(name)?).map_err(|e| Error::Corrupt(format!("{name}: {e}")))
     };
     let leaf: Vec<u8> = row.try_get("leaf_hash").map_err(db)?;
+    let tags: Option<String> = row.try_get("tags").map_err(db)?;
+    let tags = match tags {
+        Some(text) => {
+            serde_json::from_str(&text).map_err(|e| Error::Corrupt(format!("event tags: {e}")))?
+        }
+        None => Vec::new(),
+    };
     Ok(StoredEvent {
         position: number("position")?,
         stream_id: text("stream_id")?,
@@ -167,7 +175,18 @@ fn event_from_row(row: &SqliteRow) -> Result<StoredEvent> {
             .map_err(|e| Error::Corrupt(format!("event metadata: {e}")))?,
         recorded_at: stored_time(&text("recorded_at")?)?,
         effective_at: stored_time(&text("effective_at")?)?,
+        tags,
         leaf_hash: hash_from_bytes(&leaf)?,
+    })
+}
+
+fn idempotency_from_row(row: &SqliteRow) -> Result<IdempotencyRecord> {
+    let digest: Vec<u8> = row.try_get("digest").map_err(db)?;
+    let result: String = row.try_get("result").map_err(db)?;
+    Ok(IdempotencyRecord {
+        digest: hash_from_bytes(&digest)?.0,
+        result: serde_json::from_str(&result)
+            .map_err(|e| Error::Corrupt(format!("idempotency record: {e}")))?,
     })
 }
 
@@ -235,17 +254,20 @@ impl BatchCommitter for SqliteCommitter {
                 .await
                 .map_err(db)?;
             if let Some(row) = row {
-                let digest: Vec<u8> = row.try_get("digest").map_err(db)?;
-                let result: String = row.try_get("result").map_err(db)?;
-                let record = IdempotencyRecord {
-                    digest: hash_from_bytes(&digest)?.0,
-                    result: serde_json::from_str(&result)
-                        .map_err(|e| Error::Corrupt(format!("idempotency record: {e}")))?,
-                };
-                idempotency.insert(key, record);
+                idempotency.insert(key, idempotency_from_row(&row)?);
             }
         }
-        let state = BatchState::new(head, frontier, streams, idempotency)?;
+        let mut matches = HashMap::new();
+        for (index, condition) in condition_queries(batch) {
+            let found =
+                query_positions(&mut tx, &condition.fail_if_events_match, condition.after(), 1)
+                    .await?;
+            if let Some(position) = found.first() {
+                matches.insert(index, *position);
+            }
+        }
+        let state =
+            BatchState::new(head, frontier, streams, idempotency)?.with_condition_matches(matches);
         let plan = plan_batch(state, batch, Timestamp::now());
         if plan.events.is_empty() {
             tx.rollback().await.map_err(db)?;
@@ -284,16 +306,23 @@ impl BatchCommitter for SqliteCommitter {
 
 async fn insert_events(tx: &mut Tx, events: &[StoredEvent]) -> Result<()> {
     let mut rows = Vec::with_capacity(events.len());
+    let mut tags = Vec::new();
     for e in events {
-        rows.push((e, json_text(&e.payload)?, json_text(&e.metadata)?));
+        let tag_text = if e.tags.is_empty() {
+            None
+        } else {
+            tags.extend(e.tags.iter().map(|t| (t.as_str(), sql_position(e.position))));
+            Some(json_text(&e.tags)?)
+        };
+        rows.push((e, json_text(&e.payload)?, json_text(&e.metadata)?, tag_text));
     }
     for chunk in rows.chunks(INSERT_CHUNK) {
         let mut insert = QueryBuilder::<Sqlite>::new(
             "INSERT INTO events (position, stream_id, stream_type, stream_version, event_type, \
              schema_version, payload, metadata, actor_subject, actor_role, acting_unit, \
-             correlation_id, recorded_at, effective_at, leaf_hash) ",
+             correlation_id, recorded_at, effective_at, leaf_hash, tags) ",
         );
-        insert.push_values(chunk, |mut row, (e, payload, metadata)| {
+        insert.push_values(chunk, |mut row, (e, payload, metadata, tags)| {
             row.push_bind(sql_position(e.position))
                 .push_bind(e.stream_id.as_str())
                 .push_bind(e.stream_type.as_str())
@@ -308,11 +337,78 @@ async fn insert_events(tx: &mut Tx, events: &[StoredEvent]) -> Result<()> {
                 .push_bind(e.metadata.correlation_id.to_string())
                 .push_bind(e.recorded_at.to_string())
                 .push_bind(e.effective_at.to_string())
-                .push_bind(e.leaf_hash.0.to_vec());
+                .push_bind(e.leaf_hash.0.to_vec())
+                .push_bind(tags.as_deref());
+        });
+        insert.build().execute(&mut **tx).await.map_err(db)?;
+    }
+    for chunk in tags.chunks(INSERT_CHUNK) {
+        let mut insert = QueryBuilder::<Sqlite>::new("INSERT INTO event_tags (tag, position) ");
+        insert.push_values(chunk, |mut row, (tag, position)| {
+            row.push_bind(*tag).push_bind(*position);
         });
         insert.build().execute(&mut **tx).await.map_err(db)?;
     }
     Ok(())
+}
+
+/// Positions of events after `after` matching one query item, oldest first, at most `limit`.
+async fn item_positions(
+    conn: &mut sqlx::SqliteConnection,
+    item: &QueryItem,
+    after: u64,
+    limit: usize,
+) -> Result<Vec<u64>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let types = json_text(&item.types)?;
+    let rows: Vec<i64> = if let Some(first) = item.tags.first() {
+        sqlx::query_scalar(
+            "SELECT t.position FROM event_tags t WHERE t.tag = ?1 AND t.position > ?2 \
+             AND (SELECT count(*) FROM event_tags u WHERE u.position = t.position \
+                  AND u.tag IN (SELECT value FROM json_each(?3))) = json_array_length(?3) \
+             AND (?4 = '[]' OR EXISTS (SELECT 1 FROM events e WHERE e.position = t.position \
+                  AND e.event_type IN (SELECT value FROM json_each(?4)))) \
+             ORDER BY t.position LIMIT ?5",
+        )
+        .bind(first)
+        .bind(sql_position(after))
+        .bind(json_text(&item.tags)?)
+        .bind(types)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+    } else {
+        sqlx::query_scalar(
+            "SELECT position FROM events WHERE position > ?1 \
+             AND (?2 = '[]' OR event_type IN (SELECT value FROM json_each(?2))) \
+             ORDER BY position LIMIT ?3",
+        )
+        .bind(sql_position(after))
+        .bind(types)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+    };
+    Ok(rows.into_iter().map(i64::unsigned_abs).collect())
+}
+
+/// Positions of events after `after` matching `query`, oldest first, at most `limit`.
+async fn query_positions(
+    conn: &mut sqlx::SqliteConnection,
+    query: &Query,
+    after: u64,
+    limit: usize,
+) -> Result<Vec<u64>> {
+    let mut positions = Vec::new();
+    for item in &query.items {
+        positions.extend(item_positions(conn, item, after, limit).await?);
+    }
+    positions.sort_unstable();
+    positions.dedup();
+    positions.truncate(limit);
+    Ok(positions)
 }
 
 impl EventStore for SqliteStore {
@@ -425,19 +521,75 @@ impl EventStore for SqliteStore {
         Ok(out)
     }
 
-    async fn idempotent_result(&self, key: &str) -> Result<Option<AppendResult>> {
-        let result: Option<String> =
-            sqlx::query_scalar("SELECT result FROM idempotency_keys WHERE key = ?")
-                .bind(key)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db)?;
-        result
-            .map(|text| {
-                serde_json::from_str(&text)
-                    .map_err(|e| Error::Corrupt(format!("idempotency record: {e}")))
+    async fn read_query(&self, query: &Query, after: u64, limit: usize) -> Result<Vec<StoredEvent>> {
+        let limit = checked_limit(limit)?;
+        // One read transaction: the positions and the events come from one state of the file.
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let positions = query_positions(&mut tx, query, after, limit).await?;
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE position IN \
+             (SELECT value FROM json_each(?)) ORDER BY position"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(json_text(&positions)?)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.rollback().await.map_err(db)?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>> {
+        let row = sqlx::query("SELECT digest, result FROM idempotency_keys WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(|row| idempotency_from_row(&row)).transpose()
+    }
+
+    async fn keep_checkpoint(&self, checkpoint: &KeptCheckpoint) -> Result<bool> {
+        let size = i64::try_from(checkpoint.size)
+            .map_err(|_| Error::invalid("size", "beyond what the database holds"))?;
+        let kept: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO checkpoints (size, signers, root, note) VALUES (?, ?, ?, ?) \
+             ON CONFLICT DO NOTHING RETURNING size",
+        )
+        .bind(size)
+        .bind(checkpoint.signers.join(","))
+        .bind(&checkpoint.root)
+        .bind(&checkpoint.note)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(kept.is_some())
+    }
+
+    async fn checkpoints(&self, size: Option<u64>, limit: usize) -> Result<Vec<KeptCheckpoint>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let size = size.map(sql_position);
+        let rows = sqlx::query(
+            "SELECT size, signers, root, note, stored_at FROM checkpoints \
+             WHERE ?1 IS NULL OR size = ?1 ORDER BY size DESC, length(signers) DESC LIMIT ?2",
+        )
+        .bind(size)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                let size: i64 = row.try_get("size").map_err(db)?;
+                let signers: String = row.try_get("signers").map_err(db)?;
+                Ok(KeptCheckpoint {
+                    size: size.unsigned_abs(),
+                    signers: signers.split(',').map(str::to_owned).collect(),
+                    root: row.try_get("root").map_err(db)?,
+                    note: row.try_get("note").map_err(db)?,
+                    stored_at: row.try_get("stored_at").map_err(db)?,
+                })
             })
-            .transpose()
+            .collect()
     }
 
     fn watch_head(&self) -> watch::Receiver<u64> {

@@ -28,6 +28,10 @@ pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 pub const MAX_ID_BYTES: usize = 200;
 /// Longest free text in the metadata (display name, reason, source document).
 pub const MAX_TEXT_BYTES: usize = 4000;
+/// Most tags on one event.
+pub const MAX_TAGS: usize = 32;
+/// Most items in an append condition's query (each item: at most [`MAX_TAGS`] types and tags).
+pub const MAX_QUERY_ITEMS: usize = 16;
 
 /// A checked request with the digest its idempotency key is bound to.
 #[derive(Debug, Clone)]
@@ -56,7 +60,7 @@ impl PreparedAppend {
     ///
     /// # Errors
     /// [`Error::Invalid`] or [`Error::TooLarge`] naming the first offending field.
-    pub fn prepare(request: AppendRequest) -> Result<Self> {
+    pub fn prepare(mut request: AppendRequest) -> Result<Self> {
         if request.streams.is_empty() {
             return Err(Error::invalid(
                 "streams",
@@ -104,6 +108,7 @@ impl PreparedAppend {
                     ));
                 }
                 check_value(&event.payload, &format!("{at}.payload"))?;
+                check_tags(&event.tags, &format!("{at}.tags"))?;
                 let size = to_canonical_vec(&event.payload)?.len();
                 if size > MAX_PAYLOAD_BYTES {
                     return Err(Error::TooLarge {
@@ -114,6 +119,16 @@ impl PreparedAppend {
                 }
                 total += size;
             }
+        }
+        // Tags are a set: kept sorted, each once.
+        for stream in &mut request.streams {
+            for event in &mut stream.events {
+                event.tags.sort();
+                event.tags.dedup();
+            }
+        }
+        if let Some(condition) = &request.condition {
+            check_query(&condition.fail_if_events_match, "condition.fail_if_events_match")?;
         }
         if total > MAX_REQUEST_BYTES {
             return Err(Error::TooLarge {
@@ -139,7 +154,9 @@ impl PreparedAppend {
             check_text(doc, "metadata.source_document")?;
         }
         // Only a request with an idempotency key is ever compared with another.
-        let digest = if m.idempotency_key.is_some() {
+        let digest = if let (Some(_), Some(digest)) = (&m.idempotency_key, request.idempotency_digest) {
+            digest
+        } else if m.idempotency_key.is_some() {
             Sha256::digest(to_canonical_vec(&DigestView {
                 streams: &request.streams,
                 subject: &m.actor.subject,
@@ -175,6 +192,33 @@ fn check_id(value: &str, field: &str) -> Result<()> {
             field,
             "must not contain control characters or surrounding spaces",
         ));
+    }
+    Ok(())
+}
+
+fn check_tags(tags: &[String], field: &str) -> Result<()> {
+    if tags.len() > MAX_TAGS {
+        return Err(Error::invalid(
+            field,
+            format!("{} tags; at most {MAX_TAGS}", tags.len()),
+        ));
+    }
+    for (i, tag) in tags.iter().enumerate() {
+        check_id(tag, &format!("{field}[{i}]"))?;
+    }
+    Ok(())
+}
+
+fn check_query(query: &crate::condition::Query, field: &str) -> Result<()> {
+    if query.items.len() > MAX_QUERY_ITEMS {
+        return Err(Error::invalid(
+            format!("{field}.items"),
+            format!("{} items; at most {MAX_QUERY_ITEMS}", query.items.len()),
+        ));
+    }
+    for (i, item) in query.items.iter().enumerate() {
+        check_tags(&item.types, &format!("{field}.items[{i}].types"))?;
+        check_tags(&item.tags, &format!("{field}.items[{i}].tags"))?;
     }
     Ok(())
 }
@@ -223,6 +267,9 @@ pub struct BatchState {
     pub streams: HashMap<String, StreamState>,
     /// The stored records of every idempotency key named by the batch.
     pub idempotency: HashMap<String, IdempotencyRecord>,
+    /// For requests (by index in the batch) whose append condition a stored event matches:
+    /// the first such event's position ([`condition_queries`] says which to look up).
+    pub condition_matches: HashMap<usize, u64>,
 }
 
 impl BatchState {
@@ -249,6 +296,44 @@ impl BatchState {
             frontier,
             streams,
             idempotency,
+            condition_matches: HashMap::new(),
+        })
+    }
+
+    /// With the stored matches of the batch's append conditions.
+    #[must_use]
+    pub fn with_condition_matches(mut self, matches: HashMap<usize, u64>) -> Self {
+        self.condition_matches = matches;
+        self
+    }
+}
+
+/// The append conditions of a batch, by request index: what a backend looks up in the log
+/// (the first event after `after` matching the query) before planning.
+pub fn condition_queries(
+    requests: &[PreparedAppend],
+) -> impl Iterator<Item = (usize, &crate::condition::AppendCondition)> {
+    requests
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.request.condition.as_ref().map(|c| (i, c)))
+}
+
+/// What a request with an idempotency key already used is answered: the stored result when
+/// the request is the same (by digest), a refusal when it is not. The one place idempotency
+/// is decided, in the store's batches and by callers that look before they decide.
+///
+/// # Errors
+/// [`Error::IdempotencyKeyReused`] when the digests differ.
+pub fn replay(record: &IdempotencyRecord, key: &str, digest: &[u8; 32]) -> Result<AppendResult> {
+    if record.digest == *digest {
+        Ok(AppendResult {
+            replayed: true,
+            ..record.result.clone()
+        })
+    } else {
+        Err(Error::IdempotencyKeyReused {
+            key: key.to_owned(),
         })
     }
 }
@@ -312,6 +397,7 @@ pub fn plan_batch(state: BatchState, requests: &[PreparedAppend], now: Timestamp
         mut frontier,
         mut streams,
         mut idempotency,
+        condition_matches,
     } = state;
     let recorded_at = match head.last_recorded_at {
         Some(last) if last > now => last,
@@ -322,21 +408,27 @@ pub fn plan_batch(state: BatchState, requests: &[PreparedAppend], now: Timestamp
     let mut new_keys = Vec::new();
     let mut outcomes = Vec::with_capacity(requests.len());
 
-    for prepared in requests {
+    for (index, prepared) in requests.iter().enumerate() {
         let request = &prepared.request;
         let key = request.metadata.idempotency_key.as_ref();
-        if let Some(record) = key.and_then(|k| idempotency.get(k)) {
-            outcomes.push(if record.digest == prepared.digest {
-                Ok(AppendResult {
-                    replayed: true,
-                    ..record.result.clone()
-                })
-            } else {
-                Err(Error::IdempotencyKeyReused {
-                    key: key.cloned().unwrap_or_default(),
-                })
-            });
+        if let Some((key, record)) = key.and_then(|k| Some((k, idempotency.get(k)?))) {
+            outcomes.push(replay(record, key, &prepared.digest));
             continue;
+        }
+        if let Some(condition) = &request.condition {
+            // A stored match, or one among the events this batch planned before.
+            let planned = events.iter().find(|e: &&StoredEvent| {
+                e.position > condition.after()
+                    && condition.fail_if_events_match.matches_stored(e)
+            });
+            let matched = condition_matches
+                .get(&index)
+                .copied()
+                .or_else(|| planned.map(|e| e.position));
+            if let Some(position) = matched {
+                outcomes.push(Err(Error::ConditionFailed { position }));
+                continue;
+            }
         }
         match decide(request, &streams, frontier.size(), recorded_at) {
             Err(e) => outcomes.push(Err(e)),
@@ -441,6 +533,7 @@ fn decide(
                 metadata: request.metadata.clone(),
                 recorded_at,
                 effective_at: new.effective_at.unwrap_or(recorded_at),
+                tags: new.tags.clone(),
                 leaf_hash: Hash::default(),
             };
             event.leaf_hash = leaf_hash(&event.canonical_bytes()?);
@@ -517,6 +610,64 @@ mod tests {
         let leaves: Vec<Hash> = plan.events.iter().map(|e| e.leaf_hash).collect();
         assert_eq!(plan.head.root, ledger_proof::root_from_leaves(&leaves));
         assert_eq!(plan.outcomes[2].as_ref().unwrap().streams[0].version, 3);
+    }
+
+    fn tagged(stream: &str, tag: &str, condition: Option<u64>) -> PreparedAppend {
+        let mut event = NewEvent::new("ReportSubmitted", json!({}));
+        event.tags = vec![tag.to_owned(), "b".into(), tag.to_owned()];
+        let mut request =
+            AppendRequest::single(stream, "report", ExpectedVersion::NoStream, vec![event], meta());
+        request.condition = condition.map(|after| crate::condition::AppendCondition {
+            fail_if_events_match: crate::condition::Query::item(&["ReportSubmitted"], &[tag]),
+            after: Some(after),
+        });
+        PreparedAppend::prepare(request).unwrap()
+    }
+
+    #[test]
+    fn append_conditions_see_stored_matches_and_earlier_requests_of_the_batch() {
+        let batch = [
+            tagged("r1", "report:x", Some(0)),
+            tagged("r2", "report:x", Some(0)),
+            tagged("r3", "report:y", Some(0)),
+            tagged("r4", "report:z", Some(0)),
+        ];
+        // Tags are a set: sorted, each once.
+        assert_eq!(batch[0].request.streams[0].events[0].tags, ["b", "report:x"]);
+        let state = empty_state().with_condition_matches(HashMap::from([(3, 7)]));
+        let plan = plan_batch(state, &batch, Timestamp::now());
+        assert!(plan.outcomes[0].is_ok());
+        assert!(matches!(
+            plan.outcomes[1],
+            Err(Error::ConditionFailed { position: 1 })
+        ));
+        assert!(plan.outcomes[2].is_ok());
+        assert!(matches!(
+            plan.outcomes[3],
+            Err(Error::ConditionFailed { position: 7 })
+        ));
+        assert_eq!(plan.events.len(), 2);
+        assert_eq!(plan.events[1].tags, ["b", "report:y"]);
+        // A condition after the matching position lets the append through.
+        let later = [tagged("r1", "report:x", None), tagged("r2", "report:x", Some(1))];
+        let plan = plan_batch(empty_state(), &later, Timestamp::now());
+        assert!(plan.outcomes.iter().all(Result::is_ok));
+    }
+
+    #[test]
+    fn a_caller_digest_binds_the_key() {
+        let mut a = AppendRequest::single("a", "task", ExpectedVersion::Any, vec![NewEvent::new("X", json!(1))], meta());
+        a.metadata.idempotency_key = Some("k".into());
+        a.idempotency_digest = Some([7; 32]);
+        let mut b = a.clone();
+        b.streams[0].events[0].payload = json!(2);
+        let (a, b) = (PreparedAppend::prepare(a).unwrap(), PreparedAppend::prepare(b).unwrap());
+        assert_eq!(a.digest, b.digest, "the caller's digest, not the events, binds the key");
+        let first = plan_batch(empty_state(), &[a, b], Timestamp::now());
+        assert!(first.outcomes[1].as_ref().unwrap().replayed);
+        let record = &first.idempotency[0].1;
+        assert!(replay(record, "k", &[8; 32]).is_err());
+        assert!(replay(record, "k", &[7; 32]).unwrap().replayed);
     }
 
     #[test]

@@ -236,6 +236,7 @@ impl<S: EventStore> PersistedEventRepository for LedgerRepository<S> {
                 schema_version,
                 payload: e.payload.clone(),
                 effective_at: context.effective_at,
+                tags: Vec::new(),
             });
         }
         let request = AppendRequest {
@@ -246,6 +247,8 @@ impl<S: EventStore> PersistedEventRepository for LedgerRepository<S> {
                 events: new_events,
             }],
             metadata: context.metadata,
+            condition: None,
+            idempotency_digest: None,
         };
         self.store
             .append(request)

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::condition::AppendCondition;
 use crate::error::{Error, Result};
 
 /// A UTC instant with microsecond precision (what PostgreSQL stores), written in the log as
@@ -132,6 +133,35 @@ pub struct Metadata {
     pub reason: Option<String>,
     /// The document the change rests on (e.g. `44-KH/TU` or a document id).
     pub source_document: Option<String>,
+    /// How the change's date relates to when it was recorded, when not contemporaneous: a
+    /// live change dated earlier than the grace allows (`backdated`), or a record entered
+    /// from the archive (`historical`). Absent from the canonical form when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dating: Option<Dating>,
+}
+
+/// How a change's effective date relates to the day it was recorded (the command path's
+/// temporal policy decides; `docs/domain.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dating {
+    /// A live change dated earlier than its kind's grace before the day it was recorded,
+    /// allowed to named roles only, with a reason and a source document.
+    Backdated,
+    /// A record entered from the archive: dated in the past and attested by its source
+    /// document.
+    Historical,
+}
+
+impl Dating {
+    /// `backdated` or `historical`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Backdated => "backdated",
+            Self::Historical => "historical",
+        }
+    }
 }
 
 impl Metadata {
@@ -146,6 +176,7 @@ impl Metadata {
             idempotency_key: None,
             reason: None,
             source_document: None,
+            dating: None,
         }
     }
 }
@@ -195,6 +226,10 @@ pub struct NewEvent {
     pub payload: Value,
     /// When the change took effect in the world; the recorded time when `None`.
     pub effective_at: Option<Timestamp>,
+    /// Tags (`report:…`, `unit-plan:…`) by which append conditions find the event: a set,
+    /// kept sorted. Absent from the canonical form when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 impl NewEvent {
@@ -206,6 +241,7 @@ impl NewEvent {
             schema_version: 1,
             payload,
             effective_at: None,
+            tags: Vec::new(),
         }
     }
 }
@@ -230,6 +266,15 @@ pub struct AppendRequest {
     pub streams: Vec<StreamAppend>,
     /// Who, why, on what authority.
     pub metadata: Metadata,
+    /// Refuse the append if an event matching this condition is in the log (a dynamic
+    /// consistency boundary: `crate::condition`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<AppendCondition>,
+    /// What the idempotency key is bound to, when the caller computes it (the command path
+    /// binds a key to the command it was given, not to the events a later state would decide);
+    /// by default the store's digest of the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_digest: Option<[u8; 32]>,
 }
 
 impl AppendRequest {
@@ -250,6 +295,8 @@ impl AppendRequest {
                 events,
             }],
             metadata,
+            condition: None,
+            idempotency_digest: None,
         }
     }
 
@@ -331,6 +378,9 @@ pub struct StoredEvent {
     pub recorded_at: Timestamp,
     /// When it took effect in the world.
     pub effective_at: Timestamp,
+    /// Tags, sorted (absent when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     /// `SHA-256(0x00 ‖ canonical bytes)`, as lowercase hex in JSON.
     #[serde(with = "hash_hex")]
     pub leaf_hash: Hash,
@@ -373,6 +423,8 @@ struct CanonicalEvent<'a> {
     metadata: &'a Metadata,
     recorded_at: Timestamp,
     effective_at: Timestamp,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    tags: &'a [String],
 }
 
 impl StoredEvent {
@@ -428,6 +480,11 @@ impl StoredEvent {
         }
         out.extend_from_slice(b",\"correlation_id\":");
         uuid(&m.correlation_id, &mut out);
+        if let Some(dating) = m.dating {
+            out.extend_from_slice(b",\"dating\":\"");
+            out.extend_from_slice(dating.as_str().as_bytes());
+            out.push(b'"');
+        }
         out.extend_from_slice(b",\"idempotency_key\":");
         text(&m.idempotency_key, &mut out);
         out.extend_from_slice(b",\"reason\":");
@@ -450,6 +507,16 @@ impl StoredEvent {
         write_string(&self.stream_type, &mut out);
         out.extend_from_slice(b",\"stream_version\":");
         out.extend_from_slice(number.format(self.stream_version).as_bytes());
+        if !self.tags.is_empty() {
+            out.extend_from_slice(b",\"tags\":[");
+            for (i, tag) in self.tags.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_string(tag, &mut out);
+            }
+            out.push(b']');
+        }
         out.push(b'}');
         Some(out)
     }
@@ -467,6 +534,7 @@ impl StoredEvent {
             metadata: &self.metadata,
             recorded_at: self.recorded_at,
             effective_at: self.effective_at,
+            tags: &self.tags,
         })?)
     }
 
@@ -577,9 +645,11 @@ mod tests {
                 idempotency_key: None,
                 reason: None,
                 source_document: Some("44-KH/TU".into()),
+                dating: None,
             },
             recorded_at: Timestamp::parse("2022-03-14T01:02:03Z").unwrap(),
             effective_at: Timestamp::parse("2022-03-14T00:00:00Z").unwrap(),
+            tags: Vec::new(),
             leaf_hash: Hash::default(),
         };
         let text = String::from_utf8(event.canonical_bytes().unwrap()).unwrap();
@@ -612,7 +682,17 @@ mod tests {
                 varied.canonical_bytes_direct(),
                 Some(varied.canonical_bytes_general().unwrap())
             );
+            // The optional keys, present only when set, sort into place.
+            varied.metadata.dating = Some(Dating::Backdated);
+            varied.tags = vec!["report:a|b|2022-Q1".into(), "unit-plan:kh|x".into()];
+            assert_eq!(
+                varied.canonical_bytes_direct(),
+                Some(varied.canonical_bytes_general().unwrap())
+            );
         }
+        let tagged = String::from_utf8(varied.canonical_bytes().unwrap()).unwrap();
+        assert!(tagged.contains(r#""correlation_id":"#) && tagged.contains(r#""dating":"backdated","idempotency_key""#));
+        assert!(tagged.ends_with(r#""tags":["report:a|b|2022-Q1","unit-plan:kh|x"]}"#));
         varied.payload = serde_json::json!({"percent": 40.5});
         assert_eq!(varied.canonical_bytes_direct(), None);
         assert!(

@@ -34,6 +34,13 @@ pub enum Error {
         /// The type the request gave.
         given: String,
     },
+    /// An event matching the request's append condition is in the log after the position the
+    /// request's decision read; nothing was written. Read again and decide anew.
+    #[error("an event matching the append condition was appended at position {position}, after the state the request was decided on")]
+    ConditionFailed {
+        /// The first matching event's position.
+        position: u64,
+    },
     /// The idempotency key was used before for a different request; nothing was written.
     #[error("idempotency key {key:?} was already used for a different request")]
     IdempotencyKeyReused {

@@ -10,12 +10,16 @@
 //!   batches, one transaction per batch;
 //! - [`subscription`]: catch up from a position, then follow the log live;
 //! - [`memory`]: an in-memory backend for tests and tools;
+//! - [`dynamic`]: any backend behind one type ([`DynStore`]), for the layers above the store;
+//! - [`condition`]: tags and append conditions (dynamic consistency boundaries);
 //! - [`cqrs`]: a cqrs-es `PersistedEventRepository` over any [`EventStore`].
 //!
 //! The PostgreSQL and SQLite backends live in `ledger-store-postgres` and `ledger-store-sqlite`.
 
 pub mod batch;
+pub mod condition;
 pub mod cqrs;
+pub mod dynamic;
 pub mod envelope;
 pub mod error;
 pub mod memory;
@@ -23,12 +27,14 @@ pub mod store;
 pub mod subscription;
 pub mod writer;
 
+pub use condition::{AppendCondition, Query, QueryItem};
 pub use envelope::{
-    Actor, AppendRequest, AppendResult, EventBody, ExpectedVersion, Head, Metadata, NewEvent,
-    StoredEvent, StreamAppend, StreamVersion, Timestamp,
+    Actor, AppendRequest, AppendResult, Dating, EventBody, ExpectedVersion, Head, Metadata,
+    NewEvent, StoredEvent, StreamAppend, StreamVersion, Timestamp,
 };
 pub use error::{Error, Result};
 pub use ledger_proof::Hash;
+pub use dynamic::DynStore;
 pub use memory::MemoryStore;
-pub use store::{AsOf, Direction, EventStore, LogFilter, ReadAll, ReadStream};
+pub use store::{AsOf, Direction, EventStore, KeptCheckpoint, LogFilter, ReadAll, ReadStream};
 pub use subscription::Subscription;

@@ -8,12 +8,15 @@ use ledger_proof::{Frontier, Hash};
 use tokio::sync::watch;
 
 use crate::batch::{
-    BatchState, IdempotencyRecord, PreparedAppend, StreamState, batch_keys, frontier_from_stored,
-    plan_batch,
+    BatchState, IdempotencyRecord, PreparedAppend, StreamState, batch_keys, condition_queries,
+    frontier_from_stored, plan_batch,
 };
 use crate::envelope::{AppendRequest, AppendResult, EventBody, Head, StoredEvent, Timestamp};
 use crate::error::{Error, Result};
-use crate::store::{Direction, EventStore, ReadAll, ReadStream, as_of_position, checked_limit};
+use crate::condition::Query;
+use crate::store::{
+    Direction, EventStore, KeptCheckpoint, ReadAll, ReadStream, as_of_position, checked_limit,
+};
 use crate::writer::{BatchCommitter, Writer, WriterOptions};
 
 #[derive(Debug, Default)]
@@ -26,6 +29,7 @@ struct Log {
     idempotency: HashMap<String, IdempotencyRecord>,
     /// Stored Merkle hashes in sumdb index order.
     hashes: Vec<Hash>,
+    checkpoints: Vec<KeptCheckpoint>,
 }
 
 impl Log {
@@ -108,7 +112,18 @@ impl BatchCommitter for MemoryCommitter {
                 .into_iter()
                 .map(|i| (i, log.hashes[i as usize])),
         )?;
-        let state = BatchState::new(head, frontier, streams, idempotency)?;
+        let matches = condition_queries(batch)
+            .filter_map(|(i, c)| {
+                let after = usize::try_from(c.after()).unwrap_or(usize::MAX);
+                log.events
+                    .iter()
+                    .skip(after)
+                    .find(|e| c.fail_if_events_match.matches_stored(e))
+                    .map(|e| (i, e.position))
+            })
+            .collect();
+        let state =
+            BatchState::new(head, frontier, streams, idempotency)?.with_condition_matches(matches);
         let plan = plan_batch(state, batch, Timestamp::now());
         for (index, hash) in plan.hashes {
             debug_assert_eq!(index as usize, log.hashes.len());
@@ -215,8 +230,47 @@ impl EventStore for MemoryStore {
             .collect()
     }
 
-    async fn idempotent_result(&self, key: &str) -> Result<Option<AppendResult>> {
-        Ok(self.lock().idempotency.get(key).map(|r| r.result.clone()))
+    async fn read_query(&self, query: &Query, after: u64, limit: usize) -> Result<Vec<StoredEvent>> {
+        let limit = checked_limit(limit)?;
+        let log = self.lock();
+        let start = usize::try_from(after).unwrap_or(usize::MAX);
+        Ok(log
+            .events
+            .iter()
+            .skip(start)
+            .filter(|e| query.matches_stored(e))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>> {
+        Ok(self.lock().idempotency.get(key).cloned())
+    }
+
+    async fn keep_checkpoint(&self, checkpoint: &KeptCheckpoint) -> Result<bool> {
+        let mut log = self.lock();
+        if log
+            .checkpoints
+            .iter()
+            .any(|c| c.size == checkpoint.size && c.signers == checkpoint.signers)
+        {
+            return Ok(false);
+        }
+        let mut kept = checkpoint.clone();
+        kept.stored_at = Timestamp::now().to_string();
+        log.checkpoints.push(kept);
+        Ok(true)
+    }
+
+    async fn checkpoints(&self, size: Option<u64>, limit: usize) -> Result<Vec<KeptCheckpoint>> {
+        let mut all = self.lock().checkpoints.clone();
+        all.retain(|c| size.is_none_or(|s| c.size == s));
+        all.sort_by(|a, b| {
+            (b.size, b.signers.join(",").len()).cmp(&(a.size, a.signers.join(",").len()))
+        });
+        all.truncate(limit);
+        Ok(all)
     }
 
     fn watch_head(&self) -> watch::Receiver<u64> {

@@ -4,6 +4,8 @@ use std::future::Future;
 
 use tokio::sync::watch;
 
+use crate::batch::IdempotencyRecord;
+use crate::condition::Query;
 use crate::envelope::{AppendRequest, AppendResult, EventBody, Head, StoredEvent, Timestamp};
 use crate::error::{Error, Result};
 use crate::subscription::Subscription;
@@ -147,12 +149,45 @@ pub trait EventStore: Clone + Send + Sync + 'static {
     /// [`Error::Invalid`] for an index beyond the tree.
     fn stored_hashes(&self, indexes: &[u64]) -> impl Future<Output = Result<Vec<Hash>>> + Send;
 
+    /// Events matching `query` after position `after`, in position order, at most `limit`
+    /// (capped at [`MAX_READ_LIMIT`]): the read half of a dynamic consistency boundary
+    /// ([`crate::condition`]).
+    fn read_query(
+        &self,
+        query: &Query,
+        after: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<StoredEvent>>> + Send;
+
+    /// The stored record of the request that used idempotency `key`, if any: its digest and
+    /// what it wrote ([`crate::batch::replay`] decides what a repeat is answered).
+    fn idempotency_record(
+        &self,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<IdempotencyRecord>>> + Send;
+
     /// The stored result of the request that used idempotency `key`, if any: lets an importer
     /// or a client skip work already committed, without re-running the command.
     fn idempotent_result(
         &self,
         key: &str,
-    ) -> impl Future<Output = Result<Option<AppendResult>>> + Send;
+    ) -> impl Future<Output = Result<Option<AppendResult>>> + Send {
+        async move { Ok(self.idempotency_record(key).await?.map(|r| r.result)) }
+    }
+
+    /// Keeps a signed checkpoint; false when one of the same size and signers was kept.
+    fn keep_checkpoint(
+        &self,
+        checkpoint: &KeptCheckpoint,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Kept checkpoints (of one size, when `size` is given), largest size first (for one size,
+    /// the most signers first), at most `limit`.
+    fn checkpoints(
+        &self,
+        size: Option<u64>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<KeptCheckpoint>>> + Send;
 
     /// A receiver that changes whenever the log may have grown (its value is a head size seen).
     fn watch_head(&self) -> watch::Receiver<u64>;
@@ -161,6 +196,21 @@ pub trait EventStore: Clone + Send + Sync + 'static {
     fn subscribe(&self, after: u64, filter: LogFilter) -> Subscription<Self> {
         Subscription::new(self.clone(), after, filter)
     }
+}
+
+/// A checkpoint the ledger signed (and witnesses cosigned), as kept beside the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptCheckpoint {
+    /// Tree size (events).
+    pub size: u64,
+    /// The names of the keys whose signatures were verified when it was kept, sorted.
+    pub signers: Vec<String>,
+    /// The root, as 64 lowercase hex digits.
+    pub root: String,
+    /// The signed note.
+    pub note: String,
+    /// When it was kept (the database's clock; empty before it is).
+    pub stored_at: String,
 }
 
 /// Resolves an [`AsOf`] to a position bound (`u64::MAX`: no bound).

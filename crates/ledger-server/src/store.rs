@@ -1,8 +1,10 @@
-//! One store type for the API over either backend, chosen at start from the database URL.
+//! The backend chosen at start from the database URL: the one place that names both.
+//! Everything above it takes a [`DynStore`] and a read-model [`ledger_projections::Db`].
 
+use ledger_store::batch::IdempotencyRecord;
 use ledger_store::{
-    AppendRequest, AppendResult, EventBody, EventStore, Hash, Head, ReadAll, ReadStream, Result,
-    StoredEvent, Timestamp,
+    AppendRequest, AppendResult, DynStore, EventBody, EventStore, Hash, Head, KeptCheckpoint,
+    Query, ReadAll, ReadStream, Result, StoredEvent, Timestamp,
 };
 use ledger_store_postgres::PostgresStore;
 use ledger_store_sqlite::SqliteStore;
@@ -24,6 +26,15 @@ impl AnyStore {
         match self {
             Self::Postgres(s) => ledger_projections::Db::Postgres(s.pool().clone()),
             Self::Sqlite(s) => ledger_projections::Db::Sqlite(s.pool().clone()),
+        }
+    }
+
+    /// The store behind one type, for the layers above.
+    #[must_use]
+    pub fn to_dyn(&self) -> DynStore {
+        match self {
+            Self::Postgres(s) => DynStore::new(s.clone()),
+            Self::Sqlite(s) => DynStore::new(s.clone()),
         }
     }
 }
@@ -64,8 +75,17 @@ impl EventStore for AnyStore {
     async fn stored_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>> {
         both!(self, s => s.stored_hashes(indexes).await)
     }
-    async fn idempotent_result(&self, key: &str) -> Result<Option<AppendResult>> {
-        both!(self, s => s.idempotent_result(key).await)
+    async fn read_query(&self, query: &Query, after: u64, limit: usize) -> Result<Vec<StoredEvent>> {
+        both!(self, s => s.read_query(query, after, limit).await)
+    }
+    async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>> {
+        both!(self, s => s.idempotency_record(key).await)
+    }
+    async fn keep_checkpoint(&self, checkpoint: &KeptCheckpoint) -> Result<bool> {
+        both!(self, s => s.keep_checkpoint(checkpoint).await)
+    }
+    async fn checkpoints(&self, size: Option<u64>, limit: usize) -> Result<Vec<KeptCheckpoint>> {
+        both!(self, s => s.checkpoints(size, limit).await)
     }
     fn watch_head(&self) -> watch::Receiver<u64> {
         both!(self, s => s.watch_head())
