@@ -9,16 +9,16 @@
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use ledger_app::Ledger;
 use ledger_app::scenario::{DEMO, Scenario, import, parse};
-use ledger_domain::document::{Document, DocumentCommand, DocumentIdentity, Numbering};
-use ledger_domain::value::{DocumentNumber, PeriodKind, ReportingRegime, Title, UnitId};
+use ledger_app::{CommandPath, Principal, Request};
+use ledger_domain::access::Role;
+use ledger_domain::document::{DocumentIdentity, Numbering, RegisterDocument, Term};
+use ledger_domain::value::{Date, DocumentNumber, PeriodKind, ReportingRegime, Title, UnitId};
 use ledger_projections::query::{AuditFilter, RollupBy};
 use ledger_projections::{
     AsOf, CrashPoint, Db, Error, Projector, ProjectorOptions, ReadModels, rebuild,
 };
-use ledger_store::cqrs::CommandContext;
-use ledger_store::{Actor, EventStore, Metadata, Timestamp};
+use ledger_store::{EventStore, Timestamp};
 use ledger_tests::backends::{Postgres, Sqlite};
 use ledger_tests::projections::ReadModelBackend;
 
@@ -39,8 +39,9 @@ fn part(name: &str, range: std::ops::Range<usize>) -> Scenario {
 }
 
 async fn import_all<S: EventStore>(store: &S, scenario: &Scenario) {
-    let ledger = Ledger::new(store.clone());
-    import(&ledger, scenario, |_| {}).await.unwrap();
+    import(&CommandPath::new(store.clone()), scenario, |_| {})
+        .await
+        .unwrap();
 }
 
 fn options(batch_size: usize) -> ProjectorOptions {
@@ -156,8 +157,10 @@ async fn demo_read_models<B: ReadModelBackend>() {
         s.required_unit_plans("kh-44-kh-tu").await.unwrap().len(),
         18
     );
-    let missing = |rows: Vec<ledger_projections::tables::PlanUnitRow>| {
-        rows.into_iter().map(|r| r.unit_id).collect::<Vec<_>>()
+    let missing = |rows: Vec<ledger_projections::query::MissingUnitPlan>| {
+        rows.into_iter()
+            .map(|r| r.required.unit_id)
+            .collect::<Vec<_>>()
     };
     assert_eq!(
         missing(
@@ -174,6 +177,25 @@ async fn demo_read_models<B: ReadModelBackend>() {
                 .unwrap()
         ),
         ["dong-hy", "vo-nhai"]
+    );
+    // The two districts ended on 1 July 2025: the duty passed to the province that day.
+    let passed = s
+        .missing_unit_plans("kh-44-kh-tu", day("2025-12-31"))
+        .await
+        .unwrap();
+    assert!(
+        passed
+            .iter()
+            .all(|m| m.responsible == "ubnd-tinh" && m.passed_on.as_deref() == Some("2025-07-01"))
+    );
+    let before = s
+        .missing_unit_plans("kh-44-kh-tu", day("2025-06-30"))
+        .await
+        .unwrap();
+    assert!(
+        before
+            .iter()
+            .all(|m| m.responsible == m.required.unit_id && m.passed_on.is_none())
     );
     assert_eq!(s.focus_programmes().await.unwrap().len(), 4);
 
@@ -205,7 +227,10 @@ async fn demo_read_models<B: ReadModelBackend>() {
     // Roll-ups: by group, by plan, by unit across the merger.
     let by_group = s.rollup(RollupBy::Group, day("2025-12-31")).await.unwrap();
     assert_eq!(
-        by_group.iter().map(|r| r.tasks + r.cancelled).sum::<u64>(),
+        by_group
+            .iter()
+            .map(|r| r.total.tasks + r.total.cancelled)
+            .sum::<u64>(),
         40
     );
     assert_eq!(
@@ -213,22 +238,32 @@ async fn demo_read_models<B: ReadModelBackend>() {
             .iter()
             .find(|r| r.key == "de-an-10-da-tu#1")
             .unwrap()
+            .total
             .tasks,
         24
     );
     let by_plan = s.rollup(RollupBy::Plan, day("2025-12-31")).await.unwrap();
     assert_eq!(by_plan.len(), 1);
-    assert_eq!(by_plan[0].completed, 27);
+    assert_eq!(by_plan[0].total.completed, 27);
     let before = s.rollup(RollupBy::Unit, day("2025-06-30")).await.unwrap();
     let after = s.rollup(RollupBy::Unit, day("2025-07-01")).await.unwrap();
-    assert!(before.iter().any(|r| r.key == "dai-tu"));
-    assert!(!after.iter().any(|r| r.key == "dai-tu"));
+    // Đại Từ's work stays credited to it after the district ended.
+    for rows in [&before, &after] {
+        let dai_tu = rows.iter().find(|r| r.key == "dai-tu").unwrap();
+        assert_eq!((dai_tu.own.tasks, dai_tu.inherited.tasks), (1, 0));
+    }
     let tasks_of = |rows: &[ledger_projections::query::Rollup], key: &str| {
-        rows.iter().find(|r| r.key == key).map_or(0, |r| r.tasks)
+        rows.iter()
+            .find(|r| r.key == key)
+            .map_or(0, |r| r.total.tasks)
     };
-    // Nine districts lead one task each; on 1 July 2025 all nine roll up into the province.
+    // Nine districts lead one task each; on 1 July 2025 all nine roll up into the province:
+    // its own task, the two transferred to it that day (steps 486, 487: Đồng Hỷ, Võ Nhai),
+    // and seven inherited from the districts it succeeded.
     assert_eq!(tasks_of(&before, "ubnd-tinh"), 1);
     assert_eq!(tasks_of(&after, "ubnd-tinh"), 10);
+    let province = after.iter().find(|r| r.key == "ubnd-tinh").unwrap();
+    assert_eq!((province.own.tasks, province.inherited.tasks), (3, 7));
 
     // Reports and the compliance matrix.
     assert_eq!(s.reports(None, None).await.unwrap().len(), 162);
@@ -275,6 +310,60 @@ async fn demo_read_models<B: ReadModelBackend>() {
     let q2 = police.cells.iter().find(|c| c.period == "2022-Q2").unwrap();
     assert_eq!(q2.status, "returned");
 
+    // What reports say, and where they contradict the ledger: seven 2025-Q2 lines claim tasks
+    // completed that the ledger has open (steps 456-465), acknowledged on acceptance.
+    let discrepancies = s.report_discrepancies("kh-44-kh-tu", None).await.unwrap();
+    let lines: Vec<(&str, &str)> = discrepancies
+        .iter()
+        .map(|(r, d)| (r.id.as_str(), d.task_id.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("cong-an-tinh-2025-q2", "chat-luong-dieu-tra"),
+            ("cuc-thads-tinh-2025-q2", "thi-hanh-an-ton-dong"),
+            ("so-tu-phap-2025-q2", "boi-duong-can-bo"),
+            ("so-tu-phap-2025-q2", "hop-tac-quoc-te"),
+            ("tand-tinh-2025-q2", "giam-an-ton-dong"),
+            ("ubmttq-tinh-2025-q2", "giam-sat-mttq"),
+            ("vksnd-tinh-2025-q2", "chat-luong-kiem-sat"),
+        ]
+    );
+    assert!(
+        discrepancies
+            .iter()
+            .all(|(r, d)| d.kind == "claimed_completed"
+                && d.step == "accepted"
+                && r.period == "2025-Q2")
+    );
+    assert!(
+        s.report_discrepancies("kh-44-kh-tu", Some("2025-Q1"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The police's 2022-Q2 report: returned, then corrected; both revisions kept with their
+    // lines.
+    let revisions = s.report_revisions("cong-an-tinh-2022-q2").await.unwrap();
+    assert_eq!(
+        revisions
+            .iter()
+            .map(|r| r.revision.revision)
+            .collect::<Vec<_>>(),
+        [1, 2]
+    );
+    assert!(revisions.iter().all(|r| !r.items.is_empty()));
+    // Two district plans were completed after their deadlines.
+    let late: Vec<String> = end_2025
+        .iter()
+        .filter(|t| t.completed_late)
+        .map(|t| t.task.id.clone())
+        .collect();
+    assert_eq!(
+        late,
+        ["kh44-kh-don-vi-dinh-hoa", "kh44-kh-don-vi-phu-luong"]
+    );
+
     // Obstacles and recommendations.
     let obstacles = s.obstacles_on(day("2025-12-31")).await.unwrap();
     assert_eq!(obstacles.len(), 3);
@@ -300,6 +389,13 @@ async fn demo_read_models<B: ReadModelBackend>() {
         .map(|r| r.recommendation.number)
         .collect();
     assert_eq!(overdue, [2]);
+    // Recommendation 3 was answered on 20 September 2023, after its 31 August deadline.
+    let answered_late: Vec<i64> = year_end
+        .iter()
+        .filter(|r| r.answered_late)
+        .map(|r| r.recommendation.number)
+        .collect();
+    assert_eq!(answered_late, [3]);
     assert_eq!(s.supervisions().await.unwrap()[0].status, "closed");
     assert_eq!(s.briefings().await.unwrap().len(), 1);
 
@@ -313,7 +409,20 @@ async fn demo_read_models<B: ReadModelBackend>() {
         .await
         .unwrap();
     assert_eq!(completed.len(), 27);
-    assert!(completed.iter().all(|e| e.entry.actor == "demo-import"));
+    assert!(completed.iter().all(|e| e.entry.actor == "demo-archivist"));
+    // Every record came from the archive: historical, none backdated.
+    let historical = AuditFilter {
+        historical: Some(true),
+        limit: 1000,
+        ..AuditFilter::default()
+    };
+    assert_eq!(s.audit_count(&historical).await.unwrap(), head);
+    let backdated = AuditFilter {
+        backdated: Some(true),
+        limit: 1000,
+        ..AuditFilter::default()
+    };
+    assert_eq!(s.audit_count(&backdated).await.unwrap(), 0);
     let page = s
         .audit(&AuditFilter {
             after: 10,
@@ -330,6 +439,10 @@ async fn demo_read_models<B: ReadModelBackend>() {
         s.audit(&AuditFilter::default()).await,
         Err(Error::Invalid { field: "limit", .. })
     ));
+    // A number finds the registered document and what carries it.
+    let named = s.documents_named("44-KH/TU").await.unwrap();
+    assert!(named.iter().any(|d| d.kind == "registered"), "{named:?}");
+    assert!(named.iter().any(|d| d.kind == "plan"), "{named:?}");
     let cited = s.citations("44-KH/TU").await.unwrap();
     assert!(
         cited
@@ -350,39 +463,42 @@ async fn demo_read_models<B: ReadModelBackend>() {
 async fn documents_by_identity_and_number<B: ReadModelBackend>() {
     let backend = B::new().await;
     let store = backend.store().clone();
-    let ledger = Ledger::new(store.clone());
-    let context = CommandContext {
-        metadata: Metadata::new(Actor {
-            subject: "van-thu".into(),
-            display_name: "Văn thư".into(),
-            role: "secretariat".into(),
-        }),
-        effective_at: None,
+    let path = CommandPath::new(store.clone());
+    let archivist = Principal {
+        subject: "van-thu".into(),
+        name: "Văn thư".into(),
+        role: Role::Archivist,
+        unit: None,
     };
+    let attested = Request {
+        source_document: Some(DocumentNumber::parse("01/BB-VPTU").unwrap()),
+        ..Request::default()
+    };
+    let issuer = ledger_domain::unit::RegisterUnit {
+        id: UnitId::parse("tinh-uy-thai-nguyen").unwrap(),
+        kind: ledger_domain::unit::UnitKind::PartyOrgan,
+        name: Title::parse("Tỉnh ủy Thái Nguyên").unwrap(),
+        parent: None,
+        established_on: Date::from_ymd(2010, 1, 1).unwrap(),
+        basis: None,
+    };
+    path.execute(&archivist, &attested, issuer).await.unwrap();
     // The same number in two congress terms: two documents.
     for (from, to, title) in [
         (2015, 2020, "Kế hoạch khóa XIX"),
         (2020, 2025, "Kế hoạch khóa XX"),
     ] {
-        let identity = DocumentIdentity {
-            issuer: UnitId::parse("tinh-uy-thai-nguyen").unwrap(),
-            numbering: Numbering::Term { from, to },
-            number: DocumentNumber::parse("44-KH/TU").unwrap(),
+        let register = RegisterDocument {
+            identity: DocumentIdentity {
+                issuer: UnitId::parse("tinh-uy-thai-nguyen").unwrap(),
+                numbering: Numbering::Term(Term { from, to }),
+                number: DocumentNumber::parse("44-KH/TU").unwrap(),
+            },
+            title: Title::parse(title).unwrap(),
+            signed_by: None,
+            issued_on: Date::from_ymd(from + 1, 6, 1).unwrap(),
         };
-        let key = identity.key();
-        ledger
-            .execute::<Document>(
-                &context,
-                &key,
-                DocumentCommand::Register {
-                    identity,
-                    title: Title::parse(title).unwrap(),
-                    signed_by: None,
-                    issued_on: day(&format!("{}-06-01", from + 1)),
-                },
-            )
-            .await
-            .unwrap();
+        path.execute(&archivist, &attested, register).await.unwrap();
     }
     let db = backend.read_db();
     project(&store, &db, 100).await;
@@ -427,12 +543,12 @@ async fn as_of_equals_prefix<B: ReadModelBackend>() {
 async fn as_of_recorded_time_and_effective_date<B: ReadModelBackend>() {
     let backend = B::new().await;
     let store = backend.store().clone();
-    // Step 150 extends the deadline of `huong-dan-bo-tro-tu-phap` from 30 June to 30 September
-    // 2022, decided on 20 June; step 126 renames Phổ Yên.
-    import_all(&store, &part("demo-a", 0..150)).await;
+    // Step 152 extends the deadline of `huong-dan-bo-tro-tu-phap` from 30 June to 30 September
+    // 2022, decided on 20 June; step 128 renames Phổ Yên.
+    import_all(&store, &part("demo-a", 0..152)).await;
     let before_extension = store.head().await.unwrap().size;
     let recorded_then = Timestamp::now();
-    import_all(&store, &part("demo-b", 150..504)).await;
+    import_all(&store, &part("demo-b", 152..506)).await;
     let db = backend.read_db();
     let head = project(&store, &db, 5_000).await;
     let models = ReadModels::new(db);
@@ -477,7 +593,7 @@ async fn as_of_recorded_time_and_effective_date<B: ReadModelBackend>() {
     assert_eq!(task.deadline, "2022-06-30");
     s.close().await.unwrap();
 
-    // Names as recorded: before step 126 was recorded, Phổ Yên was still a town.
+    // Names as recorded: before step 128 was recorded, Phổ Yên was still a town.
     let audit = {
         let mut s = models.snapshot(AsOf::Present).await.unwrap();
         let a = s
@@ -610,7 +726,7 @@ async fn rebuild_equals_incremental<B: ReadModelBackend>() {
     let mut progress = Vec::new();
     let mut record = |p: &ledger_projections::Progress| progress.push(*p);
     let rebuild_options = options(100);
-    let rest = part("demo-b", 300..504);
+    let rest = part("demo-b", 300..506);
     let (summary, ()) = tokio::join!(
         rebuild(&store, &db, &rebuild_options, &mut record),
         import_all(&store, &rest),
@@ -675,7 +791,7 @@ async fn live_lag_read_your_writes_and_two_instances<B: ReadModelBackend>() {
         }),
         tokio::spawn(async move { second.run(std::future::pending()).await }),
     ];
-    import_all(&store, &part("demo-b", 100..504)).await;
+    import_all(&store, &part("demo-b", 100..506)).await;
     let head = store.head().await.unwrap().size;
     // Read your writes: wait for the position the last append returned, then ask.
     first.wait_for(head, Duration::from_secs(60)).await.unwrap();

@@ -4,9 +4,10 @@
 // Test code: a failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used)]
 
-use cqrs_es::Aggregate;
-use ledger_app::Ledger;
-use ledger_app::scenario::{Progress, ScenarioError, import, parse};
+use ledger_app::scenario::{Progress, ScenarioActor, ScenarioError, import, parse};
+use ledger_app::{CommandPath, load};
+use ledger_domain::unit::Unit;
+use ledger_domain::value::Date;
 use ledger_store::{EventStore, ReadStream};
 use ledger_tests::backends::{Backend, Memory, Postgres, Sqlite};
 
@@ -16,7 +17,8 @@ use ledger_tests::backends::{Backend, Memory, Postgres, Sqlite};
 const SCENARIO: &str = r#"{
   "name": "mini-10-da-tu",
   "description": "Đề án 10-ĐA/TU and Kế hoạch 44-KH/TU (sourced); task and report illustrative.",
-  "actor": { "subject": "import", "display_name": "Nhập dữ liệu mẫu", "role": "secretariat" },
+  "actor": { "subject": "import", "display_name": "Nhập dữ liệu mẫu", "role": "archivist" },
+  "source_document": "01/BB-VPTU",
   "steps": [
     { "register_unit": { "id": "tinh-uy", "kind": "party_organ", "name": "Tỉnh ủy Thái Nguyên",
         "parent": null, "established_on": "2020-10-01", "basis": null } },
@@ -94,7 +96,7 @@ const SCENARIO: &str = r#"{
 
 async fn imports_once<B: Backend>() {
     let backend = B::new().await;
-    let ledger = Ledger::new(backend.store().clone());
+    let ledger = CommandPath::new(backend.store().clone());
     let scenario = parse(SCENARIO).unwrap();
     let mut seen = Vec::new();
     let first = import(&ledger, &scenario, |p| seen.push(p)).await.unwrap();
@@ -121,11 +123,10 @@ async fn imports_once<B: Backend>() {
     );
     assert_eq!(backend.store().head().await.unwrap(), head);
     // The facts landed through the command path, with the import's context.
-    let pho_yen = ledger
-        .unit(&ledger_domain::value::UnitId::parse("pho-yen").unwrap())
+    let (pho_yen, _) = load::<Unit, _>(backend.store(), "unit/pho-yen")
         .await
         .unwrap();
-    let day = chrono::NaiveDate::from_ymd_opt(2022, 4, 10).unwrap();
+    let day = Date::parse("2022-04-10").unwrap();
     assert_eq!(pho_yen.name_on(day).unwrap().as_str(), "Thành phố Phổ Yên");
     let obstacle = backend
         .store()
@@ -165,9 +166,19 @@ async fn imports_once<B: Backend>() {
         report[1].metadata.idempotency_key.as_deref(),
         Some("import:mini-10-da-tu:8")
     );
+    // Effective from the start of its day in Việt Nam (UTC+7).
     assert_eq!(
         report[1].effective_at.to_string(),
-        "2022-03-21T00:00:00.000000Z"
+        "2022-03-20T17:00:00.000000Z"
+    );
+    // Every step is a record from the archive, attested by the scenario's document.
+    assert_eq!(
+        report[1].metadata.dating,
+        Some(ledger_store::Dating::Historical)
+    );
+    assert_eq!(
+        report[1].metadata.source_document.as_deref(),
+        Some("01/BB-VPTU")
     );
     backend.cleanup().await;
 }
@@ -223,7 +234,7 @@ fn malformed_files_name_the_line_and_the_field() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_step_is_named_and_a_later_run_resumes_there() {
     let store = ledger_store::MemoryStore::new();
-    let ledger = Ledger::new(store.clone());
+    let ledger = CommandPath::new(store.clone());
     // A report by a unit that was never registered is refused at its step.
     let broken = SCENARIO.replace(
         "\"unit\": \"so-tu-phap\", \"plan\"",
@@ -263,15 +274,14 @@ async fn a_refused_step_is_named_and_a_later_run_resumes_there() {
 
 /// The demo scenario of Đề án 10-ĐA/TU, imported on a real backend: the counts the issue asks
 /// for, Phổ Yên's change to a city, the 2025 dissolution with successors and transfers, a
-/// late report, and a second import that writes nothing.
+/// report received late, and a second import that writes nothing.
 async fn demo_scenario<B: Backend>() {
-    use ledger_domain::report::{Report, ReportEvent};
     use ledger_domain::unit::UnitStatus;
-    use ledger_domain::value::UnitId;
+    use ledger_domain::value::{ReportingPeriod, ReportingRegime};
 
     let backend = B::new().await;
     let store = backend.store().clone();
-    let ledger = Ledger::new(store.clone());
+    let ledger = CommandPath::new(store.clone());
     let text = ledger_app::scenario::DEMO;
     let scenario = parse(text).unwrap();
     let mut printed = Vec::new();
@@ -286,7 +296,7 @@ async fn demo_scenario<B: Backend>() {
     let printed = String::from_utf8(printed).unwrap();
     assert_eq!(printed.lines().count(), 10, "{printed}");
     assert!(
-        printed.ends_with("imported 504/504 steps (0 already there)\n"),
+        printed.ends_with("imported 506/506 steps (0 already there)\n"),
         "{printed}"
     );
     let mut events = Vec::new();
@@ -320,11 +330,8 @@ async fn demo_scenario<B: Backend>() {
     assert!(count("ReportReturned") >= 1 && count("ObstacleResolved") >= 1);
     assert_eq!(count("SupervisionOpened"), 1);
     // Phổ Yên: a town until 9/4/2022, a city from 10/4/2022, dissolved on 1/7/2025.
-    let pho_yen = ledger
-        .unit(&UnitId::parse("pho-yen").unwrap())
-        .await
-        .unwrap();
-    let on = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let (pho_yen, _) = load::<Unit, _>(&store, "unit/pho-yen").await.unwrap();
+    let on = |y, m, d| Date::from_ymd(y, m, d).unwrap();
     assert_eq!(
         pho_yen.name_on(on(2022, 4, 9)).unwrap().as_str(),
         "Thị xã Phổ Yên"
@@ -339,8 +346,7 @@ async fn demo_scenario<B: Backend>() {
     );
     assert_eq!(pho_yen.successors()[0].value.as_str(), "ubnd-tinh");
     // Bắc Kạn merged into the province.
-    let bac_kan = ledger
-        .unit(&UnitId::parse("ubnd-tinh-bac-kan").unwrap())
+    let (bac_kan, _) = load::<Unit, _>(&store, "unit/ubnd-tinh-bac-kan")
         .await
         .unwrap();
     assert!(matches!(bac_kan.status(), UnitStatus::Merged { .. }));
@@ -356,16 +362,17 @@ async fn demo_scenario<B: Backend>() {
         transfer.last().unwrap().event_type,
         "ResponsibilityTransferred"
     );
-    // Đại Từ's 2022-Q1 report came after the deadline.
+    // Đại Từ's 2022-Q1 report reached the secretariat after the deadline, as the archive's
+    // register attests.
     let report = store
         .read_stream("report/dai-tu-2022-q1", ledger_store::ReadStream::default())
         .await
         .unwrap();
-    let mut state = Report::default();
-    for e in &report {
-        state.apply(serde_json::from_value::<ReportEvent>(e.payload.clone()).unwrap());
-    }
-    assert!(state.is_late());
+    let period: ReportingPeriod = "2022-Q1".parse().unwrap();
+    let deadline = ReportingRegime::decree_09_2019().deadline(&period);
+    let received: Date =
+        serde_json::from_value(report[0].payload["attested"]["received_on"].clone()).unwrap();
+    assert!(received > deadline, "{received} after {deadline}");
     // Importing again writes nothing.
     let head = store.head().await.unwrap();
     let again = import(&ledger, &scenario, |_| {}).await.unwrap();
@@ -395,11 +402,14 @@ id,document,issuer,title,programme,parent_plan,issued_on,required_units,required
 kh-so-tu-phap-2022,15/KH-STP,so-tu-phap,Kế hoạch thực hiện Đề án của Sở Tư pháp,,kh-44-kh-tu,2022-01-20,,
 ";
 
-fn csv_actor() -> ledger_store::Actor {
-    ledger_store::Actor {
+/// The archive enters past plans and tasks from a spreadsheet: each row rests on its own
+/// document (the plan's number, the task's basis).
+fn csv_actor() -> ScenarioActor {
+    ScenarioActor {
         subject: "csv-import".into(),
         display_name: "Nhập CSV".into(),
-        role: "secretariat".into(),
+        role: ledger_domain::access::Role::Archivist,
+        unit: None,
     }
 }
 
@@ -408,7 +418,7 @@ async fn plans_and_tasks_from_csv() {
     use ledger_app::scenario::{CsvKind, from_csv};
 
     let store = ledger_store::MemoryStore::new();
-    let ledger = Ledger::new(store.clone());
+    let ledger = CommandPath::new(store.clone());
     import(&ledger, &parse(SCENARIO).unwrap(), |_| {})
         .await
         .unwrap();

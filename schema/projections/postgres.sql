@@ -47,23 +47,23 @@ CREATE TABLE rm1_focus_programmes (id TEXT NOT NULL, programme_id TEXT NOT NULL,
 CREATE UNIQUE INDEX rm1_focus_programmes_version ON rm1_focus_programmes (id, valid_from);
 CREATE UNIQUE INDEX rm1_focus_programmes_open ON rm1_focus_programmes (id) WHERE valid_to IS NULL;
 
-CREATE TABLE rm1_tasks (id TEXT NOT NULL, plan_id TEXT NOT NULL, programme_id TEXT, group_number BIGINT, title TEXT NOT NULL, lead TEXT NOT NULL, coordinating TEXT NOT NULL, deadline TEXT NOT NULL, deliverable TEXT, assigned_on TEXT NOT NULL, basis TEXT NOT NULL, status TEXT NOT NULL, completed_on TEXT, completion_document TEXT, cancelled_on TEXT, reminders BIGINT NOT NULL, extensions BIGINT NOT NULL, transfers BIGINT NOT NULL, valid_from BIGINT NOT NULL, valid_to BIGINT);
+CREATE TABLE rm1_tasks (id TEXT NOT NULL, plan_id TEXT NOT NULL, programme_id TEXT, group_number BIGINT, title TEXT NOT NULL, lead TEXT NOT NULL, coordinating TEXT NOT NULL, deadline TEXT NOT NULL, deliverable TEXT, assigned_on TEXT NOT NULL, basis TEXT NOT NULL, status TEXT NOT NULL, completed_on TEXT, completion_document TEXT, cancelled_on TEXT, reminders BIGINT NOT NULL, extensions BIGINT NOT NULL, transfers BIGINT NOT NULL, closed_dating TEXT, valid_from BIGINT NOT NULL, valid_to BIGINT);
 CREATE UNIQUE INDEX rm1_tasks_version ON rm1_tasks (id, valid_from);
 CREATE UNIQUE INDEX rm1_tasks_open ON rm1_tasks (id) WHERE valid_to IS NULL;
 CREATE INDEX rm1_tasks_i0 ON rm1_tasks (plan_id) WHERE valid_to IS NULL;
 CREATE INDEX rm1_tasks_i1 ON rm1_tasks (lead) WHERE valid_to IS NULL;
 CREATE INDEX rm1_tasks_i2 ON rm1_tasks (programme_id, group_number) WHERE valid_to IS NULL;
 
-CREATE TABLE rm1_task_deadlines (task_id TEXT NOT NULL, deadline TEXT NOT NULL, from_date TEXT NOT NULL, basis TEXT NOT NULL, valid_from BIGINT NOT NULL);
+CREATE TABLE rm1_task_deadlines (task_id TEXT NOT NULL, deadline TEXT NOT NULL, from_date TEXT NOT NULL, basis TEXT NOT NULL, dating TEXT, valid_from BIGINT NOT NULL);
 CREATE INDEX rm1_task_deadlines_i0 ON rm1_task_deadlines (task_id, from_date);
 
-CREATE TABLE rm1_task_progress (task_id TEXT NOT NULL, by_unit TEXT NOT NULL, percent BIGINT NOT NULL, on_date TEXT NOT NULL, valid_from BIGINT NOT NULL);
+CREATE TABLE rm1_task_progress (task_id TEXT NOT NULL, by_unit TEXT NOT NULL, percent BIGINT NOT NULL, on_date TEXT NOT NULL, dating TEXT, valid_from BIGINT NOT NULL);
 CREATE INDEX rm1_task_progress_i0 ON rm1_task_progress (task_id, on_date);
 
-CREATE TABLE rm1_task_leads (task_id TEXT NOT NULL, lead TEXT NOT NULL, from_date TEXT NOT NULL, valid_from BIGINT NOT NULL);
+CREATE TABLE rm1_task_leads (task_id TEXT NOT NULL, lead TEXT NOT NULL, from_date TEXT NOT NULL, dating TEXT, valid_from BIGINT NOT NULL);
 CREATE INDEX rm1_task_leads_i0 ON rm1_task_leads (task_id, from_date);
 
-CREATE TABLE rm1_reports (id TEXT NOT NULL, unit_id TEXT NOT NULL, plan_id TEXT NOT NULL, period TEXT NOT NULL, deadline TEXT NOT NULL, submitted_on TEXT NOT NULL, late BIGINT NOT NULL, revision BIGINT NOT NULL, revision_on TEXT NOT NULL, review TEXT NOT NULL, reviewed_by TEXT, reviewed_on TEXT, return_reason TEXT, valid_from BIGINT NOT NULL, valid_to BIGINT);
+CREATE TABLE rm1_reports (id TEXT NOT NULL, unit_id TEXT NOT NULL, plan_id TEXT NOT NULL, period TEXT NOT NULL, deadline TEXT NOT NULL, submitted_on TEXT NOT NULL, received_on TEXT NOT NULL, receipt TEXT NOT NULL, attested_by TEXT, late BIGINT NOT NULL, revision BIGINT NOT NULL, revision_on TEXT NOT NULL, review TEXT NOT NULL, reviewed_by TEXT, reviewed_on TEXT, return_reason TEXT, discrepancies BIGINT NOT NULL, valid_from BIGINT NOT NULL, valid_to BIGINT);
 CREATE UNIQUE INDEX rm1_reports_version ON rm1_reports (id, valid_from);
 CREATE UNIQUE INDEX rm1_reports_open ON rm1_reports (id) WHERE valid_to IS NULL;
 CREATE INDEX rm1_reports_i0 ON rm1_reports (unit_id, period) WHERE valid_to IS NULL;
@@ -95,11 +95,22 @@ CREATE TABLE rm1_citations (number TEXT NOT NULL, stream_id TEXT NOT NULL, event
 CREATE INDEX rm1_citations_i0 ON rm1_citations (number);
 CREATE INDEX rm1_citations_i1 ON rm1_citations (stream_id);
 
-CREATE TABLE rm1_audit (stream_id TEXT NOT NULL, stream_type TEXT NOT NULL, stream_version BIGINT NOT NULL, event_type TEXT NOT NULL, actor TEXT NOT NULL, actor_name TEXT NOT NULL, actor_role TEXT NOT NULL, acting_unit TEXT, correlation_id TEXT NOT NULL, reason TEXT, source_document TEXT, recorded_at TEXT NOT NULL, effective_at TEXT NOT NULL, valid_from BIGINT NOT NULL);
+CREATE TABLE rm1_audit (stream_id TEXT NOT NULL, stream_type TEXT NOT NULL, stream_version BIGINT NOT NULL, event_type TEXT NOT NULL, actor TEXT NOT NULL, actor_name TEXT NOT NULL, actor_role TEXT NOT NULL, acting_unit TEXT, correlation_id TEXT NOT NULL, reason TEXT, source_document TEXT, dating TEXT, recorded_at TEXT NOT NULL, effective_at TEXT NOT NULL, valid_from BIGINT NOT NULL);
 CREATE UNIQUE INDEX rm1_audit_position ON rm1_audit (valid_from);
 CREATE INDEX rm1_audit_i0 ON rm1_audit (stream_id, valid_from);
 CREATE INDEX rm1_audit_i1 ON rm1_audit (event_type, valid_from);
 CREATE INDEX rm1_audit_i2 ON rm1_audit (actor, valid_from);
 CREATE INDEX rm1_audit_i3 ON rm1_audit (acting_unit, valid_from);
 CREATE INDEX rm1_audit_i4 ON rm1_audit (effective_at);
+CREATE INDEX rm1_audit_i5 ON rm1_audit (dating, valid_from);
+
+CREATE TABLE rm1_report_revisions (report_id TEXT NOT NULL, revision BIGINT NOT NULL, on_date TEXT NOT NULL, reason TEXT, achievements TEXT, shortcomings TEXT, causes TEXT, obstacles TEXT, proposals TEXT, valid_from BIGINT NOT NULL);
+CREATE INDEX rm1_report_revisions_i0 ON rm1_report_revisions (report_id, revision);
+
+CREATE TABLE rm1_report_items (report_id TEXT NOT NULL, revision BIGINT NOT NULL, task_id TEXT NOT NULL, status TEXT NOT NULL, percent BIGINT NOT NULL, valid_from BIGINT NOT NULL);
+CREATE INDEX rm1_report_items_i0 ON rm1_report_items (report_id, revision);
+CREATE INDEX rm1_report_items_i1 ON rm1_report_items (task_id);
+
+CREATE TABLE rm1_report_discrepancies (report_id TEXT NOT NULL, revision BIGINT NOT NULL, step TEXT NOT NULL, task_id TEXT NOT NULL, kind TEXT NOT NULL, claimed_status TEXT NOT NULL, claimed_percent BIGINT NOT NULL, ledger_status TEXT, ledger_percent BIGINT, on_date TEXT NOT NULL, valid_from BIGINT NOT NULL);
+CREATE INDEX rm1_report_discrepancies_i0 ON rm1_report_discrepancies (report_id, revision);
 

@@ -1266,7 +1266,10 @@ pub async fn append_conditions_guard_tags<B: Backend>(b: &B) {
     s.append(single("task/x", ExpectedVersion::Any, vec![event(1)]))
         .await
         .unwrap();
-    let stored = s.read_stream("report/a", ReadStream::default()).await.unwrap();
+    let stored = s
+        .read_stream("report/a", ReadStream::default())
+        .await
+        .unwrap();
     assert_eq!(stored[0].tags, [key, "unit:so-tu-phap"], "sorted");
     assert_eq!(stored[0].compute_leaf_hash().unwrap(), stored[0].leaf_hash);
     let duplicate = |after| {
@@ -1283,7 +1286,10 @@ pub async fn append_conditions_guard_tags<B: Backend>(b: &B) {
         "{refused:?}"
     );
     let refused = s.append(duplicate(Some(0))).await;
-    assert!(matches!(refused, Err(Error::ConditionFailed { .. })), "{refused:?}");
+    assert!(
+        matches!(refused, Err(Error::ConditionFailed { .. })),
+        "{refused:?}"
+    );
     assert_eq!(head_size(s).await, 2, "a refused append writes nothing");
     // Decided after the match: the boundary holds nothing newer.
     s.append(duplicate(Some(first.first_position)))
@@ -1297,26 +1303,59 @@ pub async fn append_conditions_guard_tags<B: Backend>(b: &B) {
         }],
     };
     let found = s.read_query(&both, 0, 100).await.unwrap();
-    assert_eq!(found.iter().map(|e| e.stream_id.as_str()).collect::<Vec<_>>(), ["report/a"]);
-    let by_tag = s.read_query(&Query::item(&[], &[key]), 0, 100).await.unwrap();
+    assert_eq!(
+        found
+            .iter()
+            .map(|e| e.stream_id.as_str())
+            .collect::<Vec<_>>(),
+        ["report/a"]
+    );
+    let by_tag = s
+        .read_query(&Query::item(&[], &[key]), 0, 100)
+        .await
+        .unwrap();
     assert_eq!(by_tag.len(), 2);
     assert!(by_tag[0].position < by_tag[1].position);
-    let later = s.read_query(&Query::item(&[], &[key]), by_tag[0].position, 100).await.unwrap();
+    let later = s
+        .read_query(&Query::item(&[], &[key]), by_tag[0].position, 100)
+        .await
+        .unwrap();
     assert_eq!(later.len(), 1);
-    assert!(s.read_query(&Query::item(&["ReportCorrected"], &[key]), 0, 100).await.unwrap().is_empty());
+    assert!(
+        s.read_query(&Query::item(&["ReportCorrected"], &[key]), 0, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let either = Query {
         items: vec![
-            QueryItem { types: vec!["ProgressReported".into()], tags: vec![] },
-            QueryItem { types: vec![], tags: vec!["unit:so-tu-phap".into()] },
+            QueryItem {
+                types: vec!["ProgressReported".into()],
+                tags: vec![],
+            },
+            QueryItem {
+                types: vec![],
+                tags: vec!["unit:so-tu-phap".into()],
+            },
         ],
     };
     assert_eq!(s.read_query(&either, 0, 100).await.unwrap().len(), 2);
-    assert!(s.read_query(&Query::default(), 0, 100).await.unwrap().is_empty());
+    assert!(
+        s.read_query(&Query::default(), 0, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(s.read_query(&Query::all(), 0, 2).await.unwrap().len(), 2);
     // A condition that matches nothing never refuses.
-    s.append(conditional("report/c", tagged_event("X", &[]), Query::default(), None))
-        .await
-        .unwrap();
+    s.append(conditional(
+        "report/c",
+        tagged_event("X", &[]),
+        Query::default(),
+        None,
+    ))
+    .await
+    .unwrap();
 }
 
 /// Many appends decided on the same state race for one tag: exactly one is written, through
@@ -1349,7 +1388,10 @@ pub async fn conditional_appends_race_for_one_tag<B: Backend>(b: &B) {
         }
     }
     assert_eq!(written, 1, "one append wins the tag");
-    let tagged = s.read_query(&Query::item(&[], &[key]), 0, 100).await.unwrap();
+    let tagged = s
+        .read_query(&Query::item(&[], &[key]), 0, 100)
+        .await
+        .unwrap();
     assert_eq!(tagged.len(), 1);
     assert_eq!(head_size(s).await, read_at + 1);
 }
@@ -1378,7 +1420,11 @@ pub async fn caller_digest_binds_an_idempotency_key<B: Backend>(b: &B) {
         .unwrap()
         .expect("kept");
     assert_eq!(record.digest, [1; 32]);
-    assert!(ledger_store::batch::replay(&record, "api:u:1", &[1; 32]).unwrap().replayed);
+    assert!(
+        ledger_store::batch::replay(&record, "api:u:1", &[1; 32])
+            .unwrap()
+            .replayed
+    );
     assert!(ledger_store::batch::replay(&record, "api:u:1", &[2; 32]).is_err());
     assert_eq!(head_size(s).await, 1);
 }
@@ -1395,12 +1441,20 @@ pub async fn checkpoints_are_kept_once<B: Backend>(b: &B) {
     };
     assert!(s.keep_checkpoint(&kept(3, &["ledger"])).await.unwrap());
     assert!(!s.keep_checkpoint(&kept(3, &["ledger"])).await.unwrap());
-    assert!(s.keep_checkpoint(&kept(3, &["ledger", "witness"])).await.unwrap());
+    assert!(
+        s.keep_checkpoint(&kept(3, &["ledger", "witness"]))
+            .await
+            .unwrap()
+    );
     assert!(s.keep_checkpoint(&kept(9, &["ledger"])).await.unwrap());
     let listed = s.checkpoints(None, 10).await.unwrap();
     let order: Vec<(u64, usize)> = listed.iter().map(|c| (c.size, c.signers.len())).collect();
     assert_eq!(order, [(9, 1), (3, 2), (3, 1)]);
-    assert!(listed.iter().all(|c| !c.stored_at.is_empty() && c.note.starts_with("ledger")));
+    assert!(
+        listed
+            .iter()
+            .all(|c| !c.stored_at.is_empty() && c.note.starts_with("ledger"))
+    );
     assert_eq!(s.checkpoints(None, 1).await.unwrap().len(), 1);
     assert_eq!(s.checkpoints(Some(3), 10).await.unwrap().len(), 2);
 }

@@ -1,37 +1,61 @@
 //! Scenario files: a story of a programme told as a list of steps, applied through the same
-//! command path users take ([`Ledger`]) — never raw inserts.
+//! command path users take ([`CommandPath`]) — never raw inserts.
 //!
 //! A scenario is JSON: a `name`, a `description` (which says what is sourced and what is
-//! illustrative), the `actor` the import acts as, and `steps` in the order they happened.
-//! Each step is one command, e.g. `{"register_unit": {"id": "so-tu-phap", …}}`; units are named
-//! by id and the importer loads the proofs that they were active on the day.
+//! illustrative), the `actor` the import acts as, the `source_document` that attests the
+//! records (the archive's register: an archivist's records need one), and `steps` in the order
+//! they happened. Each step is one command, written as the command's name and its fields,
+//! e.g. `{"register_unit": {"id": "so-tu-phap", …}}` ([`AnyCommand`]); a step may add a
+//! `reason` and a `source_document` of its own. Units are named by id; the command path loads
+//! the facts each command needs.
 //!
-//! Importing is idempotent: step *n* carries the idempotency key `import:{name}:{n}`, written
-//! in the same transaction as its event, and a step whose key is already in the log is
-//! skipped. Errors name the line, column and field of a malformed file, or the step a rule
-//! refused.
+//! Importing is idempotent: step *n* carries the idempotency key `import:{name}:{n}`, bound to
+//! the step's content, so importing the same file again writes nothing, an interrupted import
+//! resumes, and a file whose step *n* changed since is refused at that step. Every event of an
+//! import shares one correlation id, derived from the scenario's name. Errors name the line,
+//! column and field of a malformed file, or the step a rule refused.
 
-use chrono::NaiveDate;
-use ledger_domain::briefing::{Briefing, BriefingCommand};
-use ledger_domain::document::{Document, DocumentCommand, DocumentIdentity};
-use ledger_domain::focus::{FocusCommand, FocusProgramme, Priority};
-use ledger_domain::obstacle::{Obstacle, ObstacleCommand};
-use ledger_domain::plan::{Implements, Plan, PlanCommand, RequiredPlan};
-use ledger_domain::programme::{Programme, ProgrammeCommand, ReviewKind, SolutionGroup};
-use ledger_domain::report::{Report, ReportCommand, ReportContent};
-use ledger_domain::supervision::{Supervision, SupervisionCommand};
-use ledger_domain::task::TaskCommand;
-use ledger_domain::unit::{UnitCommand, UnitKind};
+use ledger_domain::access::Role;
+use ledger_domain::command::AnyCommand;
+use ledger_domain::plan::{Implements, IssuePlan, RequiredPlan};
+use ledger_domain::task::AssignTask;
 use ledger_domain::value::{
-    BriefingId, DocumentNumber, FocusProgrammeId, GroupNumber, LongText, ObstacleId, Percent,
-    PlanId, ProgrammeId, ReportId, ReportingPeriod, ReportingRegime, SupervisionId, TaskId, Title,
-    UnitId,
+    Date, DocumentNumber, GroupNumber, LongText, PlanId, ProgrammeId, TaskId, Title, UnitId,
 };
-use ledger_store::cqrs::CommandContext;
-use ledger_store::{Actor, EventStore, Metadata};
+use ledger_store::EventStore;
 use serde::Deserialize;
+use uuid::Uuid;
 
-use crate::{AppError, AssignTask, Ledger};
+use crate::error::AppError;
+use crate::path::{CommandPath, Principal, Request};
+
+/// Who an import acts as.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioActor {
+    /// A stable subject id.
+    pub subject: String,
+    /// The name shown in histories.
+    pub display_name: String,
+    /// The role (`archivist` for records from the archive).
+    pub role: Role,
+    /// The unit acted for, if any.
+    #[serde(default)]
+    pub unit: Option<UnitId>,
+}
+
+impl ScenarioActor {
+    /// As the command path's principal.
+    #[must_use]
+    pub fn principal(&self) -> Principal {
+        Principal {
+            subject: self.subject.clone(),
+            name: self.display_name.clone(),
+            role: self.role,
+            unit: self.unit.clone(),
+        }
+    }
+}
 
 /// A scenario file.
 #[derive(Debug, Clone, Deserialize)]
@@ -42,329 +66,112 @@ pub struct Scenario {
     /// What the scenario tells, and which facts are sourced or illustrative.
     pub description: String,
     /// Who the import acts as.
-    pub actor: Actor,
+    pub actor: ScenarioActor,
+    /// The document attesting every step that names none of its own (the archive's
+    /// register).
+    #[serde(default)]
+    pub source_document: Option<DocumentNumber>,
     /// The steps, in the order they happened.
     pub steps: Vec<Step>,
 }
 
-/// One step of a scenario: one command.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-#[allow(missing_docs)] // Each variant is the command of the same name; fields as there.
-pub enum Step {
-    RegisterUnit {
-        id: UnitId,
-        kind: UnitKind,
-        name: Title,
-        parent: Option<UnitId>,
-        established_on: NaiveDate,
-        basis: Option<DocumentNumber>,
-    },
-    RenameUnit {
-        id: UnitId,
-        name: Title,
-        on: NaiveDate,
-        basis: DocumentNumber,
-    },
-    MergeUnit {
-        id: UnitId,
-        into: UnitId,
-        on: NaiveDate,
-        basis: DocumentNumber,
-    },
-    DissolveUnit {
-        id: UnitId,
-        on: NaiveDate,
-        basis: DocumentNumber,
-    },
-    DeclareSuccessor {
-        id: UnitId,
-        successor: UnitId,
-        on: NaiveDate,
-        basis: DocumentNumber,
-    },
-    AdoptProgramme {
-        id: ProgrammeId,
-        document: DocumentNumber,
-        issuer: UnitId,
-        title: Title,
-        objectives: LongText,
-        from_year: i32,
-        to_year: i32,
-        groups: Vec<SolutionGroup>,
-        adopted_on: NaiveDate,
-    },
-    IssuePlan {
-        id: PlanId,
-        document: DocumentNumber,
-        issuer: UnitId,
-        title: Title,
-        implements: Implements,
-        #[serde(default)]
-        required_unit_plans: Vec<RequiredPlan>,
-        issued_on: NaiveDate,
-    },
-    RecordUnitPlan {
-        plan: PlanId,
-        unit: UnitId,
-        unit_plan: PlanId,
-        on: NaiveDate,
-    },
-    AssignTask {
-        id: TaskId,
-        plan: PlanId,
-        group: Option<GroupNumber>,
-        title: Title,
-        lead: UnitId,
-        #[serde(default)]
-        coordinating: Vec<UnitId>,
-        deadline: NaiveDate,
-        deliverable: Option<Title>,
-        assigned_on: NaiveDate,
-        basis: DocumentNumber,
-    },
-    ReportProgress {
-        task: TaskId,
-        by: UnitId,
-        percent: Percent,
-        note: LongText,
-        on: NaiveDate,
-    },
-    CompleteTask {
-        task: TaskId,
-        by: UnitId,
-        deliverable: DocumentNumber,
-        on: NaiveDate,
-    },
-    SubmitReport {
-        id: ReportId,
-        unit: UnitId,
-        plan: PlanId,
-        period: ReportingPeriod,
-        submitted_on: NaiveDate,
-        #[serde(default)]
-        content: ReportContent,
-    },
-    AcceptReport {
-        id: ReportId,
-        by: UnitId,
-        on: NaiveDate,
-    },
-    ReturnReport {
-        id: ReportId,
-        by: UnitId,
-        on: NaiveDate,
-        reason: LongText,
-    },
-    CorrectReport {
-        id: ReportId,
-        corrects: u32,
-        reason: LongText,
-        submitted_on: NaiveDate,
-        #[serde(default)]
-        content: ReportContent,
-    },
-    ExtendDeadline {
-        task: TaskId,
-        deadline: NaiveDate,
-        on: NaiveDate,
-        reason: LongText,
-        basis: DocumentNumber,
-    },
-    TransferTask {
-        task: TaskId,
-        to: UnitId,
-        on: NaiveDate,
-        reason: LongText,
-        basis: DocumentNumber,
-    },
-    RaiseObstacle {
-        id: ObstacleId,
-        task: TaskId,
-        by: UnitId,
-        description: LongText,
-        raised_on: NaiveDate,
-    },
-    EscalateObstacle {
-        id: ObstacleId,
-        to: UnitId,
-        on: NaiveDate,
-        note: Option<LongText>,
-    },
-    ResolveObstacle {
-        id: ObstacleId,
-        on: NaiveDate,
-        resolution: LongText,
-        basis: DocumentNumber,
-    },
-    AdoptFocusProgramme {
-        id: FocusProgrammeId,
-        programme: ProgrammeId,
-        year: i32,
-        by: UnitId,
-        document: DocumentNumber,
-        priorities: Vec<Priority>,
-        adopted_on: NaiveDate,
-    },
-    OpenSupervision {
-        id: SupervisionId,
-        body: UnitId,
-        subject: Title,
-        supervised: Vec<UnitId>,
-        opened_on: NaiveDate,
-        basis: DocumentNumber,
-    },
-    Recommend {
-        supervision: SupervisionId,
-        to: UnitId,
-        text: LongText,
-        respond_by: NaiveDate,
-        on: NaiveDate,
-    },
-    AnswerRecommendation {
-        supervision: SupervisionId,
-        number: u32,
-        by: UnitId,
-        answer: LongText,
-        on: NaiveDate,
-        basis: Option<DocumentNumber>,
-    },
-    CloseSupervision {
-        id: SupervisionId,
-        on: NaiveDate,
-        conclusion: LongText,
-        basis: DocumentNumber,
-    },
-    ReparentUnit {
-        id: UnitId,
-        parent: Option<UnitId>,
-        on: NaiveDate,
-        basis: DocumentNumber,
-    },
-    RegisterDocument {
-        identity: DocumentIdentity,
-        title: Title,
-        signed_by: Option<UnitId>,
-        issued_on: NaiveDate,
-    },
-    AmendProgramme {
-        id: ProgrammeId,
-        title: Option<Title>,
-        objectives: Option<LongText>,
-        groups: Option<Vec<SolutionGroup>>,
-        on: NaiveDate,
-        basis: DocumentNumber,
-    },
-    ReviewProgramme {
-        id: ProgrammeId,
-        kind: ReviewKind,
-        on: NaiveDate,
-        basis: DocumentNumber,
-        summary: LongText,
-    },
-    CloseProgramme {
-        id: ProgrammeId,
-        on: NaiveDate,
-        basis: DocumentNumber,
-    },
-    AmendPlan {
-        id: PlanId,
-        title: Option<Title>,
-        required_unit_plans: Option<Vec<RequiredPlan>>,
-        on: NaiveDate,
-        basis: DocumentNumber,
-    },
-    SupersedePlan {
-        id: PlanId,
-        by: PlanId,
-        on: NaiveDate,
-        basis: DocumentNumber,
-    },
-    AmendFocusProgramme {
-        id: FocusProgrammeId,
-        priorities: Vec<Priority>,
-        on: NaiveDate,
-        basis: DocumentNumber,
-    },
-    IssueReminder {
-        task: TaskId,
-        on: NaiveDate,
-        note: Option<LongText>,
-        basis: Option<DocumentNumber>,
-    },
-    CancelTask {
-        task: TaskId,
-        on: NaiveDate,
-        reason: LongText,
-        basis: DocumentNumber,
-    },
-    HoldBriefing {
-        id: BriefingId,
-        title: Title,
-        chaired_by: UnitId,
-        period: Option<ReportingPeriod>,
-        #[serde(default)]
-        participants: Vec<UnitId>,
-        held_on: NaiveDate,
-    },
-    IssueConclusion {
-        briefing: BriefingId,
-        document: DocumentNumber,
-        on: NaiveDate,
-        conclusions: LongText,
-        #[serde(default)]
-        follow_up: Vec<TaskId>,
-    },
+/// One step of a scenario: one command, with an optional reason and source document, written
+/// `{"assign_task": {…}, "reason": "…", "source_document": "…"}`.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// The command.
+    pub command: AnyCommand,
+    /// Why, when the command does not say it itself.
+    pub reason: Option<LongText>,
+    /// The document the step rests on, when the command names none itself (else the
+    /// scenario's).
+    pub source_document: Option<DocumentNumber>,
+}
+
+macro_rules! step_commands {
+    ($($name:ident => $variant:ident: $ty:ty),* $(,)?) => {
+        /// The keys a step may hold: the commands' names, then its reason and document.
+        const STEP_KEYS: &[&str] = &[$(stringify!($name),)* "reason", "source_document"];
+
+        /// Reads the command named `name` from the map's next value; `None` when no command
+        /// has that name.
+        fn command_value<'de, A: serde::de::MapAccess<'de>>(
+            name: &str,
+            map: &mut A,
+        ) -> Result<Option<AnyCommand>, A::Error> {
+            Ok(Some(match name {
+                $(stringify!($name) => AnyCommand::$variant(map.next_value::<$ty>()?),)*
+                _ => return Ok(None),
+            }))
+        }
+    };
+}
+
+ledger_domain::for_each_command!(step_commands);
+
+// Read key by key rather than with `#[serde(flatten)]`, which buffers the step and loses the
+// line and the path (`steps[9].rename_unit.on`) of a bad value.
+impl<'de> Deserialize<'de> for Step {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Step;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a step: one command, e.g. {\"assign_task\": {…}}, with an optional reason and source_document")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Step, A::Error> {
+                use serde::de::Error;
+                let (mut command, mut reason, mut source_document) = (None, None, None);
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "reason" => reason = map.next_value()?,
+                        "source_document" => source_document = map.next_value()?,
+                        name => match command_value(name, &mut map)? {
+                            Some(_) if command.is_some() => {
+                                return Err(A::Error::custom(format!(
+                                    "{name}: a step holds one command"
+                                )));
+                            }
+                            Some(c) => command = Some(c),
+                            None => return Err(A::Error::unknown_field(name, STEP_KEYS)),
+                        },
+                    }
+                }
+                let command = command.ok_or_else(|| {
+                    A::Error::custom("a step needs a command, e.g. {\"assign_task\": {…}}")
+                })?;
+                Ok(Step {
+                    command,
+                    reason,
+                    source_document,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl From<AnyCommand> for Step {
+    fn from(command: AnyCommand) -> Self {
+        Self {
+            command,
+            reason: None,
+            source_document: None,
+        }
+    }
 }
 
 impl Step {
     /// The step's kind and subject, for messages (`register_unit so-tu-phap`).
     #[must_use]
     pub fn label(&self) -> String {
-        let (kind, subject): (&str, &str) = match self {
-            Self::RegisterUnit { id, .. } => ("register_unit", id.as_str()),
-            Self::RenameUnit { id, .. } => ("rename_unit", id.as_str()),
-            Self::MergeUnit { id, .. } => ("merge_unit", id.as_str()),
-            Self::DissolveUnit { id, .. } => ("dissolve_unit", id.as_str()),
-            Self::DeclareSuccessor { id, .. } => ("declare_successor", id.as_str()),
-            Self::AdoptProgramme { id, .. } => ("adopt_programme", id.as_str()),
-            Self::IssuePlan { id, .. } => ("issue_plan", id.as_str()),
-            Self::RecordUnitPlan { plan, .. } => ("record_unit_plan", plan.as_str()),
-            Self::AssignTask { id, .. } => ("assign_task", id.as_str()),
-            Self::ReportProgress { task, .. } => ("report_progress", task.as_str()),
-            Self::CompleteTask { task, .. } => ("complete_task", task.as_str()),
-            Self::SubmitReport { id, .. } => ("submit_report", id.as_str()),
-            Self::AcceptReport { id, .. } => ("accept_report", id.as_str()),
-            Self::ReturnReport { id, .. } => ("return_report", id.as_str()),
-            Self::CorrectReport { id, .. } => ("correct_report", id.as_str()),
-            Self::ExtendDeadline { task, .. } => ("extend_deadline", task.as_str()),
-            Self::TransferTask { task, .. } => ("transfer_task", task.as_str()),
-            Self::RaiseObstacle { id, .. } => ("raise_obstacle", id.as_str()),
-            Self::EscalateObstacle { id, .. } => ("escalate_obstacle", id.as_str()),
-            Self::ResolveObstacle { id, .. } => ("resolve_obstacle", id.as_str()),
-            Self::AdoptFocusProgramme { id, .. } => ("adopt_focus_programme", id.as_str()),
-            Self::OpenSupervision { id, .. } => ("open_supervision", id.as_str()),
-            Self::Recommend { supervision, .. } => ("recommend", supervision.as_str()),
-            Self::AnswerRecommendation { supervision, .. } => {
-                ("answer_recommendation", supervision.as_str())
-            }
-            Self::CloseSupervision { id, .. } => ("close_supervision", id.as_str()),
-            Self::HoldBriefing { id, .. } => ("hold_briefing", id.as_str()),
-            Self::IssueConclusion { briefing, .. } => ("issue_conclusion", briefing.as_str()),
-            Self::ReparentUnit { id, .. } => ("reparent_unit", id.as_str()),
-            Self::RegisterDocument { identity, .. } => {
-                return format!("register_document {}", identity.key());
-            }
-            Self::AmendProgramme { id, .. } => ("amend_programme", id.as_str()),
-            Self::ReviewProgramme { id, .. } => ("review_programme", id.as_str()),
-            Self::CloseProgramme { id, .. } => ("close_programme", id.as_str()),
-            Self::AmendPlan { id, .. } => ("amend_plan", id.as_str()),
-            Self::SupersedePlan { id, .. } => ("supersede_plan", id.as_str()),
-            Self::AmendFocusProgramme { id, .. } => ("amend_focus_programme", id.as_str()),
-            Self::IssueReminder { task, .. } => ("issue_reminder", task.as_str()),
-            Self::CancelTask { task, .. } => ("cancel_task", task.as_str()),
-        };
-        format!("{kind} {subject}")
+        self.command.label()
+    }
+
+    /// The day the step takes effect in the world.
+    #[must_use]
+    pub fn date(&self) -> Date {
+        self.command.effective_on()
     }
 }
 
@@ -378,7 +185,7 @@ pub enum ScenarioError {
         line: usize,
         /// Column of the error (1-based).
         column: usize,
-        /// The field, e.g. `steps[3].register_unit.established_on`.
+        /// The field, e.g. `steps[3]`.
         field: String,
         /// What is wrong.
         message: String,
@@ -417,9 +224,9 @@ struct PlanRow {
     title: Title,
     programme: Option<ProgrammeId>,
     parent_plan: Option<PlanId>,
-    issued_on: NaiveDate,
+    issued_on: Date,
     required_units: Option<String>,
-    required_by: Option<NaiveDate>,
+    required_by: Option<Date>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -431,9 +238,9 @@ struct TaskRow {
     title: Title,
     lead: UnitId,
     coordinating: Option<String>,
-    deadline: NaiveDate,
+    deadline: Date,
     deliverable: Option<Title>,
-    assigned_on: NaiveDate,
+    assigned_on: Date,
     basis: DocumentNumber,
 }
 
@@ -455,7 +262,7 @@ fn unit_list(text: Option<&str>) -> Result<Vec<UnitId>, String> {
 pub fn from_csv(
     kind: CsvKind,
     name: &str,
-    actor: Actor,
+    actor: ScenarioActor,
     text: &str,
 ) -> Result<Scenario, ScenarioError> {
     let mut reader = csv::ReaderBuilder::new()
@@ -506,7 +313,7 @@ pub fn from_csv(
                         return Err(bad("required_by", "required units need a due date".into()));
                     }
                 };
-                steps.push(Step::IssuePlan {
+                steps.push(Step::from(AnyCommand::IssuePlan(IssuePlan {
                     id: row.id,
                     document: row.document,
                     issuer: row.issuer,
@@ -514,7 +321,7 @@ pub fn from_csv(
                     implements,
                     required_unit_plans,
                     issued_on: row.issued_on,
-                });
+                })));
             }
         }
         CsvKind::Tasks => {
@@ -528,7 +335,7 @@ pub fn from_csv(
                         message,
                     }
                 })?;
-                steps.push(Step::AssignTask {
+                steps.push(Step::from(AnyCommand::AssignTask(AssignTask {
                     id: row.id,
                     plan: row.plan,
                     group: row.group,
@@ -539,7 +346,7 @@ pub fn from_csv(
                     deliverable: row.deliverable,
                     assigned_on: row.assigned_on,
                     basis: row.basis,
-                });
+                })));
             }
         }
     }
@@ -547,6 +354,7 @@ pub fn from_csv(
         name: name.to_owned(),
         description: format!("CSV import {name}"),
         actor,
+        source_document: None,
         steps,
     })
 }
@@ -631,7 +439,7 @@ pub struct Progress {
     pub done: usize,
     /// Steps in the scenario.
     pub total: usize,
-    /// Steps skipped because an earlier import applied them.
+    /// Steps an earlier import had applied already.
     pub skipped: usize,
 }
 
@@ -653,662 +461,53 @@ pub fn print_progress(mut out: impl std::io::Write) -> impl FnMut(Progress) {
     }
 }
 
-/// Applies a scenario's steps in order through `ledger`, skipping the ones already applied,
-/// and calls `progress` after each step.
+/// The correlation id every event of an import of `name` shares.
+#[must_use]
+pub fn correlation(name: &str) -> Uuid {
+    Uuid::new_v5(
+        &Uuid::NAMESPACE_URL,
+        format!("ledger:import:{name}").as_bytes(),
+    )
+}
+
+/// Applies a scenario's steps in order through `path`, as the scenario's actor, and calls
+/// `progress` after each step. Steps an earlier import applied are answered from the log.
 ///
 /// # Errors
 /// [`ScenarioError::Step`] for the first step refused or failed (the ones before it stay
 /// applied; a later run resumes there).
 pub async fn import<S: EventStore>(
-    ledger: &Ledger<S>,
+    path: &CommandPath<S>,
     scenario: &Scenario,
     mut progress: impl FnMut(Progress),
 ) -> Result<Progress, ScenarioError> {
+    let principal = scenario.actor.principal();
     let mut state = Progress {
         done: 0,
         total: scenario.steps.len(),
         skipped: 0,
     };
     for (index, step) in scenario.steps.iter().enumerate() {
-        let key = format!("import:{}:{index}", scenario.name);
-        let fail = |error: AppError| ScenarioError::Step {
-            index,
-            label: step.label(),
-            error,
+        let request = Request {
+            reason: step.reason.clone(),
+            source_document: step
+                .source_document
+                .clone()
+                .or_else(|| scenario.source_document.clone()),
+            idempotency_key: Some(format!("import:{}:{index}", scenario.name)),
+            correlation_id: Some(correlation(&scenario.name)),
         };
-        let applied = ledger
-            .store()
-            .idempotent_result(&key)
+        let outcome = path
+            .execute_any(&principal, &request, step.command.clone())
             .await
-            .map_err(|e| fail(AppError::Store(e.to_string())))?;
-        if applied.is_some() {
-            state.skipped += 1;
-        } else {
-            let mut metadata = Metadata::new(scenario.actor.clone());
-            metadata.idempotency_key = Some(key);
-            metadata.reason = Some(format!("scenario {}", scenario.name));
-            // The step takes effect at the start of its day; a date the log cannot hold
-            // (outside years 1..=9999) is refused rather than silently recorded as today.
-            let midnight = step_date(step).and_time(chrono::NaiveTime::MIN).and_utc();
-            let effective_at = ledger_store::Timestamp::from_datetime(midnight)
-                .map_err(|e| fail(AppError::Invalid(e.to_string())))?;
-            let context = CommandContext {
-                metadata,
-                effective_at: Some(effective_at),
-            };
-            run_step(ledger, &context, step.clone())
-                .await
-                .map_err(fail)?;
-        }
+            .map_err(|error| ScenarioError::Step {
+                index,
+                label: step.label(),
+                error,
+            })?;
+        state.skipped += usize::from(outcome.result.replayed);
         state.done += 1;
         progress(state);
     }
     Ok(state)
-}
-
-impl Step {
-    /// The day the step takes effect in the world.
-    #[must_use]
-    pub fn date(&self) -> NaiveDate {
-        step_date(self)
-    }
-}
-
-/// The day a step took effect in the world.
-fn step_date(step: &Step) -> NaiveDate {
-    match step {
-        Step::RegisterUnit { established_on, .. } => *established_on,
-        Step::RenameUnit { on, .. }
-        | Step::ReparentUnit { on, .. }
-        | Step::AmendProgramme { on, .. }
-        | Step::ReviewProgramme { on, .. }
-        | Step::CloseProgramme { on, .. }
-        | Step::AmendPlan { on, .. }
-        | Step::SupersedePlan { on, .. }
-        | Step::AmendFocusProgramme { on, .. }
-        | Step::IssueReminder { on, .. }
-        | Step::CancelTask { on, .. }
-        | Step::MergeUnit { on, .. }
-        | Step::DissolveUnit { on, .. }
-        | Step::DeclareSuccessor { on, .. }
-        | Step::RecordUnitPlan { on, .. }
-        | Step::ReportProgress { on, .. }
-        | Step::CompleteTask { on, .. }
-        | Step::AcceptReport { on, .. }
-        | Step::ReturnReport { on, .. }
-        | Step::ExtendDeadline { on, .. }
-        | Step::TransferTask { on, .. }
-        | Step::EscalateObstacle { on, .. }
-        | Step::ResolveObstacle { on, .. }
-        | Step::Recommend { on, .. }
-        | Step::AnswerRecommendation { on, .. }
-        | Step::CloseSupervision { on, .. }
-        | Step::IssueConclusion { on, .. } => *on,
-        Step::CorrectReport { submitted_on, .. } => *submitted_on,
-        Step::RaiseObstacle { raised_on, .. } => *raised_on,
-        Step::AdoptFocusProgramme { adopted_on, .. } => *adopted_on,
-        Step::OpenSupervision { opened_on, .. } => *opened_on,
-        Step::HoldBriefing { held_on, .. } => *held_on,
-        Step::RegisterDocument { issued_on, .. } => *issued_on,
-        Step::AdoptProgramme { adopted_on, .. } => *adopted_on,
-        Step::IssuePlan { issued_on, .. } => *issued_on,
-        Step::AssignTask { assigned_on, .. } => *assigned_on,
-        Step::SubmitReport { submitted_on, .. } => *submitted_on,
-    }
-}
-
-/// Runs one step's command through the command path with `context` (who, why, when it takes
-/// effect): what the importer does for each step, and the API for each mutation.
-///
-/// # Errors
-/// The command's refusal, or a store failure.
-pub async fn run_step<S: EventStore>(
-    ledger: &Ledger<S>,
-    context: &CommandContext,
-    step: Step,
-) -> Result<(), AppError> {
-    match step {
-        Step::RegisterUnit {
-            id,
-            kind,
-            name,
-            parent,
-            established_on,
-            basis,
-        } => {
-            let command = UnitCommand::Register {
-                id: id.clone(),
-                kind,
-                name,
-                parent,
-                established_on,
-                basis,
-            };
-            ledger.execute_unit(context, &id, command).await
-        }
-        Step::RenameUnit {
-            id,
-            name,
-            on,
-            basis,
-        } => {
-            let command = UnitCommand::Rename { name, on, basis };
-            ledger.execute_unit(context, &id, command).await
-        }
-        Step::MergeUnit {
-            id,
-            into,
-            on,
-            basis,
-        } => {
-            let command = UnitCommand::MergeInto { into, on, basis };
-            ledger.execute_unit(context, &id, command).await
-        }
-        Step::DissolveUnit { id, on, basis } => {
-            let command = UnitCommand::Dissolve { on, basis };
-            ledger.execute_unit(context, &id, command).await
-        }
-        Step::DeclareSuccessor {
-            id,
-            successor,
-            on,
-            basis,
-        } => {
-            let command = UnitCommand::DeclareSuccessor {
-                successor,
-                on,
-                basis,
-            };
-            ledger.execute_unit(context, &id, command).await
-        }
-        Step::AdoptProgramme {
-            id,
-            document,
-            issuer,
-            title,
-            objectives,
-            from_year,
-            to_year,
-            groups,
-            adopted_on,
-        } => {
-            ledger.active_unit(&issuer, adopted_on).await?;
-            let key = id.as_str().to_owned();
-            let command = ProgrammeCommand::Adopt {
-                id,
-                document,
-                issuer,
-                title,
-                objectives,
-                from_year,
-                to_year,
-                groups,
-                adopted_on,
-            };
-            ledger.execute::<Programme>(context, &key, command).await
-        }
-        Step::IssuePlan {
-            id,
-            document,
-            issuer,
-            title,
-            implements,
-            required_unit_plans,
-            issued_on,
-        } => {
-            let issuer = ledger.active_unit(&issuer, issued_on).await?;
-            for required in &required_unit_plans {
-                ledger.active_unit(&required.unit, issued_on).await?;
-            }
-            let key = id.as_str().to_owned();
-            let command = PlanCommand::Issue {
-                id,
-                document,
-                issuer,
-                title,
-                implements,
-                required_unit_plans,
-                issued_on,
-            };
-            ledger.execute::<Plan>(context, &key, command).await
-        }
-        Step::RecordUnitPlan {
-            plan,
-            unit,
-            unit_plan,
-            on,
-        } => {
-            let command = PlanCommand::RecordUnitPlan {
-                unit,
-                plan: unit_plan,
-                on,
-            };
-            ledger
-                .execute::<Plan>(context, plan.as_str(), command)
-                .await
-        }
-        Step::AssignTask {
-            id,
-            plan,
-            group,
-            title,
-            lead,
-            coordinating,
-            deadline,
-            deliverable,
-            assigned_on,
-            basis,
-        } => {
-            let request = AssignTask {
-                id,
-                plan,
-                group,
-                title,
-                lead,
-                coordinating,
-                deadline,
-                deliverable,
-                assigned_on,
-                basis,
-            };
-            ledger.assign_task(context, request).await
-        }
-        Step::ReportProgress {
-            task,
-            by,
-            percent,
-            note,
-            on,
-        } => {
-            let command = TaskCommand::ReportProgress {
-                by,
-                percent,
-                note,
-                on,
-            };
-            ledger.execute_task(context, &task, command).await
-        }
-        Step::CompleteTask {
-            task,
-            by,
-            deliverable,
-            on,
-        } => {
-            let command = TaskCommand::Complete {
-                by,
-                deliverable,
-                on,
-            };
-            ledger.execute_task(context, &task, command).await
-        }
-        Step::SubmitReport {
-            id,
-            unit,
-            plan,
-            period,
-            submitted_on,
-            content,
-        } => {
-            let unit = ledger.active_unit(&unit, submitted_on).await?;
-            let key = id.as_str().to_owned();
-            let command = ReportCommand::Submit {
-                id,
-                unit,
-                plan,
-                period,
-                regime: ReportingRegime::decree_09_2019(),
-                submitted_on,
-                content,
-            };
-            ledger.execute::<Report>(context, &key, command).await
-        }
-        Step::AcceptReport { id, by, on } => {
-            let command = ReportCommand::Accept { by, on };
-            ledger
-                .execute::<Report>(context, id.as_str(), command)
-                .await
-        }
-        Step::ReturnReport { id, by, on, reason } => {
-            let command = ReportCommand::Return { by, on, reason };
-            ledger
-                .execute::<Report>(context, id.as_str(), command)
-                .await
-        }
-        Step::CorrectReport {
-            id,
-            corrects,
-            reason,
-            submitted_on,
-            content,
-        } => {
-            let command = ReportCommand::Correct {
-                corrects,
-                reason,
-                submitted_on,
-                content,
-            };
-            ledger
-                .execute::<Report>(context, id.as_str(), command)
-                .await
-        }
-        Step::ExtendDeadline {
-            task,
-            deadline,
-            on,
-            reason,
-            basis,
-        } => {
-            let command = TaskCommand::ExtendDeadline {
-                deadline,
-                on,
-                reason,
-                basis,
-            };
-            ledger.execute_task(context, &task, command).await
-        }
-        Step::TransferTask {
-            task,
-            to,
-            on,
-            reason,
-            basis,
-        } => {
-            ledger
-                .transfer_task(context, &task, &to, on, reason, basis)
-                .await
-        }
-        Step::RaiseObstacle {
-            id,
-            task,
-            by,
-            description,
-            raised_on,
-        } => {
-            let by = ledger.active_unit(&by, raised_on).await?;
-            let key = id.as_str().to_owned();
-            let command = ObstacleCommand::Raise {
-                id,
-                task,
-                by,
-                description,
-                raised_on,
-            };
-            ledger.execute::<Obstacle>(context, &key, command).await
-        }
-        Step::EscalateObstacle { id, to, on, note } => {
-            ledger.active_unit(&to, on).await?;
-            let command = ObstacleCommand::Escalate { to, on, note };
-            ledger
-                .execute::<Obstacle>(context, id.as_str(), command)
-                .await
-        }
-        Step::ResolveObstacle {
-            id,
-            on,
-            resolution,
-            basis,
-        } => {
-            let command = ObstacleCommand::Resolve {
-                on,
-                resolution,
-                basis,
-            };
-            ledger
-                .execute::<Obstacle>(context, id.as_str(), command)
-                .await
-        }
-        Step::AdoptFocusProgramme {
-            id,
-            programme,
-            year,
-            by,
-            document,
-            priorities,
-            adopted_on,
-        } => {
-            let by = ledger.active_unit(&by, adopted_on).await?;
-            let key = id.as_str().to_owned();
-            let command = FocusCommand::Adopt {
-                id,
-                programme,
-                year,
-                by,
-                document,
-                priorities,
-                adopted_on,
-            };
-            ledger
-                .execute::<FocusProgramme>(context, &key, command)
-                .await
-        }
-        Step::OpenSupervision {
-            id,
-            body,
-            subject,
-            supervised,
-            opened_on,
-            basis,
-        } => {
-            let body = ledger.active_unit(&body, opened_on).await?;
-            for unit in &supervised {
-                ledger.active_unit(unit, opened_on).await?;
-            }
-            let key = id.as_str().to_owned();
-            let command = SupervisionCommand::Open {
-                id,
-                body,
-                subject,
-                supervised,
-                opened_on,
-                basis,
-            };
-            ledger.execute::<Supervision>(context, &key, command).await
-        }
-        Step::Recommend {
-            supervision,
-            to,
-            text,
-            respond_by,
-            on,
-        } => {
-            let command = SupervisionCommand::Recommend {
-                to,
-                text,
-                respond_by,
-                on,
-            };
-            ledger
-                .execute::<Supervision>(context, supervision.as_str(), command)
-                .await
-        }
-        Step::AnswerRecommendation {
-            supervision,
-            number,
-            by,
-            answer,
-            on,
-            basis,
-        } => {
-            let command = SupervisionCommand::Answer {
-                number,
-                by,
-                answer,
-                on,
-                basis,
-            };
-            ledger
-                .execute::<Supervision>(context, supervision.as_str(), command)
-                .await
-        }
-        Step::CloseSupervision {
-            id,
-            on,
-            conclusion,
-            basis,
-        } => {
-            let command = SupervisionCommand::Close {
-                on,
-                conclusion,
-                basis,
-            };
-            ledger
-                .execute::<Supervision>(context, id.as_str(), command)
-                .await
-        }
-        Step::ReparentUnit {
-            id,
-            parent,
-            on,
-            basis,
-        } => {
-            let command = UnitCommand::Reparent { parent, on, basis };
-            ledger.execute_unit(context, &id, command).await
-        }
-        Step::RegisterDocument {
-            identity,
-            title,
-            signed_by,
-            issued_on,
-        } => {
-            let key = identity.key();
-            let command = DocumentCommand::Register {
-                identity,
-                title,
-                signed_by,
-                issued_on,
-            };
-            ledger.execute::<Document>(context, &key, command).await
-        }
-        Step::AmendProgramme {
-            id,
-            title,
-            objectives,
-            groups,
-            on,
-            basis,
-        } => {
-            let command = ProgrammeCommand::Amend {
-                title,
-                objectives,
-                groups,
-                on,
-                basis,
-            };
-            ledger
-                .execute::<Programme>(context, id.as_str(), command)
-                .await
-        }
-        Step::ReviewProgramme {
-            id,
-            kind,
-            on,
-            basis,
-            summary,
-        } => {
-            let command = ProgrammeCommand::Review {
-                kind,
-                on,
-                basis,
-                summary,
-            };
-            ledger
-                .execute::<Programme>(context, id.as_str(), command)
-                .await
-        }
-        Step::CloseProgramme { id, on, basis } => {
-            let command = ProgrammeCommand::Close { on, basis };
-            ledger
-                .execute::<Programme>(context, id.as_str(), command)
-                .await
-        }
-        Step::AmendPlan {
-            id,
-            title,
-            required_unit_plans,
-            on,
-            basis,
-        } => {
-            let command = PlanCommand::Amend {
-                title,
-                required_unit_plans,
-                on,
-                basis,
-            };
-            ledger.execute::<Plan>(context, id.as_str(), command).await
-        }
-        Step::SupersedePlan { id, by, on, basis } => {
-            let command = PlanCommand::Supersede { by, on, basis };
-            ledger.execute::<Plan>(context, id.as_str(), command).await
-        }
-        Step::AmendFocusProgramme {
-            id,
-            priorities,
-            on,
-            basis,
-        } => {
-            let command = FocusCommand::Amend {
-                priorities,
-                on,
-                basis,
-            };
-            ledger
-                .execute::<FocusProgramme>(context, id.as_str(), command)
-                .await
-        }
-        Step::IssueReminder {
-            task,
-            on,
-            note,
-            basis,
-        } => {
-            let command = TaskCommand::IssueReminder { on, note, basis };
-            ledger.execute_task(context, &task, command).await
-        }
-        Step::CancelTask {
-            task,
-            on,
-            reason,
-            basis,
-        } => {
-            let command = TaskCommand::Cancel { on, reason, basis };
-            ledger.execute_task(context, &task, command).await
-        }
-        Step::HoldBriefing {
-            id,
-            title,
-            chaired_by,
-            period,
-            participants,
-            held_on,
-        } => {
-            let chaired_by = ledger.active_unit(&chaired_by, held_on).await?;
-            let key = id.as_str().to_owned();
-            let command = BriefingCommand::Hold {
-                id,
-                title,
-                chaired_by,
-                period,
-                participants,
-                held_on,
-            };
-            ledger.execute::<Briefing>(context, &key, command).await
-        }
-        Step::IssueConclusion {
-            briefing,
-            document,
-            on,
-            conclusions,
-            follow_up,
-        } => {
-            let command = BriefingCommand::IssueConclusion {
-                document,
-                on,
-                conclusions,
-                follow_up,
-            };
-            ledger
-                .execute::<Briefing>(context, briefing.as_str(), command)
-                .await
-        }
-    }
 }

@@ -13,11 +13,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ledger_app::Ledger as CommandPath;
-use ledger_app::scenario::{DEMO, import, parse};
+use ledger_app::CommandPath;
 use ledger_graphql::auth::{Keys, Principal, Role};
-use ledger_server::store::AnyStore;
 use ledger_server::Ledger;
+use ledger_server::store::AnyStore;
 use ledger_store::EventStore;
 use ledger_store_postgres::PostgresStore;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -141,7 +140,7 @@ async fn load(
                     subject: format!("bench-{role}"),
                     name: "Benchmark".into(),
                     role: *role,
-                    unit: Some("so-tu-phap".into()),
+                    unit: Some("so-tu-phap".parse().unwrap()),
                 },
                 86_400,
             )
@@ -259,13 +258,9 @@ async fn main() {
         let url = ledger_bench::fresh_database(&server, "ledger_bench_graphql_demo").await;
         let store = AnyStore::Postgres(PostgresStore::connect(&url, 16).await.unwrap());
         store.read_db().migrate().await.unwrap();
-        import(
-            &CommandPath::new(store.clone()),
-            &parse(DEMO).unwrap(),
-            |_| {},
-        )
-        .await
-        .unwrap();
+        ledger_app::demo::set_up(&CommandPath::new(store.clone()), |_| {})
+            .await
+            .unwrap();
         for shared in modes() {
             load("demo", shared, store.clone(), cookbook(), clients, seconds).await;
         }

@@ -9,17 +9,18 @@
 //! decodes exactly as the aggregates' events do. Appends go straight to the store (no command
 //! checks): the point is volume, generated deterministically (same size, same log).
 
-use chrono::{Days, NaiveDate};
+use cqrs_es::DomainEvent;
+use ledger_domain::command::Tagged;
 use ledger_domain::obstacle::ObstacleEvent;
 use ledger_domain::plan::{Implements, PlanEvent, RequiredPlan};
 use ledger_domain::programme::{ProgrammeEvent, SolutionGroup};
-use ledger_domain::report::{ReportContent, ReportEvent};
+use ledger_domain::report::{AttestedReceipt, ReportContent, ReportEvent};
 use ledger_domain::supervision::SupervisionEvent;
 use ledger_domain::task::TaskEvent;
 use ledger_domain::unit::{UnitEvent, UnitKind};
 use ledger_domain::value::{
-    DocumentNumber, GroupNumber, LongText, Percent, PeriodKind, ReportingPeriod, ReportingRegime,
-    Title,
+    Date, DocumentNumber, GroupNumber, LongText, Percent, PeriodKind, ReportingPeriod,
+    ReportingRegime, Title,
 };
 use ledger_store::{
     Actor, AppendRequest, EventStore, ExpectedVersion, Metadata, NewEvent, StreamAppend, Timestamp,
@@ -69,8 +70,13 @@ fn number(text: &str) -> DocumentNumber {
     parse(DocumentNumber::parse(text))
 }
 
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
+fn date(y: i32, m: u32, d: u32) -> Date {
+    Date::from_ymd(y, m, d).unwrap_or(Date::MIN)
+}
+
+/// `on` plus `days` days.
+fn after(on: Date, days: u64) -> Date {
+    on.add_days(i64::try_from(days).unwrap_or(0)).unwrap_or(on)
 }
 
 /// Buffers events into append requests of [`REQUEST`] events.
@@ -90,7 +96,13 @@ impl<S: EventStore> Writer<'_, S> {
         self.written + self.pending_events as u64 >= self.target
     }
 
-    async fn push<E: Serialize>(&mut self, stream_type: &str, id: &str, event: &E, on: NaiveDate) {
+    async fn push<E: Serialize + DomainEvent + Tagged>(
+        &mut self,
+        stream_type: &str,
+        id: &str,
+        event: &E,
+        on: Date,
+    ) {
         if self.full() {
             return;
         }
@@ -101,13 +113,14 @@ impl<S: EventStore> Writer<'_, S> {
             .unwrap_or("Unknown")
             .to_owned();
         let effective = on
+            .get()
             .and_hms_opt(8, 0, 0)
             .and_then(|t| Timestamp::from_datetime(t.and_utc()).ok());
-        let mut event = NewEvent::new(event_type, payload);
-        event.effective_at = effective;
-        if event.event_type == "ReportSubmitted" {
-            event.schema_version = 2;
-        }
+        let mut new = NewEvent::new(event_type, payload);
+        new.effective_at = effective;
+        new.schema_version = parse(event.event_version().parse());
+        new.tags = event.tags();
+        let event = new;
         // A stream appears once per request: a second event joins the first one's entry.
         let stream_id = format!("{stream_type}/{id}");
         if let Some(&i) = self.index.get(&stream_id) {
@@ -240,7 +253,7 @@ pub async fn generate<S: EventStore>(store: &S, events: u64, report: &mut dyn Fn
             if !rng.chance(90) {
                 continue;
             }
-            let on = issued + Days::new(rng.below(60) + 1);
+            let on = after(issued, rng.below(60) + 1);
             let e = PlanEvent::UnitPlanRecorded {
                 unit: r.unit.clone(),
                 plan: parse(format!("{}-{}", id, r.unit).parse()),
@@ -259,8 +272,8 @@ pub async fn generate<S: EventStore>(store: &S, events: u64, report: &mut dyn Fn
         let id = format!("nhiem-vu-{task}");
         let plan = &plans[usize::try_from(task % 30).unwrap_or(0)];
         let lead = &units[usize::try_from(rng.below(300)).unwrap_or(0)];
-        let assigned = issued + Days::new(rng.below(1000));
-        let mut deadline = assigned + Days::new(90 + rng.below(360));
+        let assigned = after(issued, rng.below(1000));
+        let mut deadline = after(assigned, 90 + rng.below(360));
         let assign = TaskEvent::TaskAssigned {
             id: parse(id.parse()),
             plan: parse(plan.parse()),
@@ -283,7 +296,7 @@ pub async fn generate<S: EventStore>(store: &S, events: u64, report: &mut dyn Fn
         w.push("task", &id, &assign, assigned).await;
         let mut on = assigned;
         for step in 0..(2 + rng.below(5)) {
-            on = on + Days::new(30 + rng.below(60));
+            on = after(on, 30 + rng.below(60));
             let e = TaskEvent::ProgressReported {
                 by: parse(lead.parse()),
                 percent: parse(Percent::new(
@@ -303,7 +316,7 @@ pub async fn generate<S: EventStore>(store: &S, events: u64, report: &mut dyn Fn
             }
         }
         if rng.chance(10) {
-            let to = deadline + Days::new(90);
+            let to = after(deadline, 90);
             let e = TaskEvent::DeadlineExtended {
                 from: deadline,
                 to,
@@ -325,7 +338,7 @@ pub async fn generate<S: EventStore>(store: &S, events: u64, report: &mut dyn Fn
             w.push("task", &id, &e, on).await;
         }
         if rng.chance(60) {
-            let done = on + Days::new(rng.below(30));
+            let done = after(on, rng.below(30));
             let e = TaskEvent::TaskCompleted {
                 by: parse(lead.parse()),
                 deliverable: number(&format!("{}/BC-UBND", 100 + task % 900)),
@@ -342,7 +355,7 @@ pub async fn generate<S: EventStore>(store: &S, events: u64, report: &mut dyn Fn
         }
         if rng.chance(2) {
             let oid = format!("vuong-mac-{task}");
-            let raised = assigned + Days::new(20);
+            let raised = after(assigned, 20);
             let e = ObstacleEvent::ObstacleRaised {
                 id: parse(oid.parse()),
                 task: parse(id.parse()),
@@ -353,17 +366,17 @@ pub async fn generate<S: EventStore>(store: &S, events: u64, report: &mut dyn Fn
             w.push("obstacle", &oid, &e, raised).await;
             let e = ObstacleEvent::ObstacleEscalated {
                 to: parse(units[1].parse()),
-                on: raised + Days::new(7),
+                on: after(raised, 7),
                 note: None,
             };
-            w.push("obstacle", &oid, &e, raised + Days::new(7)).await;
+            w.push("obstacle", &oid, &e, after(raised, 7)).await;
             if rng.chance(70) {
                 let e = ObstacleEvent::ObstacleResolved {
-                    on: raised + Days::new(60),
+                    on: after(raised, 60),
                     resolution: long("Bổ sung kinh phí"),
                     basis: number("1620/QĐ-UBND"),
                 };
-                w.push("obstacle", &oid, &e, raised + Days::new(60)).await;
+                w.push("obstacle", &oid, &e, after(raised, 60)).await;
             }
         }
         if task % 20 == 19 {
@@ -376,7 +389,7 @@ pub async fn generate<S: EventStore>(store: &S, events: u64, report: &mut dyn Fn
             for k in 0..10 {
                 let unit = &units[usize::try_from((round * 10 + k) % 300).unwrap_or(0)];
                 let rid = format!("{unit}-{}-{round}", period.to_string().to_lowercase());
-                let submitted = deadline - Days::new(3) + Days::new(rng.below(8));
+                let submitted = after(deadline.add_days(-3).unwrap_or(deadline), rng.below(8));
                 let e = ReportEvent::ReportSubmitted {
                     id: parse(rid.parse()),
                     unit: parse(unit.parse()),
@@ -392,6 +405,12 @@ pub async fn generate<S: EventStore>(store: &S, events: u64, report: &mut dyn Fn
                         obstacles: None,
                         proposals: None,
                     },
+                    // Records of past quarters, as the archive's register received them.
+                    attested: Some(AttestedReceipt {
+                        received_on: submitted,
+                        document: number("01/BB-VPTU"),
+                    }),
+                    discrepancies: Vec::new(),
                 };
                 w.push("report", &rid, &e, submitted).await;
                 let revision = versions.entry(rid.clone()).or_insert(1);
@@ -399,15 +418,17 @@ pub async fn generate<S: EventStore>(store: &S, events: u64, report: &mut dyn Fn
                     let e = ReportEvent::ReportReturned {
                         revision: *revision,
                         by: parse(units[1].parse()),
-                        on: submitted + Days::new(2),
+                        on: after(submitted, 2),
                         reason: long("Thiếu số liệu"),
+                        discrepancies: Vec::new(),
                     };
-                    w.push("report", &rid, &e, submitted + Days::new(2)).await;
+                    w.push("report", &rid, &e, after(submitted, 2)).await;
                     let e = ReportEvent::ReportCorrected {
                         revision: *revision + 1,
                         corrects: *revision,
                         reason: long("Bổ sung số liệu"),
-                        submitted_on: submitted + Days::new(4),
+                        discrepancies: Vec::new(),
+                        submitted_on: after(submitted, 4),
                         content: ReportContent {
                             items: Vec::new(),
                             achievements: Some(long("Bổ sung số liệu theo yêu cầu")),
@@ -418,14 +439,15 @@ pub async fn generate<S: EventStore>(store: &S, events: u64, report: &mut dyn Fn
                         },
                     };
                     *revision += 1;
-                    w.push("report", &rid, &e, submitted + Days::new(4)).await;
+                    w.push("report", &rid, &e, after(submitted, 4)).await;
                 }
                 let e = ReportEvent::ReportAccepted {
                     revision: *revision,
                     by: parse(units[1].parse()),
-                    on: submitted + Days::new(6),
+                    on: after(submitted, 6),
+                    discrepancies: Vec::new(),
                 };
-                w.push("report", &rid, &e, submitted + Days::new(6)).await;
+                w.push("report", &rid, &e, after(submitted, 6)).await;
             }
         }
         if task % 500 == 499 {
@@ -445,11 +467,10 @@ pub async fn generate<S: EventStore>(store: &S, events: u64, report: &mut dyn Fn
                     number: n,
                     to: parse(units[3 + usize::try_from(n).unwrap_or(1)].parse()),
                     text: long("Nâng cao chất lượng công tác"),
-                    respond_by: opened + Days::new(90),
-                    on: opened + Days::new(10),
+                    respond_by: after(opened, 90),
+                    on: after(opened, 10),
                 };
-                w.push("supervision", &sid, &e, opened + Days::new(10))
-                    .await;
+                w.push("supervision", &sid, &e, after(opened, 10)).await;
             }
         }
         task += 1;

@@ -1,42 +1,100 @@
 //! Briefings (hội nghị giao ban) and their conclusion notices (thông báo kết luận), e.g.
 //! "Hội nghị giao ban Quý I năm 2022 khối Nội chính và khối Dân vận".
 
-use chrono::NaiveDate;
 use cqrs_es::{Aggregate, DomainEvent, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
 
-use crate::unit::ActiveUnit;
-use crate::value::{BriefingId, DocumentNumber, LongText, ReportingPeriod, TaskId, Title, UnitId};
+use crate::access::Role;
+use crate::command::{Command, Refusal, RefusalKind, Tagged};
+use crate::facts::{FactError, Facts, Needs};
+use crate::value::{
+    BriefingId, Date, DocumentNumber, LongText, ReportingPeriod, TaskId, Title, UnitId,
+};
+
+/// Records a briefing that was held (hội nghị giao ban).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct HoldBriefing {
+    /// Its id.
+    pub id: BriefingId,
+    /// Its title.
+    pub title: Title,
+    /// The chairing body, active on the day.
+    pub chaired_by: UnitId,
+    /// The period it reviewed, if periodic.
+    #[serde(default)]
+    pub period: Option<ReportingPeriod>,
+    /// The participating units.
+    #[serde(default)]
+    #[cfg_attr(feature = "graphql", graphql(default))]
+    pub participants: Vec<UnitId>,
+    /// The day.
+    pub held_on: Date,
+}
+
+/// Issues a briefing's conclusion notice (thông báo kết luận).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct IssueConclusion {
+    /// The briefing.
+    pub briefing: BriefingId,
+    /// The notice's number.
+    pub document: DocumentNumber,
+    /// The day.
+    pub on: Date,
+    /// What was concluded.
+    pub conclusions: LongText,
+    /// Tasks it sets or follows up.
+    #[serde(default)]
+    #[cfg_attr(feature = "graphql", graphql(default))]
+    pub follow_up: Vec<TaskId>,
+}
 
 /// Commands on a briefing.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BriefingCommand {
-    /// Records that a briefing was held.
-    Hold {
-        /// Its id.
-        id: BriefingId,
-        /// Its title.
-        title: Title,
-        /// The chairing body, active on `held_on`.
-        chaired_by: ActiveUnit,
-        /// The period it reviewed, if periodic.
-        period: Option<ReportingPeriod>,
-        /// The participating units.
-        participants: Vec<UnitId>,
-        /// The day.
-        held_on: NaiveDate,
-    },
-    /// Issues the conclusion notice.
-    IssueConclusion {
-        /// The notice's number.
-        document: DocumentNumber,
-        /// The day.
-        on: NaiveDate,
-        /// What was concluded.
-        conclusions: LongText,
-        /// Tasks it sets or follows up.
-        follow_up: Vec<TaskId>,
-    },
+    /// [`HoldBriefing`].
+    Hold(HoldBriefing),
+    /// [`IssueConclusion`].
+    IssueConclusion(IssueConclusion),
+}
+
+impl Command for HoldBriefing {
+    const NAME: &'static str = "hold_briefing";
+    const ROLES: &'static [Role] = &[Role::Secretariat];
+    type Aggregate = Briefing;
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.held_on
+    }
+    fn needs(&self, _: &Briefing) -> Needs {
+        Needs::default().active(&self.chaired_by, self.held_on)
+    }
+    fn into_command(self) -> BriefingCommand {
+        BriefingCommand::Hold(self)
+    }
+}
+
+impl Command for IssueConclusion {
+    const NAME: &'static str = "issue_conclusion";
+    const ROLES: &'static [Role] = &[Role::Secretariat];
+    type Aggregate = Briefing;
+    fn id(&self) -> String {
+        self.briefing.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.on
+    }
+    fn basis(&self) -> Option<&DocumentNumber> {
+        Some(&self.document)
+    }
+    fn into_command(self) -> BriefingCommand {
+        BriefingCommand::IssueConclusion(self)
+    }
 }
 
 /// Events of a briefing.
@@ -56,20 +114,22 @@ pub enum BriefingEvent {
         /// The participants.
         participants: Vec<UnitId>,
         /// The day.
-        held_on: NaiveDate,
+        held_on: Date,
     },
     /// Its conclusion notice was issued.
     ConclusionIssued {
         /// The notice's number.
         document: DocumentNumber,
         /// The day.
-        on: NaiveDate,
+        on: Date,
         /// What was concluded.
         conclusions: LongText,
         /// Tasks it sets or follows up.
         follow_up: Vec<TaskId>,
     },
 }
+
+impl Tagged for BriefingEvent {}
 
 impl DomainEvent for BriefingEvent {
     fn event_type(&self) -> String {
@@ -88,22 +148,15 @@ impl DomainEvent for BriefingEvent {
 /// Why a briefing command was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BriefingError {
+    /// A unit it names was not registered or not active on the day.
+    #[error(transparent)]
+    Fact(#[from] FactError),
     /// Already recorded.
     #[error("briefing {0} is already recorded")]
     AlreadyHeld(BriefingId),
     /// Not recorded yet.
     #[error("the briefing has not been recorded")]
     NotHeld,
-    /// The chair proof was made for another day.
-    #[error("unit {unit} was checked for {checked}, not for {on}")]
-    ProofForAnotherDay {
-        /// The unit.
-        unit: UnitId,
-        /// The day checked.
-        checked: NaiveDate,
-        /// The day held.
-        on: NaiveDate,
-    },
     /// A participant named twice.
     #[error("unit {0} is named twice among the participants")]
     ParticipantTwice(UnitId),
@@ -114,25 +167,34 @@ pub enum BriefingError {
     #[error("the conclusion on {on} comes before the briefing on {held_on}")]
     BeforeBriefing {
         /// The conclusion's day.
-        on: NaiveDate,
+        on: Date,
         /// The briefing's day.
-        held_on: NaiveDate,
+        held_on: Date,
     },
+}
+
+impl Refusal for BriefingError {
+    fn vi(&self) -> String {
+        self.vi()
+    }
+    fn kind(&self) -> RefusalKind {
+        match self {
+            Self::Fact(FactError::UnknownUnit(_)) => RefusalKind::NotFound,
+            Self::AlreadyHeld(_) => RefusalKind::AlreadyExists,
+            _ => RefusalKind::Rule,
+        }
+    }
 }
 
 impl BriefingError {
     /// The message in Vietnamese.
     #[must_use]
     pub fn vi(&self) -> String {
-        let d = |x: &NaiveDate| x.format("%d/%m/%Y").to_string();
+        let d = |x: &Date| x.vi().to_string();
         match self {
+            Self::Fact(e) => e.vi(),
             Self::AlreadyHeld(id) => format!("hội nghị {id} đã được ghi nhận"),
             Self::NotHeld => "hội nghị chưa được ghi nhận".to_owned(),
-            Self::ProofForAnotherDay { unit, checked, on } => format!(
-                "đơn vị {unit} được kiểm tra cho ngày {}, không phải ngày {}",
-                d(checked),
-                d(on)
-            ),
             Self::ParticipantTwice(u) => format!("đơn vị {u} được nêu hai lần"),
             Self::ConclusionIssued => "thông báo kết luận đã được ban hành".to_owned(),
             Self::BeforeBriefing { on, held_on } => {
@@ -146,7 +208,7 @@ impl BriefingError {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Briefing {
     id: Option<BriefingId>,
-    held_on: Option<NaiveDate>,
+    held_on: Option<Date>,
     concluded: bool,
 }
 
@@ -155,33 +217,28 @@ impl Aggregate for Briefing {
     type Command = BriefingCommand;
     type Event = BriefingEvent;
     type Error = BriefingError;
-    type Services = ();
+    type Services = Facts;
 
     async fn handle(
         &mut self,
         command: BriefingCommand,
-        _: &(),
+        facts: &Facts,
         sink: &EventSink<Self>,
     ) -> Result<(), BriefingError> {
         let event = match command {
-            BriefingCommand::Hold {
+            BriefingCommand::Hold(HoldBriefing {
                 id,
                 title,
                 chaired_by,
                 period,
                 participants,
                 held_on,
-            } => {
+                ..
+            }) => {
                 if let Some(existing) = &self.id {
                     return Err(BriefingError::AlreadyHeld(existing.clone()));
                 }
-                if chaired_by.on() != held_on {
-                    return Err(BriefingError::ProofForAnotherDay {
-                        unit: chaired_by.id().clone(),
-                        checked: chaired_by.on(),
-                        on: held_on,
-                    });
-                }
+                let chaired_by = facts.active(&chaired_by, held_on)?;
                 for (i, unit) in participants.iter().enumerate() {
                     if participants[..i].contains(unit) {
                         return Err(BriefingError::ParticipantTwice(unit.clone()));
@@ -196,12 +253,13 @@ impl Aggregate for Briefing {
                     held_on,
                 }
             }
-            BriefingCommand::IssueConclusion {
+            BriefingCommand::IssueConclusion(IssueConclusion {
                 document,
                 on,
                 conclusions,
                 follow_up,
-            } => {
+                ..
+            }) => {
                 let held_on = self.held_on.ok_or(BriefingError::NotHeld)?;
                 if self.concluded {
                     return Err(BriefingError::ConclusionIssued);
@@ -235,6 +293,7 @@ impl Aggregate for Briefing {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::FactError;
     use crate::test_support::*;
     use cqrs_es::test::TestFramework;
 
@@ -246,15 +305,20 @@ mod tests {
     fn title() -> Title {
         Title::parse("Hội nghị giao ban Quý I năm 2022 khối Nội chính và khối Dân vận").unwrap()
     }
-    fn hold(participants: Vec<UnitId>, proof_day: NaiveDate) -> BriefingCommand {
-        BriefingCommand::Hold {
+    fn hold(participants: Vec<UnitId>, held_on: Date) -> BriefingCommand {
+        BriefingCommand::Hold(HoldBriefing {
             id: id(),
             title: title(),
-            chaired_by: active("ban-noi-chinh", proof_day),
+            chaired_by: unit_id("ban-noi-chinh"),
             period: Some("2022-Q1".parse().unwrap()),
             participants,
-            held_on: day(2022, 4, 8),
-        }
+            held_on,
+        })
+    }
+
+    /// The chair, active on the day of the briefing.
+    fn chair() -> crate::facts::Facts {
+        facts(&[("ban-noi-chinh", day(2022, 4, 8))])
     }
     fn held() -> BriefingEvent {
         BriefingEvent::BriefingHeld {
@@ -266,18 +330,19 @@ mod tests {
             held_on: day(2022, 4, 8),
         }
     }
-    fn conclusion(on: NaiveDate) -> BriefingCommand {
-        BriefingCommand::IssueConclusion {
+    fn conclusion(on: Date) -> BriefingCommand {
+        BriefingCommand::IssueConclusion(IssueConclusion {
             document: DocumentNumber::parse("210-TB/TU").unwrap(),
             on,
             conclusions: LongText::parse("Tiếp tục triển khai Kế hoạch 44-KH/TU").unwrap(),
             follow_up: vec![TaskId::parse("quan-triet-de-an").unwrap()],
-        }
+            briefing: id(),
+        })
     }
 
     #[test]
     fn hold_a_quarterly_briefing() {
-        Given::with(())
+        Given::with(chair())
             .given_no_previous_events()
             .when(hold(
                 vec![unit_id("ban-dan-van"), unit_id("cong-an-tinh")],
@@ -288,27 +353,38 @@ mod tests {
 
     #[test]
     fn hold_refusals() {
-        Given::with(())
+        Given::with(chair())
             .given(vec![held()])
             .when(hold(vec![], day(2022, 4, 8)))
             .then_expect_error(BriefingError::AlreadyHeld(id()));
-        Given::with(())
+        Given::with(chair())
             .given_no_previous_events()
             .when(hold(vec![unit_id("a"), unit_id("a")], day(2022, 4, 8)))
             .then_expect_error(BriefingError::ParticipantTwice(unit_id("a")));
-        Given::with(())
+        // A chair not yet established on the day.
+        let mut young = crate::unit::Unit::default();
+        young.apply(crate::unit::UnitEvent::UnitRegistered {
+            id: unit_id("ban-noi-chinh"),
+            kind: crate::unit::UnitKind::PartyOrgan,
+            name: title(),
+            parent: None,
+            established_on: day(2022, 4, 5),
+            basis: None,
+        });
+        let mut facts = crate::facts::Facts::new();
+        facts.record_unit(&unit_id("ban-noi-chinh"), &young, day(2022, 4, 1));
+        Given::with(facts)
             .given_no_previous_events()
             .when(hold(vec![], day(2022, 4, 1)))
-            .then_expect_error(BriefingError::ProofForAnotherDay {
+            .then_expect_error(BriefingError::Fact(FactError::Inactive {
                 unit: unit_id("ban-noi-chinh"),
-                checked: day(2022, 4, 1),
-                on: day(2022, 4, 8),
-            });
+                on: day(2022, 4, 1),
+            }));
     }
 
     #[test]
     fn issue_the_conclusion() {
-        Given::with(())
+        Given::with(chair())
             .given(vec![held()])
             .when(conclusion(day(2022, 4, 12)))
             .then_expect_events(vec![BriefingEvent::ConclusionIssued {
@@ -321,11 +397,11 @@ mod tests {
 
     #[test]
     fn conclusion_refusals() {
-        Given::with(())
+        Given::with(chair())
             .given_no_previous_events()
             .when(conclusion(day(2022, 4, 12)))
             .then_expect_error(BriefingError::NotHeld);
-        Given::with(())
+        Given::with(chair())
             .given(vec![held()])
             .when(conclusion(day(2022, 4, 1)))
             .then_expect_error(BriefingError::BeforeBriefing {
@@ -338,7 +414,7 @@ mod tests {
             conclusions: LongText::parse("Kết luận").unwrap(),
             follow_up: vec![],
         };
-        Given::with(())
+        Given::with(chair())
             .given(vec![held(), issued])
             .when(conclusion(day(2022, 4, 13)))
             .then_expect_error(BriefingError::ConclusionIssued);

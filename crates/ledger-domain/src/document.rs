@@ -8,41 +8,57 @@
 
 use std::fmt;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use cqrs_es::{Aggregate, DomainEvent, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
 
-use crate::value::{DocumentNumber, NumberKind, Title, UnitId};
+use crate::access::Role;
+use crate::command::{Command, Refusal, RefusalKind, Tagged};
+use crate::facts::{FactError, Facts, Needs};
+use crate::value::{Date, DocumentNumber, NumberKind, Title, UnitId};
 
-/// The range within which an issuer's numbers are unique.
+/// The range within which an issuer's numbers are unique: written
+/// `{"kind": "term", "from": 2020, "to": 2025}` or `{"kind": "year", "year": 2024}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::OneofObject))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Numbering {
     /// A Party congress term, e.g. 2020–2025.
-    Term {
-        /// First year of the term.
-        from: i32,
-        /// Last year of the term.
-        to: i32,
-    },
+    Term(Term),
     /// A calendar year (state documents).
-    Year {
-        /// The year.
-        year: i32,
-    },
+    Year(Year),
+}
+
+/// A Party congress term (nhiệm kỳ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct Term {
+    /// First year of the term.
+    pub from: i32,
+    /// Last year of the term.
+    pub to: i32,
+}
+
+/// A calendar year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct Year {
+    /// The year.
+    pub year: i32,
 }
 
 impl fmt::Display for Numbering {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Term { from, to } => write!(f, "{from}-{to}"),
-            Self::Year { year } => write!(f, "{year}"),
+            Self::Term(Term { from, to }) => write!(f, "{from}-{to}"),
+            Self::Year(Year { year }) => write!(f, "{year}"),
         }
     }
 }
 
 /// Who issued a document, in which numbering range, and its number.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
 pub struct DocumentIdentity {
     /// The issuing unit.
     pub issuer: UnitId,
@@ -53,31 +69,60 @@ pub struct DocumentIdentity {
 }
 
 impl DocumentIdentity {
-    /// The stream id of the document: `document/{issuer}/{range}/{symbol}`.
+    /// The document's id, `{issuer}/{range}/{symbol}`; its stream is `document/{id}`.
     #[must_use]
     pub fn key(&self) -> String {
-        format!(
-            "document/{}/{}/{}",
-            self.issuer, self.numbering, self.number
-        )
+        format!("{}/{}/{}", self.issuer, self.numbering, self.number)
     }
+}
+
+/// Registers an issued document with its identity (văn bản).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct RegisterDocument {
+    /// Its identity: issuer, numbering range and number.
+    pub identity: DocumentIdentity,
+    /// Its title (trích yếu).
+    pub title: Title,
+    /// The organ that signed it, when it differs from the issuer's usual one (Ban Thường vụ
+    /// and Ban Chấp hành both sign `/TU`).
+    #[serde(default)]
+    pub signed_by: Option<UnitId>,
+    /// The day it was issued.
+    pub issued_on: Date,
 }
 
 /// Commands on a document.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DocumentCommand {
-    /// Registers an issued document.
-    Register {
-        /// Its identity.
-        identity: DocumentIdentity,
-        /// Its title (trích yếu).
-        title: Title,
-        /// The organ that signed it, when it differs from the issuer's usual one (Ban Thường vụ
-        /// and Ban Chấp hành both sign `/TU`).
-        signed_by: Option<UnitId>,
-        /// The day it was issued.
-        issued_on: NaiveDate,
-    },
+    /// [`RegisterDocument`].
+    Register(RegisterDocument),
+}
+
+impl Command for RegisterDocument {
+    const NAME: &'static str = "register_document";
+    const ROLES: &'static [Role] = &[Role::Secretariat];
+    type Aggregate = Document;
+    fn id(&self) -> String {
+        self.identity.key()
+    }
+    fn effective_on(&self) -> Date {
+        self.issued_on
+    }
+    fn basis(&self) -> Option<&DocumentNumber> {
+        Some(&self.identity.number)
+    }
+    fn needs(&self, _: &Document) -> Needs {
+        let needs = Needs::default().registered(&self.identity.issuer);
+        match &self.signed_by {
+            Some(unit) => needs.registered(unit),
+            None => needs,
+        }
+    }
+    fn into_command(self) -> DocumentCommand {
+        DocumentCommand::Register(self)
+    }
 }
 
 /// Events of a document.
@@ -93,9 +138,11 @@ pub enum DocumentEvent {
         /// The signing organ.
         signed_by: Option<UnitId>,
         /// The day it was issued.
-        issued_on: NaiveDate,
+        issued_on: Date,
     },
 }
+
+impl Tagged for DocumentEvent {}
 
 impl DomainEvent for DocumentEvent {
     fn event_type(&self) -> String {
@@ -112,6 +159,9 @@ impl DomainEvent for DocumentEvent {
 /// Why a document command was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DocumentError {
+    /// A unit it names is not registered.
+    #[error(transparent)]
+    Fact(#[from] FactError),
     /// The document is already registered.
     #[error("document {0} is already registered")]
     AlreadyRegistered(String),
@@ -123,10 +173,23 @@ pub enum DocumentError {
         /// The numbering range.
         numbering: Numbering,
         /// The issue date.
-        issued_on: NaiveDate,
+        issued_on: Date,
         /// What does not fit.
         why: &'static str,
     },
+}
+
+impl Refusal for DocumentError {
+    fn vi(&self) -> String {
+        self.vi()
+    }
+    fn kind(&self) -> RefusalKind {
+        match self {
+            Self::Fact(FactError::UnknownUnit(_)) => RefusalKind::NotFound,
+            Self::AlreadyRegistered(_) => RefusalKind::AlreadyExists,
+            _ => RefusalKind::Rule,
+        }
+    }
 }
 
 impl DocumentError {
@@ -134,6 +197,7 @@ impl DocumentError {
     #[must_use]
     pub fn vi(&self) -> String {
         match self {
+            Self::Fact(e) => e.vi(),
             Self::AlreadyRegistered(key) => format!("văn bản {key} đã được đăng ký"),
             Self::OutsideNumbering {
                 number,
@@ -142,31 +206,31 @@ impl DocumentError {
                 ..
             } => format!(
                 "văn bản {number} ban hành ngày {} không thuộc phạm vi đánh số {numbering}",
-                issued_on.format("%d/%m/%Y")
+                issued_on.vi()
             ),
         }
     }
 }
 
-fn check_numbering(identity: &DocumentIdentity, issued_on: NaiveDate) -> Result<(), &'static str> {
+fn check_numbering(identity: &DocumentIdentity, issued_on: Date) -> Result<(), &'static str> {
     let year = issued_on.year();
     match (identity.number.kind(), identity.numbering) {
-        (NumberKind::Party, Numbering::Term { from, to }) => {
+        (NumberKind::Party, Numbering::Term(Term { from, to })) => {
             if from > to || !(from..=to).contains(&year) {
                 return Err("a Party document is issued within its congress term");
             }
         }
-        (NumberKind::Party, Numbering::Year { .. }) => {
+        (NumberKind::Party, Numbering::Year(_)) => {
             return Err("Party numbers restart each congress term, not each year");
         }
-        (_, Numbering::Term { .. }) => {
+        (_, Numbering::Term(_)) => {
             return Err("state numbers restart each year, not each term");
         }
         (
             _,
-            Numbering::Year {
+            Numbering::Year(Year {
                 year: numbering_year,
-            },
+            }),
         ) => {
             if numbering_year != year {
                 return Err("a state document is numbered in the year it is issued");
@@ -183,7 +247,7 @@ fn check_numbering(identity: &DocumentIdentity, issued_on: NaiveDate) -> Result<
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Document {
     identity: Option<DocumentIdentity>,
-    issued_on: Option<NaiveDate>,
+    issued_on: Option<Date>,
 }
 
 impl Document {
@@ -199,22 +263,26 @@ impl Aggregate for Document {
     type Command = DocumentCommand;
     type Event = DocumentEvent;
     type Error = DocumentError;
-    type Services = ();
+    type Services = Facts;
 
     async fn handle(
         &mut self,
         command: DocumentCommand,
-        _: &(),
+        facts: &Facts,
         sink: &EventSink<Self>,
     ) -> Result<(), DocumentError> {
-        let DocumentCommand::Register {
+        let DocumentCommand::Register(RegisterDocument {
             identity,
             title,
             signed_by,
             issued_on,
-        } = command;
+        }) = command;
         if let Some(existing) = &self.identity {
             return Err(DocumentError::AlreadyRegistered(existing.key()));
+        }
+        facts.registered(&identity.issuer)?;
+        if let Some(unit) = &signed_by {
+            facts.registered(unit)?;
         }
         check_numbering(&identity, issued_on).map_err(|why| DocumentError::OutsideNumbering {
             number: identity.number.to_string(),
@@ -251,24 +319,38 @@ mod tests {
 
     type Given = TestFramework<Document>;
 
+    /// The issuers and signing organs the tests name, registered.
+    fn issuers() -> crate::facts::Facts {
+        let mut facts = crate::facts::Facts::new();
+        for unit in [
+            "tinh-uy-thai-nguyen",
+            "tinh-uy-thai-nguyen-2025",
+            "ban-thuong-vu-tinh-uy",
+            "chinh-phu",
+        ] {
+            facts.record_registered(&unit_id(unit), &registered_unit(unit));
+        }
+        facts
+    }
+
     fn kh44() -> DocumentIdentity {
         DocumentIdentity {
             issuer: UnitId::parse("tinh-uy-thai-nguyen").unwrap(),
-            numbering: Numbering::Term {
+            numbering: Numbering::Term(Term {
                 from: 2020,
                 to: 2025,
-            },
+            }),
             number: DocumentNumber::parse("44-KH/TU").unwrap(),
         }
     }
 
-    fn register(identity: DocumentIdentity, issued_on: NaiveDate) -> DocumentCommand {
-        DocumentCommand::Register {
+    fn register(identity: DocumentIdentity, issued_on: Date) -> DocumentCommand {
+        DocumentCommand::Register(RegisterDocument {
             identity,
             title: Title::parse("Kế hoạch triển khai thực hiện Đề án 10-ĐA/TU").unwrap(),
             signed_by: Some(UnitId::parse("ban-thuong-vu-tinh-uy").unwrap()),
             issued_on,
-        }
+        })
     }
 
     fn registered() -> DocumentEvent {
@@ -282,7 +364,7 @@ mod tests {
 
     #[test]
     fn register_kh_44() {
-        Given::with(())
+        Given::with(issuers())
             .given_no_previous_events()
             .when(register(kh44(), day(2021, 12, 15)))
             .then_expect_events(vec![registered()]);
@@ -290,7 +372,7 @@ mod tests {
 
     #[test]
     fn register_twice_is_refused() {
-        Given::with(())
+        Given::with(issuers())
             .given(vec![registered()])
             .when(register(kh44(), day(2021, 12, 15)))
             .then_expect_error(DocumentError::AlreadyRegistered(kh44().key()));
@@ -299,7 +381,7 @@ mod tests {
     #[test]
     fn numbering_must_fit_the_system_and_the_date() {
         let outside = |identity: DocumentIdentity, on, why| {
-            Given::with(())
+            Given::with(issuers())
                 .given_no_previous_events()
                 .when(register(identity.clone(), on))
                 .then_expect_error(DocumentError::OutsideNumbering {
@@ -315,7 +397,7 @@ mod tests {
             "a Party document is issued within its congress term",
         );
         let by_year = DocumentIdentity {
-            numbering: Numbering::Year { year: 2021 },
+            numbering: Numbering::Year(Year { year: 2021 }),
             ..kh44()
         };
         outside(
@@ -325,15 +407,15 @@ mod tests {
         );
         let decree = DocumentIdentity {
             issuer: UnitId::parse("chinh-phu").unwrap(),
-            numbering: Numbering::Year { year: 2019 },
+            numbering: Numbering::Year(Year { year: 2019 }),
             number: DocumentNumber::parse("09/2019/NĐ-CP").unwrap(),
         };
         outside(
             DocumentIdentity {
-                numbering: Numbering::Term {
+                numbering: Numbering::Term(Term {
                     from: 2016,
                     to: 2021,
-                },
+                }),
                 ..decree.clone()
             },
             day(2019, 1, 24),
@@ -345,7 +427,7 @@ mod tests {
             "a state document is numbered in the year it is issued",
         );
         let wrong_year = DocumentIdentity {
-            numbering: Numbering::Year { year: 2020 },
+            numbering: Numbering::Year(Year { year: 2020 }),
             ..decree.clone()
         };
         outside(
@@ -353,15 +435,15 @@ mod tests {
             day(2020, 1, 24),
             "the year in a legal number is the year of issue",
         );
-        Given::with(())
+        Given::with(issuers())
             .given_no_previous_events()
-            .when(DocumentCommand::Register {
+            .when(DocumentCommand::Register(RegisterDocument {
                 identity: decree,
                 title: Title::parse("Quy định chế độ báo cáo của cơ quan hành chính nhà nước")
                     .unwrap(),
                 signed_by: None,
                 issued_on: day(2019, 1, 24),
-            })
+            }))
             .inspect_result()
             .unwrap();
     }
@@ -369,10 +451,10 @@ mod tests {
     #[test]
     fn the_same_symbol_in_another_term_or_by_another_issuer_is_another_document() {
         let next_term = DocumentIdentity {
-            numbering: Numbering::Term {
+            numbering: Numbering::Term(Term {
                 from: 2025,
                 to: 2030,
-            },
+            }),
             ..kh44()
         };
         let merged_province = DocumentIdentity {
@@ -381,9 +463,6 @@ mod tests {
         };
         assert_ne!(kh44().key(), next_term.key());
         assert_ne!(next_term.key(), merged_province.key());
-        assert_eq!(
-            kh44().key(),
-            "document/tinh-uy-thai-nguyen/2020-2025/44-KH/TU"
-        );
+        assert_eq!(kh44().key(), "tinh-uy-thai-nguyen/2020-2025/44-KH/TU");
     }
 }

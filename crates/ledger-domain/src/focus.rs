@@ -1,17 +1,24 @@
 //! Focus programmes (Chương trình trọng tâm hằng năm): the steering committee's priorities
 //! for one year, each under a solution group and naming the tasks it covers.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use cqrs_es::{Aggregate, DomainEvent, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
 
-use crate::unit::ActiveUnit;
+use crate::access::Role;
+use crate::command::{Command, Refusal, RefusalKind, Tagged};
+use crate::facts::{FactError, Facts, Needs};
 use crate::value::{
-    DocumentNumber, FocusProgrammeId, GroupNumber, ProgrammeId, TaskId, Title, UnitId,
+    Date, DocumentNumber, FocusProgrammeId, GroupNumber, ProgrammeId, TaskId, Title, UnitId,
 };
 
 /// One priority of the year.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::InputObject, async_graphql::SimpleObject),
+    graphql(input_name = "PriorityInput")
+)]
 pub struct Priority {
     /// The programme's solution group it serves.
     pub group: GroupNumber,
@@ -21,35 +28,89 @@ pub struct Priority {
     pub tasks: Vec<TaskId>,
 }
 
+/// Adopts a year's focus programme (chương trình trọng tâm).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct AdoptFocusProgramme {
+    /// Its id.
+    pub id: FocusProgrammeId,
+    /// The programme it serves.
+    pub programme: ProgrammeId,
+    /// The year it covers.
+    pub year: i32,
+    /// The adopting body (the steering committee), active on the day.
+    pub by: UnitId,
+    /// Its document number.
+    pub document: DocumentNumber,
+    /// The priorities.
+    pub priorities: Vec<Priority>,
+    /// The day.
+    pub adopted_on: Date,
+}
+
+/// Replaces a focus programme's priorities.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct AmendFocusProgramme {
+    /// The focus programme.
+    pub id: FocusProgrammeId,
+    /// The new priorities, whole.
+    pub priorities: Vec<Priority>,
+    /// The day it takes effect.
+    pub on: Date,
+    /// The amending document.
+    pub basis: DocumentNumber,
+}
+
 /// Commands on a focus programme.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FocusCommand {
-    /// Adopts the year's focus programme.
-    Adopt {
-        /// Its id.
-        id: FocusProgrammeId,
-        /// The programme it serves.
-        programme: ProgrammeId,
-        /// The year it covers.
-        year: i32,
-        /// The adopting body (the steering committee), active on `adopted_on`.
-        by: ActiveUnit,
-        /// Its document number.
-        document: DocumentNumber,
-        /// The priorities.
-        priorities: Vec<Priority>,
-        /// The day.
-        adopted_on: NaiveDate,
-    },
-    /// Replaces the priorities.
-    Amend {
-        /// The new priorities, whole.
-        priorities: Vec<Priority>,
-        /// The day.
-        on: NaiveDate,
-        /// The amending document.
-        basis: DocumentNumber,
-    },
+    /// [`AdoptFocusProgramme`].
+    Adopt(AdoptFocusProgramme),
+    /// [`AmendFocusProgramme`].
+    Amend(AmendFocusProgramme),
+}
+
+impl Command for AdoptFocusProgramme {
+    const NAME: &'static str = "adopt_focus_programme";
+    const ROLES: &'static [Role] = &[Role::Secretariat];
+    type Aggregate = FocusProgramme;
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.adopted_on
+    }
+    fn basis(&self) -> Option<&DocumentNumber> {
+        Some(&self.document)
+    }
+    fn needs(&self, _: &FocusProgramme) -> Needs {
+        Needs::default().active(&self.by, self.adopted_on)
+    }
+    fn into_command(self) -> FocusCommand {
+        FocusCommand::Adopt(self)
+    }
+}
+
+impl Command for AmendFocusProgramme {
+    const NAME: &'static str = "amend_focus_programme";
+    const ROLES: &'static [Role] = &[Role::Secretariat];
+    const SCHEDULED: bool = true;
+    type Aggregate = FocusProgramme;
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.on
+    }
+    fn basis(&self) -> Option<&DocumentNumber> {
+        Some(&self.basis)
+    }
+    fn into_command(self) -> FocusCommand {
+        FocusCommand::Amend(self)
+    }
 }
 
 /// Events of a focus programme.
@@ -71,18 +132,20 @@ pub enum FocusEvent {
         /// The priorities.
         priorities: Vec<Priority>,
         /// The day.
-        adopted_on: NaiveDate,
+        adopted_on: Date,
     },
     /// The priorities were replaced.
     FocusProgrammeAmended {
         /// The new priorities.
         priorities: Vec<Priority>,
         /// The day.
-        on: NaiveDate,
+        on: Date,
         /// The document.
         basis: DocumentNumber,
     },
 }
+
+impl Tagged for FocusEvent {}
 
 impl DomainEvent for FocusEvent {
     fn event_type(&self) -> String {
@@ -101,22 +164,15 @@ impl DomainEvent for FocusEvent {
 /// Why a focus programme command was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FocusError {
+    /// A unit it names was not registered or not active on the day.
+    #[error(transparent)]
+    Fact(#[from] FactError),
     /// Already adopted.
     #[error("focus programme {0} is already adopted")]
     AlreadyAdopted(FocusProgrammeId),
     /// Not adopted yet.
     #[error("the focus programme has not been adopted")]
     NotAdopted,
-    /// The body proof was made for another day.
-    #[error("unit {unit} was checked for {checked}, not for {on}")]
-    ProofForAnotherDay {
-        /// The unit.
-        unit: UnitId,
-        /// The day checked.
-        checked: NaiveDate,
-        /// The day of adoption.
-        on: NaiveDate,
-    },
     /// A year's programme is adopted in that year or the one before.
     #[error(
         "a focus programme for {year} is adopted in {year} or the year before, not on {adopted_on}"
@@ -125,7 +181,7 @@ pub enum FocusError {
         /// The year covered.
         year: i32,
         /// The adoption day.
-        adopted_on: NaiveDate,
+        adopted_on: Date,
     },
     /// No priorities.
     #[error("a focus programme needs at least one priority")]
@@ -140,25 +196,34 @@ pub enum FocusError {
     #[error("the amendment on {on} comes before the adoption on {adopted_on}")]
     BeforeAdoption {
         /// The amendment's day.
-        on: NaiveDate,
+        on: Date,
         /// The adoption day.
-        adopted_on: NaiveDate,
+        adopted_on: Date,
     },
+}
+
+impl Refusal for FocusError {
+    fn vi(&self) -> String {
+        self.vi()
+    }
+    fn kind(&self) -> RefusalKind {
+        match self {
+            Self::Fact(FactError::UnknownUnit(_)) => RefusalKind::NotFound,
+            Self::AlreadyAdopted(_) => RefusalKind::AlreadyExists,
+            _ => RefusalKind::Rule,
+        }
+    }
 }
 
 impl FocusError {
     /// The message in Vietnamese.
     #[must_use]
     pub fn vi(&self) -> String {
-        let d = |x: &NaiveDate| x.format("%d/%m/%Y").to_string();
+        let d = |x: &Date| x.vi().to_string();
         match self {
+            Self::Fact(e) => e.vi(),
             Self::AlreadyAdopted(id) => format!("chương trình trọng tâm {id} đã được ban hành"),
             Self::NotAdopted => "chương trình trọng tâm chưa được ban hành".to_owned(),
-            Self::ProofForAnotherDay { unit, checked, on } => format!(
-                "đơn vị {unit} được kiểm tra cho ngày {}, không phải ngày {}",
-                d(checked),
-                d(on)
-            ),
             Self::YearOutOfReach { year, adopted_on } => format!(
                 "chương trình trọng tâm năm {year} phải ban hành trong năm {year} hoặc năm trước, không phải ngày {}",
                 d(adopted_on)
@@ -191,7 +256,7 @@ fn check_priorities(priorities: &[Priority]) -> Result<(), FocusError> {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FocusProgramme {
     id: Option<FocusProgrammeId>,
-    adopted_on: Option<NaiveDate>,
+    adopted_on: Option<Date>,
     priorities: Vec<Priority>,
 }
 
@@ -208,16 +273,16 @@ impl Aggregate for FocusProgramme {
     type Command = FocusCommand;
     type Event = FocusEvent;
     type Error = FocusError;
-    type Services = ();
+    type Services = Facts;
 
     async fn handle(
         &mut self,
         command: FocusCommand,
-        _: &(),
+        facts: &Facts,
         sink: &EventSink<Self>,
     ) -> Result<(), FocusError> {
         let event = match command {
-            FocusCommand::Adopt {
+            FocusCommand::Adopt(AdoptFocusProgramme {
                 id,
                 programme,
                 year,
@@ -225,17 +290,12 @@ impl Aggregate for FocusProgramme {
                 document,
                 priorities,
                 adopted_on,
-            } => {
+                ..
+            }) => {
                 if let Some(existing) = &self.id {
                     return Err(FocusError::AlreadyAdopted(existing.clone()));
                 }
-                if by.on() != adopted_on {
-                    return Err(FocusError::ProofForAnotherDay {
-                        unit: by.id().clone(),
-                        checked: by.on(),
-                        on: adopted_on,
-                    });
-                }
+                let by = facts.active(&by, adopted_on)?;
                 if !(year - 1..=year).contains(&adopted_on.year()) {
                     return Err(FocusError::YearOutOfReach { year, adopted_on });
                 }
@@ -250,11 +310,12 @@ impl Aggregate for FocusProgramme {
                     adopted_on,
                 }
             }
-            FocusCommand::Amend {
+            FocusCommand::Amend(AmendFocusProgramme {
                 priorities,
                 on,
                 basis,
-            } => {
+                ..
+            }) => {
                 let adopted_on = self.adopted_on.ok_or(FocusError::NotAdopted)?;
                 if on < adopted_on {
                     return Err(FocusError::BeforeAdoption { on, adopted_on });
@@ -299,6 +360,14 @@ mod tests {
 
     type Given = TestFramework<FocusProgramme>;
 
+    /// The steering committee, active on the days the tests adopt on.
+    fn committee() -> crate::facts::Facts {
+        facts(&[
+            ("ban-chi-dao-cctp", day(2022, 1, 28)),
+            ("ban-chi-dao-cctp", day(2023, 2, 1)),
+        ])
+    }
+
     fn task(s: &str) -> TaskId {
         TaskId::parse(s).unwrap()
     }
@@ -316,16 +385,16 @@ mod tests {
             },
         ]
     }
-    fn adopt(adopted_on: NaiveDate, priorities: Vec<Priority>) -> FocusCommand {
-        FocusCommand::Adopt {
+    fn adopt(adopted_on: Date, priorities: Vec<Priority>) -> FocusCommand {
+        FocusCommand::Adopt(AdoptFocusProgramme {
             id: FocusProgrammeId::parse("ctr-trong-tam-2022").unwrap(),
             programme: ProgrammeId::parse("de-an-10-da-tu").unwrap(),
             year: 2022,
-            by: active("ban-chi-dao-cctp", adopted_on),
+            by: UnitId::parse("ban-chi-dao-cctp").unwrap(),
             document: DocumentNumber::parse("05-CTr/BCĐ").unwrap(),
             priorities,
             adopted_on,
-        }
+        })
     }
     fn adopted() -> FocusEvent {
         FocusEvent::FocusProgrammeAdopted {
@@ -341,7 +410,7 @@ mod tests {
 
     #[test]
     fn adopt_the_2022_focus_programme() {
-        Given::with(())
+        Given::with(committee())
             .given_no_previous_events()
             .when(adopt(day(2022, 1, 28), priorities()))
             .then_expect_events(vec![adopted()]);
@@ -349,41 +418,48 @@ mod tests {
 
     #[test]
     fn adopt_refusals() {
-        Given::with(())
+        Given::with(committee())
             .given(vec![adopted()])
             .when(adopt(day(2022, 1, 28), priorities()))
             .then_expect_error(FocusError::AlreadyAdopted(
                 FocusProgrammeId::parse("ctr-trong-tam-2022").unwrap(),
             ));
-        Given::with(())
+        Given::with(committee())
             .given_no_previous_events()
             .when(adopt(day(2023, 2, 1), priorities()))
             .then_expect_error(FocusError::YearOutOfReach {
                 year: 2022,
                 adopted_on: day(2023, 2, 1),
             });
-        Given::with(())
+        Given::with(committee())
             .given_no_previous_events()
             .when(adopt(day(2022, 1, 28), vec![]))
             .then_expect_error(FocusError::NoPriorities);
         let mut twice = priorities();
         twice[1].tasks.push(task("quan-triet-de-an"));
-        Given::with(())
+        Given::with(committee())
             .given_no_previous_events()
             .when(adopt(day(2022, 1, 28), twice))
             .then_expect_error(FocusError::TaskListedTwice(task("quan-triet-de-an")));
-        let mut stale = adopt(day(2022, 1, 28), priorities());
-        if let FocusCommand::Adopt { by, .. } = &mut stale {
-            *by = active("ban-chi-dao-cctp", day(2022, 1, 1));
-        }
-        Given::with(())
+        // A committee not yet established that day.
+        Given::with(crate::test_support::none())
             .given_no_previous_events()
-            .when(stale)
-            .then_expect_error(FocusError::ProofForAnotherDay {
-                unit: UnitId::parse("ban-chi-dao-cctp").unwrap(),
-                checked: day(2022, 1, 1),
-                on: day(2022, 1, 28),
-            });
+            .when(adopt(day(2022, 1, 28), priorities()))
+            .then_expect_error(FocusError::Fact(FactError::NotLoaded(
+                "unit ban-chi-dao-cctp on 2022-01-28".into(),
+            )));
+        let mut unborn = crate::facts::Facts::new();
+        unborn.record_unit(
+            &unit_id("ban-chi-dao-cctp"),
+            &crate::unit::Unit::default(),
+            day(2022, 1, 28),
+        );
+        Given::with(unborn)
+            .given_no_previous_events()
+            .when(adopt(day(2022, 1, 28), priorities()))
+            .then_expect_error(FocusError::Fact(FactError::UnknownUnit(unit_id(
+                "ban-chi-dao-cctp",
+            ))));
     }
 
     #[test]
@@ -391,13 +467,14 @@ mod tests {
         let mut fewer = priorities();
         fewer.pop();
         let basis = DocumentNumber::parse("07-CTr/BCĐ").unwrap();
-        Given::with(())
+        Given::with(committee())
             .given(vec![adopted()])
-            .when(FocusCommand::Amend {
+            .when(FocusCommand::Amend(AmendFocusProgramme {
                 priorities: fewer.clone(),
                 on: day(2022, 6, 1),
                 basis: basis.clone(),
-            })
+                id: FocusProgrammeId::parse("ctr-trong-tam-2022").unwrap(),
+            }))
             .then_expect_events(vec![FocusEvent::FocusProgrammeAmended {
                 priorities: fewer,
                 on: day(2022, 6, 1),
@@ -407,24 +484,27 @@ mod tests {
 
     #[test]
     fn amend_refusals() {
-        let amend = |priorities, on| FocusCommand::Amend {
-            priorities,
-            on,
-            basis: DocumentNumber::parse("07-CTr/BCĐ").unwrap(),
+        let amend = |priorities, on| {
+            FocusCommand::Amend(AmendFocusProgramme {
+                priorities,
+                on,
+                basis: DocumentNumber::parse("07-CTr/BCĐ").unwrap(),
+                id: FocusProgrammeId::parse("ctr-trong-tam-2022").unwrap(),
+            })
         };
-        Given::with(())
+        Given::with(committee())
             .given_no_previous_events()
             .when(amend(priorities(), day(2022, 6, 1)))
             .then_expect_error(FocusError::NotAdopted);
-        Given::with(())
+        Given::with(committee())
             .given(vec![adopted()])
             .when(amend(priorities(), day(2022, 6, 1)))
             .then_expect_error(FocusError::NothingAmended);
-        Given::with(())
+        Given::with(committee())
             .given(vec![adopted()])
             .when(amend(vec![], day(2022, 6, 1)))
             .then_expect_error(FocusError::NoPriorities);
-        Given::with(())
+        Given::with(committee())
             .given(vec![adopted()])
             .when(amend(priorities(), day(2022, 1, 1)))
             .then_expect_error(FocusError::BeforeAdoption {

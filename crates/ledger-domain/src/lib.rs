@@ -4,12 +4,20 @@
 //! This crate does no IO. Input is parsed into the types of [`value`] at the edge ("parse,
 //! don't validate"): a [`value::DocumentNumber`], a [`value::UnitId`] or a
 //! [`value::ReportingPeriod`] cannot hold an invalid value.
+//!
+//! Each command is one type ([`command::Command`]), listed once ([`for_each_command!`]); it
+//! says who may run it ([`access`]), how its date is judged ([`policy`]) and what it needs
+//! from the log beyond its aggregate ([`facts`]). The command path (`ledger-app`) runs them.
 
+pub mod access;
 pub mod briefing;
+pub mod command;
 pub mod document;
+pub mod facts;
 pub mod focus;
 pub mod obstacle;
 pub mod plan;
+pub mod policy;
 pub mod programme;
 pub mod report;
 pub mod schemas;

@@ -1,47 +1,131 @@
 //! Obstacles (khó khăn, vướng mắc): raised by a unit against a task, escalated to bodies that
 //! can resolve them, and resolved by a document or decision.
 
-use chrono::NaiveDate;
 use cqrs_es::{Aggregate, DomainEvent, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
 
-use crate::unit::ActiveUnit;
-use crate::value::{DocumentNumber, LongText, ObstacleId, TaskId, UnitId};
+use crate::access::Role;
+use crate::command::{Command, Refusal, RefusalKind, Tagged};
+use crate::facts::{FactError, Facts, Needs};
+use crate::value::{Date, DocumentNumber, LongText, ObstacleId, TaskId, UnitId};
+
+/// A unit raises an obstacle against a task (nêu khó khăn, vướng mắc).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct RaiseObstacle {
+    /// Its id.
+    pub id: ObstacleId,
+    /// The task it blocks.
+    pub task: TaskId,
+    /// The raising unit, active on the day (a unit reporter's own).
+    pub by: UnitId,
+    /// What is in the way.
+    pub description: LongText,
+    /// The day.
+    pub raised_on: Date,
+}
+
+/// Passes an obstacle to a body that can resolve it (e.g. the steering committee).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct EscalateObstacle {
+    /// The obstacle.
+    pub id: ObstacleId,
+    /// The body it goes to, active on the day.
+    pub to: UnitId,
+    /// The day.
+    pub on: Date,
+    /// Why, or what is asked.
+    #[serde(default)]
+    pub note: Option<LongText>,
+}
+
+/// Records how an obstacle was resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct ResolveObstacle {
+    /// The obstacle.
+    pub id: ObstacleId,
+    /// The day.
+    pub on: Date,
+    /// What was decided.
+    pub resolution: LongText,
+    /// The document or decision that resolved it.
+    pub basis: DocumentNumber,
+}
 
 /// Commands on an obstacle.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ObstacleCommand {
-    /// A unit raises an obstacle against a task.
-    Raise {
-        /// Its id.
-        id: ObstacleId,
-        /// The task it blocks.
-        task: TaskId,
-        /// The raising unit, active on `raised_on`.
-        by: ActiveUnit,
-        /// What is in the way.
-        description: LongText,
-        /// The day.
-        raised_on: NaiveDate,
-    },
-    /// Passes the obstacle to a body that can resolve it (e.g. the steering committee).
-    Escalate {
-        /// The body it goes to.
-        to: UnitId,
-        /// The day.
-        on: NaiveDate,
-        /// Why, or what is asked.
-        note: Option<LongText>,
-    },
-    /// Records how the obstacle was resolved.
-    Resolve {
-        /// The day.
-        on: NaiveDate,
-        /// What was decided.
-        resolution: LongText,
-        /// The document or decision that resolved it.
-        basis: DocumentNumber,
-    },
+    /// [`RaiseObstacle`].
+    Raise(RaiseObstacle),
+    /// [`EscalateObstacle`].
+    Escalate(EscalateObstacle),
+    /// [`ResolveObstacle`].
+    Resolve(ResolveObstacle),
+}
+
+impl Command for RaiseObstacle {
+    const NAME: &'static str = "raise_obstacle";
+    const ROLES: &'static [Role] = &[Role::UnitReporter];
+    type Aggregate = Obstacle;
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.raised_on
+    }
+    fn reporting_unit(&self, _: &Obstacle) -> Option<UnitId> {
+        Some(self.by.clone())
+    }
+    fn needs(&self, _: &Obstacle) -> Needs {
+        Needs::default().active(&self.by, self.raised_on)
+    }
+    fn into_command(self) -> ObstacleCommand {
+        ObstacleCommand::Raise(self)
+    }
+}
+
+impl Command for EscalateObstacle {
+    const NAME: &'static str = "escalate_obstacle";
+    const ROLES: &'static [Role] = &[Role::Secretariat];
+    type Aggregate = Obstacle;
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.on
+    }
+    fn reason(&self) -> Option<&LongText> {
+        self.note.as_ref()
+    }
+    fn needs(&self, _: &Obstacle) -> Needs {
+        Needs::default().active(&self.to, self.on)
+    }
+    fn into_command(self) -> ObstacleCommand {
+        ObstacleCommand::Escalate(self)
+    }
+}
+
+impl Command for ResolveObstacle {
+    const NAME: &'static str = "resolve_obstacle";
+    const ROLES: &'static [Role] = &[Role::Secretariat];
+    type Aggregate = Obstacle;
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.on
+    }
+    fn basis(&self) -> Option<&DocumentNumber> {
+        Some(&self.basis)
+    }
+    fn into_command(self) -> ObstacleCommand {
+        ObstacleCommand::Resolve(self)
+    }
 }
 
 /// Events of an obstacle.
@@ -59,27 +143,29 @@ pub enum ObstacleEvent {
         /// What is in the way.
         description: LongText,
         /// The day.
-        raised_on: NaiveDate,
+        raised_on: Date,
     },
     /// It was escalated.
     ObstacleEscalated {
         /// The body it went to.
         to: UnitId,
         /// The day.
-        on: NaiveDate,
+        on: Date,
         /// Why.
         note: Option<LongText>,
     },
     /// It was resolved.
     ObstacleResolved {
         /// The day.
-        on: NaiveDate,
+        on: Date,
         /// What was decided.
         resolution: LongText,
         /// The resolving document.
         basis: DocumentNumber,
     },
 }
+
+impl Tagged for ObstacleEvent {}
 
 impl DomainEvent for ObstacleEvent {
     fn event_type(&self) -> String {
@@ -99,6 +185,9 @@ impl DomainEvent for ObstacleEvent {
 /// Why an obstacle command was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ObstacleError {
+    /// A unit it names was not registered or not active on the day.
+    #[error(transparent)]
+    Fact(#[from] FactError),
     /// Already raised.
     #[error("obstacle {0} is already raised")]
     AlreadyRaised(ObstacleId),
@@ -108,16 +197,6 @@ pub enum ObstacleError {
     /// Already resolved.
     #[error("obstacle {0} is already resolved")]
     Resolved(ObstacleId),
-    /// The unit proof was made for another day.
-    #[error("unit {unit} was checked for {checked}, not for {on}")]
-    ProofForAnotherDay {
-        /// The unit.
-        unit: UnitId,
-        /// The day checked.
-        checked: NaiveDate,
-        /// The day of the change.
-        on: NaiveDate,
-    },
     /// Escalated to the body that already holds it.
     #[error("the obstacle is already with {0}")]
     AlreadyWith(UnitId),
@@ -125,26 +204,35 @@ pub enum ObstacleError {
     #[error("the change on {on} comes before {since}, the obstacle's latest step")]
     BeforeLatestStep {
         /// The change's day.
-        on: NaiveDate,
+        on: Date,
         /// The latest step's day.
-        since: NaiveDate,
+        since: Date,
     },
+}
+
+impl Refusal for ObstacleError {
+    fn vi(&self) -> String {
+        self.vi()
+    }
+    fn kind(&self) -> RefusalKind {
+        match self {
+            Self::Fact(FactError::UnknownUnit(_)) => RefusalKind::NotFound,
+            Self::AlreadyRaised(_) => RefusalKind::AlreadyExists,
+            _ => RefusalKind::Rule,
+        }
+    }
 }
 
 impl ObstacleError {
     /// The message in Vietnamese.
     #[must_use]
     pub fn vi(&self) -> String {
-        let d = |x: &NaiveDate| x.format("%d/%m/%Y").to_string();
+        let d = |x: &Date| x.vi().to_string();
         match self {
+            Self::Fact(e) => e.vi(),
             Self::AlreadyRaised(id) => format!("vướng mắc {id} đã được nêu"),
             Self::NotRaised => "vướng mắc chưa được nêu".to_owned(),
             Self::Resolved(id) => format!("vướng mắc {id} đã được giải quyết"),
-            Self::ProofForAnotherDay { unit, checked, on } => format!(
-                "đơn vị {unit} được kiểm tra cho ngày {}, không phải ngày {}",
-                d(checked),
-                d(on)
-            ),
             Self::AlreadyWith(u) => format!("vướng mắc đang do {u} xử lý"),
             Self::BeforeLatestStep { on, since } => {
                 format!("ngày {} sớm hơn bước xử lý gần nhất ({})", d(on), d(since))
@@ -158,9 +246,9 @@ impl ObstacleError {
 pub struct Obstacle {
     id: Option<ObstacleId>,
     holder: Option<UnitId>,
-    latest_step: Option<NaiveDate>,
-    raised_on: Option<NaiveDate>,
-    resolved_on: Option<NaiveDate>,
+    latest_step: Option<Date>,
+    raised_on: Option<Date>,
+    resolved_on: Option<Date>,
 }
 
 impl Obstacle {
@@ -172,13 +260,13 @@ impl Obstacle {
 
     /// How many days it has been open on `date` (until resolution, if resolved).
     #[must_use]
-    pub fn age_on(&self, date: NaiveDate) -> Option<i64> {
+    pub fn age_on(&self, date: Date) -> Option<i64> {
         let raised = self.raised_on?;
         let end = self.resolved_on.map_or(date, |r| r.min(date));
         Some((end - raised).num_days().max(0))
     }
 
-    fn open_on(&self, on: NaiveDate) -> Result<(), ObstacleError> {
+    fn open_on(&self, on: Date) -> Result<(), ObstacleError> {
         let id = self.id.as_ref().ok_or(ObstacleError::NotRaised)?;
         if self.resolved_on.is_some() {
             return Err(ObstacleError::Resolved(id.clone()));
@@ -191,25 +279,24 @@ impl Obstacle {
         Ok(())
     }
 
-    fn decide(&self, command: ObstacleCommand) -> Result<ObstacleEvent, ObstacleError> {
+    fn decide(
+        &self,
+        command: ObstacleCommand,
+        facts: &Facts,
+    ) -> Result<ObstacleEvent, ObstacleError> {
         match command {
-            ObstacleCommand::Raise {
+            ObstacleCommand::Raise(RaiseObstacle {
                 id,
                 task,
                 by,
                 description,
                 raised_on,
-            } => {
+                ..
+            }) => {
                 if let Some(existing) = &self.id {
                     return Err(ObstacleError::AlreadyRaised(existing.clone()));
                 }
-                if by.on() != raised_on {
-                    return Err(ObstacleError::ProofForAnotherDay {
-                        unit: by.id().clone(),
-                        checked: by.on(),
-                        on: raised_on,
-                    });
-                }
+                let by = facts.active(&by, raised_on)?;
                 Ok(ObstacleEvent::ObstacleRaised {
                     id,
                     task,
@@ -218,18 +305,20 @@ impl Obstacle {
                     raised_on,
                 })
             }
-            ObstacleCommand::Escalate { to, on, note } => {
+            ObstacleCommand::Escalate(EscalateObstacle { to, on, note, .. }) => {
                 self.open_on(on)?;
                 if self.holder.as_ref() == Some(&to) {
                     return Err(ObstacleError::AlreadyWith(to));
                 }
+                facts.active(&to, on)?;
                 Ok(ObstacleEvent::ObstacleEscalated { to, on, note })
             }
-            ObstacleCommand::Resolve {
+            ObstacleCommand::Resolve(ResolveObstacle {
                 on,
                 resolution,
                 basis,
-            } => {
+                ..
+            }) => {
                 self.open_on(on)?;
                 Ok(ObstacleEvent::ObstacleResolved {
                     on,
@@ -246,15 +335,15 @@ impl Aggregate for Obstacle {
     type Command = ObstacleCommand;
     type Event = ObstacleEvent;
     type Error = ObstacleError;
-    type Services = ();
+    type Services = Facts;
 
     async fn handle(
         &mut self,
         command: ObstacleCommand,
-        _: &(),
+        facts: &Facts,
         sink: &EventSink<Self>,
     ) -> Result<(), ObstacleError> {
-        let event = self.decide(command)?;
+        let event = self.decide(command, facts)?;
         sink.write(event, self).await;
         Ok(())
     }
@@ -284,10 +373,19 @@ impl Aggregate for Obstacle {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::FactError;
     use crate::test_support::*;
     use cqrs_es::test::TestFramework;
 
     type Given = TestFramework<Obstacle>;
+
+    /// The units the tests name, active on the days they name them.
+    fn known() -> crate::facts::Facts {
+        facts(&[
+            ("cuc-thads", day(2022, 6, 1)),
+            ("ban-chi-dao-cctp", day(2022, 6, 10)),
+        ])
+    }
 
     fn obstacle_id() -> ObstacleId {
         ObstacleId::parse("thieu-bien-che-thads").unwrap()
@@ -318,76 +416,82 @@ mod tests {
 
     #[test]
     fn raise_an_obstacle() {
-        Given::with(())
+        Given::with(known())
             .given_no_previous_events()
-            .when(ObstacleCommand::Raise {
+            .when(ObstacleCommand::Raise(RaiseObstacle {
                 id: obstacle_id(),
                 task: TaskId::parse("thi-hanh-an-ton-dong").unwrap(),
-                by: active("cuc-thads", day(2022, 6, 1)),
+                by: unit_id("cuc-thads"),
                 description: text("Thiếu biên chế chấp hành viên"),
                 raised_on: day(2022, 6, 1),
-            })
+            }))
             .then_expect_events(vec![raised()]);
     }
 
     #[test]
     fn raise_refusals() {
-        let raise = |on| ObstacleCommand::Raise {
-            id: obstacle_id(),
-            task: TaskId::parse("thi-hanh-an-ton-dong").unwrap(),
-            by: active("cuc-thads", day(2022, 6, 1)),
-            description: text("Thiếu"),
-            raised_on: on,
+        let raise = |on| {
+            ObstacleCommand::Raise(RaiseObstacle {
+                id: obstacle_id(),
+                task: TaskId::parse("thi-hanh-an-ton-dong").unwrap(),
+                by: unit_id("cuc-thads"),
+                description: text("Thiếu"),
+                raised_on: on,
+            })
         };
-        Given::with(())
+        Given::with(known())
             .given(vec![raised()])
             .when(raise(day(2022, 6, 1)))
             .then_expect_error(ObstacleError::AlreadyRaised(obstacle_id()));
-        Given::with(())
+        Given::with(known())
             .given_no_previous_events()
             .when(raise(day(2022, 6, 2)))
-            .then_expect_error(ObstacleError::ProofForAnotherDay {
-                unit: unit_id("cuc-thads"),
-                checked: day(2022, 6, 1),
-                on: day(2022, 6, 2),
-            });
+            .then_expect_error(ObstacleError::Fact(FactError::NotLoaded(format!(
+                "unit {} on {}",
+                unit_id("cuc-thads"),
+                day(2022, 6, 2)
+            ))));
     }
 
     #[test]
     fn escalate_to_the_steering_committee() {
-        Given::with(())
+        Given::with(known())
             .given(vec![raised()])
-            .when(ObstacleCommand::Escalate {
+            .when(ObstacleCommand::Escalate(EscalateObstacle {
                 to: unit_id("ban-chi-dao-cctp"),
                 on: day(2022, 6, 10),
                 note: Some(text("Đề nghị Ban Chỉ đạo cho ý kiến")),
-            })
+                id: obstacle_id(),
+            }))
             .then_expect_events(vec![escalated()]);
     }
 
     #[test]
     fn escalate_refusals() {
-        let escalate = |to: &str, on| ObstacleCommand::Escalate {
-            to: unit_id(to),
-            on,
-            note: None,
+        let escalate = |to: &str, on| {
+            ObstacleCommand::Escalate(EscalateObstacle {
+                to: unit_id(to),
+                on,
+                note: None,
+                id: obstacle_id(),
+            })
         };
-        Given::with(())
+        Given::with(known())
             .given_no_previous_events()
             .when(escalate("ban-chi-dao-cctp", day(2022, 6, 10)))
             .then_expect_error(ObstacleError::NotRaised);
-        Given::with(())
+        Given::with(known())
             .given(vec![raised(), escalated()])
             .when(escalate("ban-chi-dao-cctp", day(2022, 6, 11)))
             .then_expect_error(ObstacleError::AlreadyWith(unit_id("ban-chi-dao-cctp")));
-        Given::with(())
+        Given::with(known())
             .given(vec![raised(), escalated()])
             .when(escalate("ubnd-tinh", day(2022, 6, 5)))
             .then_expect_error(ObstacleError::BeforeLatestStep {
                 on: day(2022, 6, 5),
                 since: day(2022, 6, 10),
             });
-        Given::with(())
+        Given::with(known())
             .given(vec![raised(), resolved()])
             .when(escalate("ubnd-tinh", day(2022, 9, 5)))
             .then_expect_error(ObstacleError::Resolved(obstacle_id()));
@@ -395,25 +499,27 @@ mod tests {
 
     #[test]
     fn resolve_with_a_decision() {
-        Given::with(())
+        Given::with(known())
             .given(vec![raised(), escalated()])
-            .when(ObstacleCommand::Resolve {
+            .when(ObstacleCommand::Resolve(ResolveObstacle {
                 on: day(2022, 9, 1),
                 resolution: text("Bổ sung 3 biên chế"),
                 basis: doc("1234/QĐ-UBND"),
-            })
+                id: obstacle_id(),
+            }))
             .then_expect_events(vec![resolved()]);
     }
 
     #[test]
     fn resolving_twice_is_refused() {
-        Given::with(())
+        Given::with(known())
             .given(vec![raised(), resolved()])
-            .when(ObstacleCommand::Resolve {
+            .when(ObstacleCommand::Resolve(ResolveObstacle {
                 on: day(2022, 9, 2),
                 resolution: text("Lại"),
                 basis: doc("1235/QĐ-UBND"),
-            })
+                id: obstacle_id(),
+            }))
             .then_expect_error(ObstacleError::Resolved(obstacle_id()));
     }
 

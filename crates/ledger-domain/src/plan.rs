@@ -3,15 +3,18 @@
 //! every party delegation, department and mass organisation to); the plans they issue are
 //! recorded against it, so the ones still missing are derived.
 
-use chrono::NaiveDate;
 use cqrs_es::{Aggregate, DomainEvent, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
 
-use crate::unit::ActiveUnit;
-use crate::value::{DocumentNumber, PlanId, ProgrammeId, Title, UnitId};
+use crate::access::Role;
+use crate::command::{Command, Refusal, RefusalKind, Tagged};
+use crate::facts::{FactError, Facts, Needs, Unique};
+use crate::value::{Date, DocumentNumber, PlanId, ProgrammeId, Title, UnitId};
 
-/// What a plan implements.
+/// What a plan implements: written `{"kind": "programme", "id": …}` in scenario files and
+/// `{programme: …}` or `{plan: …}` in GraphQL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::OneofObject))]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Implements {
     /// A programme (Đề án).
@@ -22,62 +25,189 @@ pub enum Implements {
 
 /// A unit that must issue its own plan, and by when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
 pub struct RequiredPlan {
     /// The unit.
     pub unit: UnitId,
     /// The due date.
-    pub due: NaiveDate,
+    pub due: Date,
+}
+
+/// Issues a plan (ban hành Kế hoạch).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct IssuePlan {
+    /// Its id.
+    pub id: PlanId,
+    /// Its document number (`44-KH/TU`).
+    pub document: DocumentNumber,
+    /// The issuing unit, active on the day.
+    pub issuer: UnitId,
+    /// Its title.
+    pub title: Title,
+    /// What it implements.
+    pub implements: Implements,
+    /// The units that must issue their own plans (each active on the day).
+    #[serde(default)]
+    #[cfg_attr(feature = "graphql", graphql(default))]
+    pub required_unit_plans: Vec<RequiredPlan>,
+    /// The day it was issued.
+    pub issued_on: Date,
+}
+
+/// Amends a plan's title or the unit plans it requires (whole).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct AmendPlan {
+    /// The plan.
+    pub id: PlanId,
+    /// New title.
+    #[serde(default)]
+    pub title: Option<Title>,
+    /// New list of required unit plans.
+    #[serde(default)]
+    pub required_unit_plans: Option<Vec<RequiredPlan>>,
+    /// The day it takes effect.
+    pub on: Date,
+    /// The amending document.
+    pub basis: DocumentNumber,
+}
+
+/// Records that a required unit issued its plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct RecordUnitPlan {
+    /// The requiring plan.
+    pub plan: PlanId,
+    /// The unit.
+    pub unit: UnitId,
+    /// The unit's plan.
+    pub unit_plan: PlanId,
+    /// The day it was issued.
+    pub on: Date,
+}
+
+/// Records that another plan supersedes a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct SupersedePlan {
+    /// The plan.
+    pub id: PlanId,
+    /// The plan that supersedes it.
+    pub by: PlanId,
+    /// The day it takes effect.
+    pub on: Date,
+    /// The document.
+    pub basis: DocumentNumber,
 }
 
 /// Commands on a plan.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PlanCommand {
-    /// Issues the plan.
-    Issue {
-        /// Its id.
-        id: PlanId,
-        /// Its document number (`44-KH/TU`).
-        document: DocumentNumber,
-        /// The issuing unit, active on `issued_on`.
-        issuer: ActiveUnit,
-        /// Its title.
-        title: Title,
-        /// What it implements.
-        implements: Implements,
-        /// The units that must issue their own plans.
-        required_unit_plans: Vec<RequiredPlan>,
-        /// The day it was issued.
-        issued_on: NaiveDate,
-    },
-    /// Amends the title or the required unit plans (whole).
-    Amend {
-        /// New title.
-        title: Option<Title>,
-        /// New list of required unit plans.
-        required_unit_plans: Option<Vec<RequiredPlan>>,
-        /// The day.
-        on: NaiveDate,
-        /// The amending document.
-        basis: DocumentNumber,
-    },
-    /// Records that a required unit issued its plan.
-    RecordUnitPlan {
-        /// The unit.
-        unit: UnitId,
-        /// Its plan.
-        plan: PlanId,
-        /// The day it was issued.
-        on: NaiveDate,
-    },
-    /// Replaces the plan by another.
-    Supersede {
-        /// The new plan.
-        by: PlanId,
-        /// The day.
-        on: NaiveDate,
-        /// The document.
-        basis: DocumentNumber,
-    },
+    /// [`IssuePlan`].
+    Issue(IssuePlan),
+    /// [`AmendPlan`].
+    Amend(AmendPlan),
+    /// [`RecordUnitPlan`].
+    RecordUnitPlan(RecordUnitPlan),
+    /// [`SupersedePlan`].
+    Supersede(SupersedePlan),
+}
+
+/// The tag of a unit's plan under a parent plan: one per (parent plan, issuing unit).
+#[must_use]
+pub fn unit_plan_tag(parent: &PlanId, issuer: &UnitId) -> String {
+    format!("unit-plan:{parent}|{issuer}")
+}
+
+impl Command for IssuePlan {
+    const NAME: &'static str = "issue_plan";
+    const ROLES: &'static [Role] = &[Role::Secretariat];
+    type Aggregate = Plan;
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.issued_on
+    }
+    fn basis(&self) -> Option<&DocumentNumber> {
+        Some(&self.document)
+    }
+    fn needs(&self, _: &Plan) -> Needs {
+        let mut needs = Needs::default()
+            .active(&self.issuer, self.issued_on)
+            .all_active(
+                self.required_unit_plans.iter().map(|r| &r.unit),
+                self.issued_on,
+            );
+        if let Implements::Plan(parent) = &self.implements {
+            needs.unique = Some(Unique {
+                event_type: "PlanIssued",
+                tag: unit_plan_tag(parent, &self.issuer),
+            });
+        }
+        needs
+    }
+    fn into_command(self) -> PlanCommand {
+        PlanCommand::Issue(self)
+    }
+}
+
+impl Command for AmendPlan {
+    const NAME: &'static str = "amend_plan";
+    const ROLES: &'static [Role] = &[Role::Secretariat];
+    const SCHEDULED: bool = true;
+    type Aggregate = Plan;
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.on
+    }
+    fn basis(&self) -> Option<&DocumentNumber> {
+        Some(&self.basis)
+    }
+    fn into_command(self) -> PlanCommand {
+        PlanCommand::Amend(self)
+    }
+}
+
+impl Command for RecordUnitPlan {
+    const NAME: &'static str = "record_unit_plan";
+    const ROLES: &'static [Role] = &[Role::Secretariat];
+    type Aggregate = Plan;
+    fn id(&self) -> String {
+        self.plan.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.on
+    }
+    fn into_command(self) -> PlanCommand {
+        PlanCommand::RecordUnitPlan(self)
+    }
+}
+
+impl Command for SupersedePlan {
+    const NAME: &'static str = "supersede_plan";
+    const ROLES: &'static [Role] = &[Role::Secretariat];
+    const SCHEDULED: bool = true;
+    type Aggregate = Plan;
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.on
+    }
+    fn basis(&self) -> Option<&DocumentNumber> {
+        Some(&self.basis)
+    }
+    fn into_command(self) -> PlanCommand {
+        PlanCommand::Supersede(self)
+    }
 }
 
 /// Events of a plan.
@@ -99,7 +229,7 @@ pub enum PlanEvent {
         /// Required unit plans.
         required_unit_plans: Vec<RequiredPlan>,
         /// The day.
-        issued_on: NaiveDate,
+        issued_on: Date,
     },
     /// The plan was amended.
     PlanAmended {
@@ -108,7 +238,7 @@ pub enum PlanEvent {
         /// New required unit plans.
         required_unit_plans: Option<Vec<RequiredPlan>>,
         /// The day.
-        on: NaiveDate,
+        on: Date,
         /// The document.
         basis: DocumentNumber,
     },
@@ -119,17 +249,31 @@ pub enum PlanEvent {
         /// Its plan.
         plan: PlanId,
         /// The day.
-        on: NaiveDate,
+        on: Date,
     },
     /// The plan was superseded.
     PlanSuperseded {
         /// The new plan.
         by: PlanId,
         /// The day.
-        on: NaiveDate,
+        on: Date,
         /// The document.
         basis: DocumentNumber,
     },
+}
+
+impl Tagged for PlanEvent {
+    /// A plan implementing a parent plan carries the (parent, issuer) tag.
+    fn tags(&self) -> Vec<String> {
+        match self {
+            Self::PlanIssued {
+                implements: Implements::Plan(parent),
+                issuer,
+                ..
+            } => vec![unit_plan_tag(parent, issuer)],
+            _ => Vec::new(),
+        }
+    }
 }
 
 impl DomainEvent for PlanEvent {
@@ -151,6 +295,9 @@ impl DomainEvent for PlanEvent {
 /// Why a plan command was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
+    /// A unit it names was not registered or not active on the day.
+    #[error(transparent)]
+    Fact(#[from] FactError),
     /// Already issued.
     #[error("plan {0} is already issued")]
     AlreadyIssued(PlanId),
@@ -160,15 +307,17 @@ pub enum PlanError {
     /// Superseded.
     #[error("plan {0} was superseded")]
     Superseded(PlanId),
-    /// The issuer proof was made for another day.
-    #[error("unit {unit} was checked for {checked}, not for {on}")]
-    ProofForAnotherDay {
-        /// The unit.
-        unit: UnitId,
-        /// The day checked.
-        checked: NaiveDate,
-        /// The day of issue.
-        on: NaiveDate,
+    /// The issuer already has a plan under that parent plan: amend it instead.
+    #[error(
+        "{issuer} already has a plan under {parent} ({existing}); amend it instead of issuing another"
+    )]
+    UnitPlanExists {
+        /// The parent plan.
+        parent: PlanId,
+        /// The issuing unit.
+        issuer: UnitId,
+        /// The stream of its plan.
+        existing: String,
     },
     /// A unit is required twice, or the issuer requires a plan of itself.
     #[error("unit {0} is required twice, or is the issuer")]
@@ -179,9 +328,9 @@ pub enum PlanError {
         /// The unit.
         unit: UnitId,
         /// The due date.
-        due: NaiveDate,
+        due: Date,
         /// The issue date.
-        issued_on: NaiveDate,
+        issued_on: Date,
     },
     /// The unit was not required to issue a plan.
     #[error("unit {0} is not required to issue a plan under this one")]
@@ -199,25 +348,41 @@ pub enum PlanError {
     #[error("the change on {on} comes before the plan was issued on {issued_on}")]
     BeforeIssue {
         /// The change's day.
-        on: NaiveDate,
+        on: Date,
         /// The issue date.
-        issued_on: NaiveDate,
+        issued_on: Date,
     },
+}
+
+impl Refusal for PlanError {
+    fn vi(&self) -> String {
+        self.vi()
+    }
+    fn kind(&self) -> RefusalKind {
+        match self {
+            Self::Fact(FactError::UnknownUnit(_)) => RefusalKind::NotFound,
+            Self::AlreadyIssued(_) | Self::UnitPlanExists { .. } => RefusalKind::AlreadyExists,
+            _ => RefusalKind::Rule,
+        }
+    }
 }
 
 impl PlanError {
     /// The message in Vietnamese.
     #[must_use]
     pub fn vi(&self) -> String {
-        let d = |x: &NaiveDate| x.format("%d/%m/%Y").to_string();
+        let d = |x: &Date| x.vi().to_string();
         match self {
+            Self::Fact(e) => e.vi(),
             Self::AlreadyIssued(id) => format!("kế hoạch {id} đã được ban hành"),
             Self::NotIssued => "kế hoạch chưa được ban hành".to_owned(),
             Self::Superseded(id) => format!("kế hoạch {id} đã được thay thế"),
-            Self::ProofForAnotherDay { unit, checked, on } => format!(
-                "đơn vị {unit} được kiểm tra cho ngày {}, không phải ngày {}",
-                d(checked),
-                d(on)
+            Self::UnitPlanExists {
+                parent,
+                issuer,
+                existing,
+            } => format!(
+                "đơn vị {issuer} đã có kế hoạch thực hiện {parent} ({existing}); hãy sửa đổi kế hoạch đó thay vì ban hành kế hoạch mới"
             ),
             Self::RequiredTwice(u) => {
                 format!("đơn vị {u} được yêu cầu hai lần hoặc là cơ quan ban hành")
@@ -247,7 +412,7 @@ impl PlanError {
 pub struct Plan {
     id: Option<PlanId>,
     issuer: Option<UnitId>,
-    issued_on: Option<NaiveDate>,
+    issued_on: Option<Date>,
     required: Vec<RequiredPlan>,
     recorded: Vec<(UnitId, PlanId)>,
     superseded_by: Option<PlanId>,
@@ -256,14 +421,14 @@ pub struct Plan {
 impl Plan {
     /// The units whose plans were due before `date` and have not been recorded.
     #[must_use]
-    pub fn missing_unit_plans_on(&self, date: NaiveDate) -> Vec<&RequiredPlan> {
+    pub fn missing_unit_plans_on(&self, date: Date) -> Vec<&RequiredPlan> {
         self.required
             .iter()
             .filter(|r| r.due < date && !self.recorded.iter().any(|(u, _)| u == &r.unit))
             .collect()
     }
 
-    fn open_on(&self, on: NaiveDate) -> Result<(&PlanId, NaiveDate), PlanError> {
+    fn open_on(&self, on: Date) -> Result<(&PlanId, Date), PlanError> {
         let (Some(id), Some(issued_on)) = (&self.id, self.issued_on) else {
             return Err(PlanError::NotIssued);
         };
@@ -276,9 +441,9 @@ impl Plan {
         Ok((id, issued_on))
     }
 
-    fn decide(&self, command: PlanCommand) -> Result<PlanEvent, PlanError> {
+    fn decide(&self, command: PlanCommand, facts: &Facts) -> Result<PlanEvent, PlanError> {
         match command {
-            PlanCommand::Issue {
+            PlanCommand::Issue(IssuePlan {
                 id,
                 document,
                 issuer,
@@ -286,18 +451,25 @@ impl Plan {
                 implements,
                 required_unit_plans,
                 issued_on,
-            } => {
+                ..
+            }) => {
                 if let Some(existing) = &self.id {
                     return Err(PlanError::AlreadyIssued(existing.clone()));
                 }
-                if issuer.on() != issued_on {
-                    return Err(PlanError::ProofForAnotherDay {
-                        unit: issuer.id().clone(),
-                        checked: issuer.on(),
-                        on: issued_on,
+                let issuer = facts.active(&issuer, issued_on)?;
+                check_required(&required_unit_plans, issuer.id(), issued_on)?;
+                for required in &required_unit_plans {
+                    facts.active(&required.unit, issued_on)?;
+                }
+                if let (Implements::Plan(parent), Some(existing)) =
+                    (&implements, facts.holders().first())
+                {
+                    return Err(PlanError::UnitPlanExists {
+                        parent: parent.clone(),
+                        issuer: issuer.id().clone(),
+                        existing: existing.clone(),
                     });
                 }
-                check_required(&required_unit_plans, issuer.id(), issued_on)?;
                 Ok(PlanEvent::PlanIssued {
                     id,
                     document,
@@ -308,12 +480,13 @@ impl Plan {
                     issued_on,
                 })
             }
-            PlanCommand::Amend {
+            PlanCommand::Amend(AmendPlan {
                 title,
                 required_unit_plans,
                 on,
                 basis,
-            } => {
+                ..
+            }) => {
                 let (_, issued_on) = self.open_on(on)?;
                 if title.is_none() && required_unit_plans.is_none() {
                     return Err(PlanError::NothingAmended);
@@ -328,7 +501,12 @@ impl Plan {
                     basis,
                 })
             }
-            PlanCommand::RecordUnitPlan { unit, plan, on } => {
+            PlanCommand::RecordUnitPlan(RecordUnitPlan {
+                unit,
+                unit_plan: plan,
+                on,
+                ..
+            }) => {
                 self.open_on(on)?;
                 if !self.required.iter().any(|r| r.unit == unit) {
                     return Err(PlanError::NotRequired(unit));
@@ -338,7 +516,7 @@ impl Plan {
                 }
                 Ok(PlanEvent::UnitPlanRecorded { unit, plan, on })
             }
-            PlanCommand::Supersede { by, on, basis } => {
+            PlanCommand::Supersede(SupersedePlan { by, on, basis, .. }) => {
                 let (id, _) = self.open_on(on)?;
                 if &by == id {
                     return Err(PlanError::SupersedesItself);
@@ -352,7 +530,7 @@ impl Plan {
 fn check_required(
     required: &[RequiredPlan],
     issuer: &UnitId,
-    issued_on: NaiveDate,
+    issued_on: Date,
 ) -> Result<(), PlanError> {
     let mut seen: Vec<&UnitId> = vec![issuer];
     for r in required {
@@ -376,15 +554,15 @@ impl Aggregate for Plan {
     type Command = PlanCommand;
     type Event = PlanEvent;
     type Error = PlanError;
-    type Services = ();
+    type Services = Facts;
 
     async fn handle(
         &mut self,
         command: PlanCommand,
-        _: &(),
+        facts: &Facts,
         sink: &EventSink<Self>,
     ) -> Result<(), PlanError> {
-        let event = self.decide(command)?;
+        let event = self.decide(command, facts)?;
         sink.write(event, self).await;
         Ok(())
     }

@@ -2,14 +2,17 @@
 //! (nhóm nhiệm vụ, giải pháp); amended; reviewed at midterm (sơ kết) and at the end (tổng
 //! kết); closed.
 
-use chrono::NaiveDate;
 use cqrs_es::{Aggregate, DomainEvent, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
 
-use crate::value::{DocumentNumber, GroupNumber, LongText, ProgrammeId, Title, UnitId};
+use crate::access::Role;
+use crate::command::{Command, Refusal, RefusalKind, Tagged};
+use crate::facts::{FactError, Facts, Needs};
+use crate::value::{Date, DocumentNumber, GroupNumber, LongText, ProgrammeId, Title, UnitId};
 
 /// One numbered solution group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
 pub struct SolutionGroup {
     /// Its number, 1, 2, 3, … in order.
     pub number: GroupNumber,
@@ -19,6 +22,7 @@ pub struct SolutionGroup {
 
 /// Which review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewKind {
     /// Sơ kết: the midterm review.
@@ -27,61 +31,170 @@ pub enum ReviewKind {
     Final,
 }
 
+/// Adopts a programme (ban hành Đề án).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct AdoptProgramme {
+    /// Its id.
+    pub id: ProgrammeId,
+    /// Its document number (`10-ĐA/TU`).
+    pub document: DocumentNumber,
+    /// The issuing unit, active on the day.
+    pub issuer: UnitId,
+    /// Its title.
+    pub title: Title,
+    /// The general objective.
+    pub objectives: LongText,
+    /// First year of its period.
+    pub from_year: i32,
+    /// Last year of its period.
+    pub to_year: i32,
+    /// Its solution groups, numbered 1, 2, 3, … in order.
+    pub groups: Vec<SolutionGroup>,
+    /// The day it was adopted.
+    pub adopted_on: Date,
+}
+
+/// Amends a programme's title, objectives or solution groups (whole).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct AmendProgramme {
+    /// The programme.
+    pub id: ProgrammeId,
+    /// A new title, if it changes.
+    #[serde(default)]
+    pub title: Option<Title>,
+    /// New objectives, if they change.
+    #[serde(default)]
+    pub objectives: Option<LongText>,
+    /// New groups, whole, if they change.
+    #[serde(default)]
+    pub groups: Option<Vec<SolutionGroup>>,
+    /// The day it takes effect.
+    pub on: Date,
+    /// The amending document.
+    pub basis: DocumentNumber,
+}
+
+/// Records a midterm (sơ kết) or final (tổng kết) review of a programme.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct ReviewProgramme {
+    /// The programme.
+    pub id: ProgrammeId,
+    /// Which review.
+    pub kind: ReviewKind,
+    /// The day.
+    pub on: Date,
+    /// The review's document.
+    pub basis: DocumentNumber,
+    /// Its conclusions.
+    pub summary: LongText,
+}
+
+/// Closes a programme.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct CloseProgramme {
+    /// The programme.
+    pub id: ProgrammeId,
+    /// The day.
+    pub on: Date,
+    /// The closing document.
+    pub basis: DocumentNumber,
+}
+
 /// Commands on a programme.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProgrammeCommand {
-    /// Adopts the programme.
-    Adopt {
-        /// Its id.
-        id: ProgrammeId,
-        /// Its document number (`10-ĐA/TU`).
-        document: DocumentNumber,
-        /// The issuing unit.
-        issuer: UnitId,
-        /// Its title.
-        title: Title,
-        /// The general objective.
-        objectives: LongText,
-        /// First year of its period.
-        from_year: i32,
-        /// Last year of its period.
-        to_year: i32,
-        /// Its solution groups, numbered 1, 2, 3, … in order.
-        groups: Vec<SolutionGroup>,
-        /// The day it was adopted.
-        adopted_on: NaiveDate,
-    },
-    /// Amends the title, objectives or groups.
-    Amend {
-        /// A new title, if it changes.
-        title: Option<Title>,
-        /// New objectives, if they change.
-        objectives: Option<LongText>,
-        /// New groups, whole, if they change.
-        groups: Option<Vec<SolutionGroup>>,
-        /// The day.
-        on: NaiveDate,
-        /// The amending document.
-        basis: DocumentNumber,
-    },
-    /// Records a midterm or final review.
-    Review {
-        /// Which review.
-        kind: ReviewKind,
-        /// The day.
-        on: NaiveDate,
-        /// The review's document.
-        basis: DocumentNumber,
-        /// Its conclusions.
-        summary: LongText,
-    },
-    /// Closes the programme.
-    Close {
-        /// The day.
-        on: NaiveDate,
-        /// The closing document.
-        basis: DocumentNumber,
-    },
+    /// [`AdoptProgramme`].
+    Adopt(AdoptProgramme),
+    /// [`AmendProgramme`].
+    Amend(AmendProgramme),
+    /// [`ReviewProgramme`].
+    Review(ReviewProgramme),
+    /// [`CloseProgramme`].
+    Close(CloseProgramme),
+}
+
+impl Command for AdoptProgramme {
+    const NAME: &'static str = "adopt_programme";
+    const ROLES: &'static [Role] = &[Role::Secretariat];
+    type Aggregate = Programme;
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.adopted_on
+    }
+    fn basis(&self) -> Option<&DocumentNumber> {
+        Some(&self.document)
+    }
+    fn needs(&self, _: &Programme) -> Needs {
+        Needs::default().active(&self.issuer, self.adopted_on)
+    }
+    fn into_command(self) -> ProgrammeCommand {
+        ProgrammeCommand::Adopt(self)
+    }
+}
+
+impl Command for AmendProgramme {
+    const NAME: &'static str = "amend_programme";
+    const ROLES: &'static [Role] = &[Role::Secretariat];
+    const SCHEDULED: bool = true;
+    type Aggregate = Programme;
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.on
+    }
+    fn basis(&self) -> Option<&DocumentNumber> {
+        Some(&self.basis)
+    }
+    fn into_command(self) -> ProgrammeCommand {
+        ProgrammeCommand::Amend(self)
+    }
+}
+
+impl Command for ReviewProgramme {
+    const NAME: &'static str = "review_programme";
+    const ROLES: &'static [Role] = &[Role::Secretariat];
+    type Aggregate = Programme;
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.on
+    }
+    fn basis(&self) -> Option<&DocumentNumber> {
+        Some(&self.basis)
+    }
+    fn into_command(self) -> ProgrammeCommand {
+        ProgrammeCommand::Review(self)
+    }
+}
+
+impl Command for CloseProgramme {
+    const NAME: &'static str = "close_programme";
+    const ROLES: &'static [Role] = &[Role::Secretariat];
+    type Aggregate = Programme;
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.on
+    }
+    fn basis(&self) -> Option<&DocumentNumber> {
+        Some(&self.basis)
+    }
+    fn into_command(self) -> ProgrammeCommand {
+        ProgrammeCommand::Close(self)
+    }
 }
 
 /// Events of a programme.
@@ -107,7 +220,7 @@ pub enum ProgrammeEvent {
         /// Solution groups.
         groups: Vec<SolutionGroup>,
         /// The day.
-        adopted_on: NaiveDate,
+        adopted_on: Date,
     },
     /// The programme was amended.
     ProgrammeAmended {
@@ -118,7 +231,7 @@ pub enum ProgrammeEvent {
         /// New groups.
         groups: Option<Vec<SolutionGroup>>,
         /// The day.
-        on: NaiveDate,
+        on: Date,
         /// The document.
         basis: DocumentNumber,
     },
@@ -127,7 +240,7 @@ pub enum ProgrammeEvent {
         /// Which review.
         kind: ReviewKind,
         /// The day.
-        on: NaiveDate,
+        on: Date,
         /// The document.
         basis: DocumentNumber,
         /// Conclusions.
@@ -136,11 +249,13 @@ pub enum ProgrammeEvent {
     /// The programme was closed.
     ProgrammeClosed {
         /// The day.
-        on: NaiveDate,
+        on: Date,
         /// The document.
         basis: DocumentNumber,
     },
 }
+
+impl Tagged for ProgrammeEvent {}
 
 impl DomainEvent for ProgrammeEvent {
     fn event_type(&self) -> String {
@@ -161,6 +276,9 @@ impl DomainEvent for ProgrammeEvent {
 /// Why a programme command was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProgrammeError {
+    /// A unit it names was not registered or not active on the day.
+    #[error(transparent)]
+    Fact(#[from] FactError),
     /// Already adopted.
     #[error("programme {0} is already adopted")]
     AlreadyAdopted(ProgrammeId),
@@ -196,10 +314,23 @@ pub enum ProgrammeError {
     #[error("the change on {on} comes before {since}, the programme's latest step")]
     BeforeLatestStep {
         /// The change's day.
-        on: NaiveDate,
+        on: Date,
         /// The latest step's day.
-        since: NaiveDate,
+        since: Date,
     },
+}
+
+impl Refusal for ProgrammeError {
+    fn vi(&self) -> String {
+        self.vi()
+    }
+    fn kind(&self) -> RefusalKind {
+        match self {
+            Self::Fact(FactError::UnknownUnit(_)) => RefusalKind::NotFound,
+            Self::AlreadyAdopted(_) => RefusalKind::AlreadyExists,
+            _ => RefusalKind::Rule,
+        }
+    }
 }
 
 impl ProgrammeError {
@@ -207,6 +338,7 @@ impl ProgrammeError {
     #[must_use]
     pub fn vi(&self) -> String {
         match self {
+            Self::Fact(e) => e.vi(),
             Self::AlreadyAdopted(id) => format!("đề án {id} đã được ban hành"),
             Self::NotAdopted => "đề án chưa được ban hành".to_owned(),
             Self::Closed(id) => format!("đề án {id} đã kết thúc"),
@@ -224,11 +356,9 @@ impl ProgrammeError {
                     ReviewKind::Final => "tổng kết",
                 }
             ),
-            Self::BeforeLatestStep { on, since } => format!(
-                "ngày {} sớm hơn bước gần nhất ({})",
-                on.format("%d/%m/%Y"),
-                since.format("%d/%m/%Y")
-            ),
+            Self::BeforeLatestStep { on, since } => {
+                format!("ngày {} sớm hơn bước gần nhất ({})", on.vi(), since.vi())
+            }
         }
     }
 }
@@ -238,7 +368,7 @@ impl ProgrammeError {
 pub struct Programme {
     id: Option<ProgrammeId>,
     groups: Vec<SolutionGroup>,
-    latest_step: Option<NaiveDate>,
+    latest_step: Option<Date>,
     midterm_held: bool,
     final_held: bool,
     closed: bool,
@@ -257,7 +387,7 @@ impl Programme {
         self.groups.iter().any(|g| g.number == group)
     }
 
-    fn open_on(&self, on: NaiveDate) -> Result<(), ProgrammeError> {
+    fn open_on(&self, on: Date) -> Result<(), ProgrammeError> {
         let id = self.id.as_ref().ok_or(ProgrammeError::NotAdopted)?;
         if self.closed {
             return Err(ProgrammeError::Closed(id.clone()));
@@ -270,9 +400,13 @@ impl Programme {
         Ok(())
     }
 
-    fn decide(&self, command: ProgrammeCommand) -> Result<ProgrammeEvent, ProgrammeError> {
+    fn decide(
+        &self,
+        command: ProgrammeCommand,
+        facts: &Facts,
+    ) -> Result<ProgrammeEvent, ProgrammeError> {
         match command {
-            ProgrammeCommand::Adopt {
+            ProgrammeCommand::Adopt(AdoptProgramme {
                 id,
                 document,
                 issuer,
@@ -282,7 +416,8 @@ impl Programme {
                 to_year,
                 groups,
                 adopted_on,
-            } => {
+                ..
+            }) => {
                 if let Some(existing) = &self.id {
                     return Err(ProgrammeError::AlreadyAdopted(existing.clone()));
                 }
@@ -293,6 +428,7 @@ impl Programme {
                     });
                 }
                 check_groups(&groups)?;
+                facts.active(&issuer, adopted_on)?;
                 Ok(ProgrammeEvent::ProgrammeAdopted {
                     id,
                     document,
@@ -305,13 +441,14 @@ impl Programme {
                     adopted_on,
                 })
             }
-            ProgrammeCommand::Amend {
+            ProgrammeCommand::Amend(AmendProgramme {
                 title,
                 objectives,
                 groups,
                 on,
                 basis,
-            } => {
+                ..
+            }) => {
                 self.open_on(on)?;
                 if title.is_none() && objectives.is_none() && groups.is_none() {
                     return Err(ProgrammeError::NothingAmended);
@@ -327,12 +464,13 @@ impl Programme {
                     basis,
                 })
             }
-            ProgrammeCommand::Review {
+            ProgrammeCommand::Review(ReviewProgramme {
                 kind,
                 on,
                 basis,
                 summary,
-            } => {
+                ..
+            }) => {
                 self.open_on(on)?;
                 let allowed = match kind {
                     ReviewKind::Midterm => !self.midterm_held && !self.final_held,
@@ -348,7 +486,7 @@ impl Programme {
                     summary,
                 })
             }
-            ProgrammeCommand::Close { on, basis } => {
+            ProgrammeCommand::Close(CloseProgramme { on, basis, .. }) => {
                 self.open_on(on)?;
                 Ok(ProgrammeEvent::ProgrammeClosed { on, basis })
             }
@@ -373,15 +511,15 @@ impl Aggregate for Programme {
     type Command = ProgrammeCommand;
     type Event = ProgrammeEvent;
     type Error = ProgrammeError;
-    type Services = ();
+    type Services = Facts;
 
     async fn handle(
         &mut self,
         command: ProgrammeCommand,
-        _: &(),
+        facts: &Facts,
         sink: &EventSink<Self>,
     ) -> Result<(), ProgrammeError> {
-        let event = self.decide(command)?;
+        let event = self.decide(command, facts)?;
         sink.write(event, self).await;
         Ok(())
     }

@@ -3,64 +3,173 @@
 //! response deadline, receives answers, and closes with a conclusion. Overdue recommendations
 //! are derived.
 
-use chrono::NaiveDate;
 use cqrs_es::{Aggregate, DomainEvent, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
 
-use crate::unit::ActiveUnit;
-use crate::value::{DocumentNumber, LongText, SupervisionId, Title, UnitId};
+use crate::access::Role;
+use crate::command::{Command, Refusal, RefusalKind, Tagged};
+use crate::facts::{FactError, Facts, Needs};
+use crate::value::{Date, DocumentNumber, LongText, SupervisionId, Title, UnitId};
+
+/// Opens a supervision (giám sát).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct OpenSupervision {
+    /// Its id.
+    pub id: SupervisionId,
+    /// The supervising body (chủ thể giám sát), active on the day.
+    pub body: UnitId,
+    /// What is supervised.
+    pub subject: Title,
+    /// The supervised units (đối tượng giám sát), each active on the day.
+    pub supervised: Vec<UnitId>,
+    /// The day.
+    pub opened_on: Date,
+    /// The deciding document.
+    pub basis: DocumentNumber,
+}
+
+/// Makes the next recommendation (kiến nghị) to a supervised unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct Recommend {
+    /// The supervision.
+    pub supervision: SupervisionId,
+    /// The unit it is addressed to.
+    pub to: UnitId,
+    /// What is recommended.
+    pub text: LongText,
+    /// The response deadline.
+    pub respond_by: Date,
+    /// The day.
+    pub on: Date,
+}
+
+/// Records the answer to a recommendation, by the unit it was addressed to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct AnswerRecommendation {
+    /// The supervision.
+    pub supervision: SupervisionId,
+    /// The recommendation's number.
+    pub number: u32,
+    /// The answering unit: the one addressed (a unit reporter's own).
+    pub by: UnitId,
+    /// The answer.
+    pub answer: LongText,
+    /// The day.
+    pub on: Date,
+    /// The answering document, if any.
+    #[serde(default)]
+    pub basis: Option<DocumentNumber>,
+}
+
+/// Closes a supervision with its conclusion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct CloseSupervision {
+    /// The supervision.
+    pub id: SupervisionId,
+    /// The day.
+    pub on: Date,
+    /// The conclusion.
+    pub conclusion: LongText,
+    /// The concluding document.
+    pub basis: DocumentNumber,
+}
 
 /// Commands on a supervision.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SupervisionCommand {
-    /// Opens a supervision.
-    Open {
-        /// Its id.
-        id: SupervisionId,
-        /// The supervising body (chủ thể giám sát), active on `opened_on`.
-        body: ActiveUnit,
-        /// What is supervised.
-        subject: Title,
-        /// The supervised units (đối tượng giám sát).
-        supervised: Vec<UnitId>,
-        /// The day.
-        opened_on: NaiveDate,
-        /// The deciding document.
-        basis: DocumentNumber,
-    },
-    /// Makes the next recommendation to a supervised unit.
-    Recommend {
-        /// The unit it is addressed to.
-        to: UnitId,
-        /// What is recommended.
-        text: LongText,
-        /// The response deadline.
-        respond_by: NaiveDate,
-        /// The day.
-        on: NaiveDate,
-    },
-    /// Records the answer to a recommendation.
-    Answer {
-        /// The recommendation's number.
-        number: u32,
-        /// The answering unit: the one addressed.
-        by: UnitId,
-        /// The answer.
-        answer: LongText,
-        /// The day.
-        on: NaiveDate,
-        /// The answering document, if any.
-        basis: Option<DocumentNumber>,
-    },
-    /// Closes the supervision with its conclusion.
-    Close {
-        /// The day.
-        on: NaiveDate,
-        /// The conclusion.
-        conclusion: LongText,
-        /// The concluding document.
-        basis: DocumentNumber,
-    },
+    /// [`OpenSupervision`].
+    Open(OpenSupervision),
+    /// [`Recommend`].
+    Recommend(Recommend),
+    /// [`AnswerRecommendation`].
+    Answer(AnswerRecommendation),
+    /// [`CloseSupervision`].
+    Close(CloseSupervision),
+}
+
+impl Command for OpenSupervision {
+    const NAME: &'static str = "open_supervision";
+    const ROLES: &'static [Role] = &[Role::Supervisor];
+    type Aggregate = Supervision;
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.opened_on
+    }
+    fn basis(&self) -> Option<&DocumentNumber> {
+        Some(&self.basis)
+    }
+    fn needs(&self, _: &Supervision) -> Needs {
+        Needs::default()
+            .active(&self.body, self.opened_on)
+            .all_active(&self.supervised, self.opened_on)
+    }
+    fn into_command(self) -> SupervisionCommand {
+        SupervisionCommand::Open(self)
+    }
+}
+
+impl Command for Recommend {
+    const NAME: &'static str = "recommend";
+    const ROLES: &'static [Role] = &[Role::Supervisor];
+    type Aggregate = Supervision;
+    fn id(&self) -> String {
+        self.supervision.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.on
+    }
+    fn into_command(self) -> SupervisionCommand {
+        SupervisionCommand::Recommend(self)
+    }
+}
+
+impl Command for AnswerRecommendation {
+    const NAME: &'static str = "answer_recommendation";
+    const ROLES: &'static [Role] = &[Role::UnitReporter];
+    type Aggregate = Supervision;
+    fn id(&self) -> String {
+        self.supervision.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.on
+    }
+    fn basis(&self) -> Option<&DocumentNumber> {
+        self.basis.as_ref()
+    }
+    fn reporting_unit(&self, _: &Supervision) -> Option<UnitId> {
+        Some(self.by.clone())
+    }
+    fn into_command(self) -> SupervisionCommand {
+        SupervisionCommand::Answer(self)
+    }
+}
+
+impl Command for CloseSupervision {
+    const NAME: &'static str = "close_supervision";
+    const ROLES: &'static [Role] = &[Role::Supervisor];
+    type Aggregate = Supervision;
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.on
+    }
+    fn basis(&self) -> Option<&DocumentNumber> {
+        Some(&self.basis)
+    }
+    fn into_command(self) -> SupervisionCommand {
+        SupervisionCommand::Close(self)
+    }
 }
 
 /// Events of a supervision.
@@ -78,7 +187,7 @@ pub enum SupervisionEvent {
         /// The supervised units.
         supervised: Vec<UnitId>,
         /// The day.
-        opened_on: NaiveDate,
+        opened_on: Date,
         /// The document.
         basis: DocumentNumber,
     },
@@ -91,9 +200,9 @@ pub enum SupervisionEvent {
         /// What is recommended.
         text: LongText,
         /// The response deadline.
-        respond_by: NaiveDate,
+        respond_by: Date,
         /// The day.
-        on: NaiveDate,
+        on: Date,
     },
     /// A recommendation was answered.
     RecommendationAnswered {
@@ -104,20 +213,22 @@ pub enum SupervisionEvent {
         /// The answer.
         answer: LongText,
         /// The day.
-        on: NaiveDate,
+        on: Date,
         /// The document.
         basis: Option<DocumentNumber>,
     },
     /// The supervision was closed.
     SupervisionClosed {
         /// The day.
-        on: NaiveDate,
+        on: Date,
         /// The conclusion.
         conclusion: LongText,
         /// The document.
         basis: DocumentNumber,
     },
 }
+
+impl Tagged for SupervisionEvent {}
 
 impl DomainEvent for SupervisionEvent {
     fn event_type(&self) -> String {
@@ -138,6 +249,9 @@ impl DomainEvent for SupervisionEvent {
 /// Why a supervision command was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SupervisionError {
+    /// A unit it names was not registered or not active on the day.
+    #[error(transparent)]
+    Fact(#[from] FactError),
     /// Already opened.
     #[error("supervision {0} is already opened")]
     AlreadyOpened(SupervisionId),
@@ -147,16 +261,6 @@ pub enum SupervisionError {
     /// Closed.
     #[error("supervision {0} is closed")]
     Closed(SupervisionId),
-    /// The body proof was made for another day.
-    #[error("unit {unit} was checked for {checked}, not for {on}")]
-    ProofForAnotherDay {
-        /// The unit.
-        unit: UnitId,
-        /// The day checked.
-        checked: NaiveDate,
-        /// The day of opening.
-        on: NaiveDate,
-    },
     /// No supervised units, a unit twice, or the body supervising itself.
     #[error("the supervised units must be named once each, and not include the body")]
     SupervisedUnits,
@@ -167,9 +271,9 @@ pub enum SupervisionError {
     #[error("the response deadline {respond_by} comes before the recommendation on {on}")]
     DeadlineBeforeRecommendation {
         /// The deadline.
-        respond_by: NaiveDate,
+        respond_by: Date,
         /// The day of the recommendation.
-        on: NaiveDate,
+        on: Date,
     },
     /// No such recommendation.
     #[error("there is no recommendation number {0}")]
@@ -191,26 +295,36 @@ pub enum SupervisionError {
     #[error("the change on {on} comes before the supervision opened on {opened_on}")]
     BeforeOpening {
         /// The change's day.
-        on: NaiveDate,
+        on: Date,
         /// The opening day.
-        opened_on: NaiveDate,
+        opened_on: Date,
     },
+}
+
+impl Refusal for SupervisionError {
+    fn vi(&self) -> String {
+        self.vi()
+    }
+    fn kind(&self) -> RefusalKind {
+        match self {
+            Self::Fact(FactError::UnknownUnit(_)) => RefusalKind::NotFound,
+            Self::AlreadyOpened(_) => RefusalKind::AlreadyExists,
+            Self::NoSuchRecommendation(_) => RefusalKind::NotFound,
+            _ => RefusalKind::Rule,
+        }
+    }
 }
 
 impl SupervisionError {
     /// The message in Vietnamese.
     #[must_use]
     pub fn vi(&self) -> String {
-        let d = |x: &NaiveDate| x.format("%d/%m/%Y").to_string();
+        let d = |x: &Date| x.vi().to_string();
         match self {
+            Self::Fact(e) => e.vi(),
             Self::AlreadyOpened(id) => format!("cuộc giám sát {id} đã được tiến hành"),
             Self::NotOpened => "cuộc giám sát chưa được tiến hành".to_owned(),
             Self::Closed(id) => format!("cuộc giám sát {id} đã kết thúc"),
-            Self::ProofForAnotherDay { unit, checked, on } => format!(
-                "đơn vị {unit} được kiểm tra cho ngày {}, không phải ngày {}",
-                d(checked),
-                d(on)
-            ),
             Self::SupervisedUnits => {
                 "đối tượng giám sát phải được nêu mỗi đơn vị một lần và không gồm chủ thể giám sát"
                     .to_owned()
@@ -243,9 +357,9 @@ pub struct Recommendation {
     /// The unit addressed.
     pub to: UnitId,
     /// The response deadline.
-    pub respond_by: NaiveDate,
+    pub respond_by: Date,
     /// When it was answered.
-    pub answered_on: Option<NaiveDate>,
+    pub answered_on: Option<Date>,
 }
 
 /// The state of a supervision.
@@ -253,7 +367,7 @@ pub struct Recommendation {
 pub struct Supervision {
     id: Option<SupervisionId>,
     supervised: Vec<UnitId>,
-    opened_on: Option<NaiveDate>,
+    opened_on: Option<Date>,
     recommendations: Vec<Recommendation>,
     closed: bool,
 }
@@ -261,14 +375,14 @@ pub struct Supervision {
 impl Supervision {
     /// The recommendations still unanswered after their deadline on `date`.
     #[must_use]
-    pub fn overdue_recommendations_on(&self, date: NaiveDate) -> Vec<&Recommendation> {
+    pub fn overdue_recommendations_on(&self, date: Date) -> Vec<&Recommendation> {
         self.recommendations
             .iter()
             .filter(|r| r.respond_by < date && r.answered_on.is_none_or(|a| a > date))
             .collect()
     }
 
-    fn open_on(&self, on: NaiveDate) -> Result<(), SupervisionError> {
+    fn open_on(&self, on: Date) -> Result<(), SupervisionError> {
         let (Some(id), Some(opened_on)) = (&self.id, self.opened_on) else {
             return Err(SupervisionError::NotOpened);
         };
@@ -281,26 +395,25 @@ impl Supervision {
         Ok(())
     }
 
-    fn decide(&self, command: SupervisionCommand) -> Result<SupervisionEvent, SupervisionError> {
+    fn decide(
+        &self,
+        command: SupervisionCommand,
+        facts: &Facts,
+    ) -> Result<SupervisionEvent, SupervisionError> {
         match command {
-            SupervisionCommand::Open {
+            SupervisionCommand::Open(OpenSupervision {
                 id,
                 body,
                 subject,
                 supervised,
                 opened_on,
                 basis,
-            } => {
+                ..
+            }) => {
                 if let Some(existing) = &self.id {
                     return Err(SupervisionError::AlreadyOpened(existing.clone()));
                 }
-                if body.on() != opened_on {
-                    return Err(SupervisionError::ProofForAnotherDay {
-                        unit: body.id().clone(),
-                        checked: body.on(),
-                        on: opened_on,
-                    });
-                }
+                let body = facts.active(&body, opened_on)?;
                 let mut seen = vec![body.id()];
                 if supervised.is_empty() {
                     return Err(SupervisionError::SupervisedUnits);
@@ -310,6 +423,7 @@ impl Supervision {
                         return Err(SupervisionError::SupervisedUnits);
                     }
                     seen.push(unit);
+                    facts.active(unit, opened_on)?;
                 }
                 Ok(SupervisionEvent::SupervisionOpened {
                     id,
@@ -320,12 +434,13 @@ impl Supervision {
                     basis,
                 })
             }
-            SupervisionCommand::Recommend {
+            SupervisionCommand::Recommend(Recommend {
                 to,
                 text,
                 respond_by,
                 on,
-            } => {
+                ..
+            }) => {
                 self.open_on(on)?;
                 if !self.supervised.contains(&to) {
                     return Err(SupervisionError::NotSupervised(to));
@@ -341,13 +456,14 @@ impl Supervision {
                     on,
                 })
             }
-            SupervisionCommand::Answer {
+            SupervisionCommand::Answer(AnswerRecommendation {
                 number,
                 by,
                 answer,
                 on,
                 basis,
-            } => {
+                ..
+            }) => {
                 // Answers may come after the supervision closed: the recommendations live on.
                 if self.id.is_none() {
                     return Err(SupervisionError::NotOpened);
@@ -375,11 +491,12 @@ impl Supervision {
                     basis,
                 })
             }
-            SupervisionCommand::Close {
+            SupervisionCommand::Close(CloseSupervision {
                 on,
                 conclusion,
                 basis,
-            } => {
+                ..
+            }) => {
                 self.open_on(on)?;
                 Ok(SupervisionEvent::SupervisionClosed {
                     on,
@@ -396,15 +513,15 @@ impl Aggregate for Supervision {
     type Command = SupervisionCommand;
     type Event = SupervisionEvent;
     type Error = SupervisionError;
-    type Services = ();
+    type Services = Facts;
 
     async fn handle(
         &mut self,
         command: SupervisionCommand,
-        _: &(),
+        facts: &Facts,
         sink: &EventSink<Self>,
     ) -> Result<(), SupervisionError> {
-        let event = self.decide(command)?;
+        let event = self.decide(command, facts)?;
         sink.write(event, self).await;
         Ok(())
     }

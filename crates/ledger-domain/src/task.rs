@@ -2,103 +2,244 @@
 //! coordinating units, due by a deadline, and reported on until completed or cancelled.
 //!
 //! Whether a task is overdue is derived (deadline against a date), never stored. Units are
-//! named through [`ActiveUnit`] proofs, so no task is assigned or transferred to a unit that
-//! was dissolved or merged by then.
+//! named through [`crate::unit::ActiveUnit`] proofs from the facts, so no task is assigned or
+//! transferred to a unit that was dissolved or merged by then. The state keeps its dated
+//! history (leads, progress, completion), so a report's claims about a task can be checked
+//! against what the ledger held on the report's day ([`Task::on`]).
 
-use chrono::NaiveDate;
 use cqrs_es::{Aggregate, DomainEvent, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
 
-use crate::unit::ActiveUnit;
-use crate::value::{DocumentNumber, GroupNumber, LongText, Percent, PlanId, TaskId, Title, UnitId};
+use crate::access::Role;
+use crate::command::{Command, Refusal, RefusalKind, Tagged};
+use crate::facts::{FactError, Facts, Needs};
+use crate::unit::{ActiveUnit, Dated};
+use crate::value::{
+    Date, DocumentNumber, GroupNumber, LongText, Percent, PlanId, TaskId, Title, UnitId,
+};
+
+/// Assigns a task (giao nhiệm vụ).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct AssignTask {
+    /// Its id.
+    pub id: TaskId,
+    /// The plan it belongs to.
+    pub plan: PlanId,
+    /// The programme's solution group, if any.
+    #[serde(default)]
+    pub group: Option<GroupNumber>,
+    /// What is to be done.
+    pub title: Title,
+    /// The lead unit (cơ quan chủ trì), active on the day of assignment.
+    pub lead: UnitId,
+    /// Coordinating units (cơ quan phối hợp), active on the day of assignment.
+    #[serde(default)]
+    #[cfg_attr(feature = "graphql", graphql(default))]
+    pub coordinating: Vec<UnitId>,
+    /// Due date (thời hạn).
+    pub deadline: Date,
+    /// Expected output (sản phẩm), e.g. "Kế hoạch".
+    #[serde(default)]
+    pub deliverable: Option<Title>,
+    /// The day it was assigned.
+    pub assigned_on: Date,
+    /// The document that assigns it.
+    pub basis: DocumentNumber,
+}
+
+/// Reminds the responsible units of a task (đôn đốc).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct IssueReminder {
+    /// The task.
+    pub task: TaskId,
+    /// The day.
+    pub on: Date,
+    /// What was said.
+    #[serde(default)]
+    pub note: Option<LongText>,
+    /// The reminding document, if any.
+    #[serde(default)]
+    pub basis: Option<DocumentNumber>,
+}
+
+/// Moves a task's deadline later (gia hạn).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct ExtendDeadline {
+    /// The task.
+    pub task: TaskId,
+    /// The new deadline, later than the current one.
+    pub deadline: Date,
+    /// The day it was decided.
+    pub on: Date,
+    /// Why.
+    pub reason: LongText,
+    /// The deciding document.
+    pub basis: DocumentNumber,
+}
+
+/// Moves a task's lead to another unit (chuyển giao), e.g. a successor after a merger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct TransferTask {
+    /// The task.
+    pub task: TaskId,
+    /// The new lead, active on the day.
+    pub to: UnitId,
+    /// The day it takes effect.
+    pub on: Date,
+    /// Why.
+    pub reason: LongText,
+    /// The deciding document.
+    pub basis: DocumentNumber,
+}
+
+/// A responsible unit reports progress on a task (báo cáo tiến độ).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct ReportProgress {
+    /// The task.
+    pub task: TaskId,
+    /// The reporting unit: the lead or a coordinating unit (a unit reporter's own).
+    pub by: UnitId,
+    /// Progress so far.
+    pub percent: Percent,
+    /// What was done.
+    pub note: LongText,
+    /// The day of the report.
+    pub on: Date,
+}
+
+/// The lead completes a task with its deliverable (hoàn thành).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct CompleteTask {
+    /// The task.
+    pub task: TaskId,
+    /// The completing unit: the lead (a unit reporter's own).
+    pub by: UnitId,
+    /// The deliverable document's number.
+    pub deliverable: DocumentNumber,
+    /// The day.
+    pub on: Date,
+}
+
+/// Cancels a task (hủy).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct CancelTask {
+    /// The task.
+    pub task: TaskId,
+    /// The day.
+    pub on: Date,
+    /// Why.
+    pub reason: LongText,
+    /// The deciding document.
+    pub basis: DocumentNumber,
+}
 
 /// Commands on a task.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TaskCommand {
-    /// Assigns the task (giao nhiệm vụ).
-    Assign {
-        /// Its id.
-        id: TaskId,
-        /// The plan it belongs to.
-        plan: PlanId,
-        /// The programme's solution group, if any.
-        group: Option<GroupNumber>,
-        /// What is to be done.
-        title: Title,
-        /// The lead unit (cơ quan chủ trì), active on `assigned_on`.
-        lead: ActiveUnit,
-        /// Coordinating units (cơ quan phối hợp), active on `assigned_on`.
-        coordinating: Vec<ActiveUnit>,
-        /// Due date (thời hạn).
-        deadline: NaiveDate,
-        /// Expected output (sản phẩm), e.g. "Kế hoạch".
-        deliverable: Option<Title>,
-        /// The day it was assigned.
-        assigned_on: NaiveDate,
-        /// The document that assigns it.
-        basis: DocumentNumber,
-    },
-    /// Reminds the responsible units (đôn đốc).
-    IssueReminder {
-        /// The day.
-        on: NaiveDate,
-        /// What was said.
-        note: Option<LongText>,
-        /// The reminding document, if any.
-        basis: Option<DocumentNumber>,
-    },
-    /// Moves the deadline later (gia hạn).
-    ExtendDeadline {
-        /// The new deadline, later than the current one.
-        deadline: NaiveDate,
-        /// The day it was decided.
-        on: NaiveDate,
-        /// Why.
-        reason: LongText,
-        /// The deciding document.
-        basis: DocumentNumber,
-    },
-    /// Moves the lead to another unit (chuyển giao), e.g. a successor after a merger.
-    TransferResponsibility {
-        /// The new lead, active on `on`.
-        to: ActiveUnit,
-        /// The day it took effect.
-        on: NaiveDate,
-        /// Why.
-        reason: LongText,
-        /// The deciding document.
-        basis: DocumentNumber,
-    },
-    /// A responsible unit reports progress.
-    ReportProgress {
-        /// The reporting unit: the lead or a coordinating unit.
-        by: UnitId,
-        /// Progress so far.
-        percent: Percent,
-        /// What was done.
-        note: LongText,
-        /// The day of the report.
-        on: NaiveDate,
-    },
-    /// The lead completes the task with its deliverable.
-    Complete {
-        /// The completing unit: the lead.
-        by: UnitId,
-        /// The deliverable document.
-        deliverable: DocumentNumber,
-        /// The day.
-        on: NaiveDate,
-    },
-    /// Cancels the task.
-    Cancel {
-        /// The day.
-        on: NaiveDate,
-        /// Why.
-        reason: LongText,
-        /// The deciding document.
-        basis: DocumentNumber,
-    },
+    /// [`AssignTask`].
+    Assign(AssignTask),
+    /// [`IssueReminder`].
+    IssueReminder(IssueReminder),
+    /// [`ExtendDeadline`].
+    ExtendDeadline(ExtendDeadline),
+    /// [`TransferTask`].
+    TransferResponsibility(TransferTask),
+    /// [`ReportProgress`].
+    ReportProgress(ReportProgress),
+    /// [`CompleteTask`].
+    Complete(CompleteTask),
+    /// [`CancelTask`].
+    Cancel(CancelTask),
 }
+
+/// Implements [`Command`] for a task command: its stream is the task's, `$on` its day.
+macro_rules! task_command {
+    ($ty:ty, $name:literal, $variant:ident, [$($role:ident),+], on: $on:ident
+        $(, reason: $reason:ident)? $(, basis: $basis:ident)? $(, optional_basis: $optional:ident)?
+        $(, reporting: $by:ident)? $(, needs: |$c:ident| $needs:expr)?) => {
+        impl Command for $ty {
+            const NAME: &'static str = $name;
+            const ROLES: &'static [Role] = &[$(Role::$role),+];
+            type Aggregate = Task;
+            fn id(&self) -> String {
+                self.task.to_string()
+            }
+            fn effective_on(&self) -> Date {
+                self.$on
+            }
+            $(fn reason(&self) -> Option<&LongText> {
+                Some(&self.$reason)
+            })?
+            $(fn basis(&self) -> Option<&DocumentNumber> {
+                Some(&self.$basis)
+            })?
+            $(fn basis(&self) -> Option<&DocumentNumber> {
+                self.$optional.as_ref()
+            })?
+            $(fn reporting_unit(&self, _: &Task) -> Option<UnitId> {
+                Some(self.$by.clone())
+            })?
+            $(fn needs(&self, _: &Task) -> Needs {
+                let $c = self;
+                $needs
+            })?
+            fn into_command(self) -> TaskCommand {
+                TaskCommand::$variant(self)
+            }
+        }
+    };
+}
+
+impl Command for AssignTask {
+    const NAME: &'static str = "assign_task";
+    const ROLES: &'static [Role] = &[Role::Secretariat];
+    type Aggregate = Task;
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.assigned_on
+    }
+    fn basis(&self) -> Option<&DocumentNumber> {
+        Some(&self.basis)
+    }
+    fn needs(&self, _: &Task) -> Needs {
+        Needs::default().all_active(
+            std::iter::once(&self.lead).chain(&self.coordinating),
+            self.assigned_on,
+        )
+    }
+    fn into_command(self) -> TaskCommand {
+        TaskCommand::Assign(self)
+    }
+}
+
+task_command!(IssueReminder, "issue_reminder", IssueReminder, [Secretariat], on: on,
+    optional_basis: basis);
+task_command!(ExtendDeadline, "extend_deadline", ExtendDeadline, [Secretariat], on: on,
+    reason: reason, basis: basis);
+task_command!(TransferTask, "transfer_task", TransferResponsibility, [Secretariat], on: on,
+    reason: reason, basis: basis, needs: |c| Needs::default().active(&c.to, c.on));
+task_command!(ReportProgress, "report_progress", ReportProgress, [UnitReporter], on: on,
+    reporting: by);
+task_command!(CompleteTask, "complete_task", Complete, [UnitReporter], on: on,
+    basis: deliverable, reporting: by);
+task_command!(CancelTask, "cancel_task", Cancel, [Secretariat], on: on,
+    reason: reason, basis: basis);
 
 /// Events of a task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -119,18 +260,18 @@ pub enum TaskEvent {
         /// Coordinating units.
         coordinating: Vec<UnitId>,
         /// Due date.
-        deadline: NaiveDate,
+        deadline: Date,
         /// Expected output.
         deliverable: Option<Title>,
         /// Day of assignment.
-        assigned_on: NaiveDate,
+        assigned_on: Date,
         /// Assigning document.
         basis: DocumentNumber,
     },
     /// A reminder was issued.
     ReminderIssued {
         /// The day.
-        on: NaiveDate,
+        on: Date,
         /// What was said.
         note: Option<LongText>,
         /// The document.
@@ -139,11 +280,11 @@ pub enum TaskEvent {
     /// The deadline was moved later.
     DeadlineExtended {
         /// The old deadline.
-        from: NaiveDate,
+        from: Date,
         /// The new deadline.
-        to: NaiveDate,
+        to: Date,
         /// The day it was decided.
-        on: NaiveDate,
+        on: Date,
         /// Why.
         reason: LongText,
         /// The document.
@@ -156,7 +297,7 @@ pub enum TaskEvent {
         /// The new lead.
         to: UnitId,
         /// The day.
-        on: NaiveDate,
+        on: Date,
         /// Why.
         reason: LongText,
         /// The document.
@@ -171,7 +312,7 @@ pub enum TaskEvent {
         /// What was done.
         note: LongText,
         /// The day.
-        on: NaiveDate,
+        on: Date,
     },
     /// The task was completed.
     TaskCompleted {
@@ -180,18 +321,20 @@ pub enum TaskEvent {
         /// The deliverable.
         deliverable: DocumentNumber,
         /// The day.
-        on: NaiveDate,
+        on: Date,
     },
     /// The task was cancelled.
     TaskCancelled {
         /// The day.
-        on: NaiveDate,
+        on: Date,
         /// Why.
         reason: LongText,
         /// The document.
         basis: DocumentNumber,
     },
 }
+
+impl Tagged for TaskEvent {}
 
 impl DomainEvent for TaskEvent {
     fn event_type(&self) -> String {
@@ -215,6 +358,9 @@ impl DomainEvent for TaskEvent {
 /// Why a task command was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TaskError {
+    /// A unit it names was not registered or not active on the day.
+    #[error(transparent)]
+    Fact(#[from] FactError),
     /// The task is already assigned.
     #[error("task {0} is already assigned")]
     AlreadyAssigned(TaskId),
@@ -224,31 +370,21 @@ pub enum TaskError {
     /// The task is completed or cancelled.
     #[error("task {0} is closed (completed or cancelled)")]
     Closed(TaskId),
-    /// A unit proof was made for another day than the change.
-    #[error("unit {unit} was checked for {checked}, but the change takes effect on {on}")]
-    ProofForAnotherDay {
-        /// The unit.
-        unit: UnitId,
-        /// The day it was checked for.
-        checked: NaiveDate,
-        /// The change's day.
-        on: NaiveDate,
-    },
     /// The deadline comes before the assignment.
     #[error("the deadline {deadline} comes before the assignment on {assigned_on}")]
     DeadlineBeforeAssignment {
         /// The deadline.
-        deadline: NaiveDate,
+        deadline: Date,
         /// The assignment day.
-        assigned_on: NaiveDate,
+        assigned_on: Date,
     },
     /// An extension must move the deadline later.
     #[error("an extension must move the deadline later than {current}, not to {requested}")]
     DeadlineNotLater {
         /// The current deadline.
-        current: NaiveDate,
+        current: Date,
         /// The requested one.
-        requested: NaiveDate,
+        requested: Date,
     },
     /// The lead cannot also coordinate, and a unit coordinates once.
     #[error("unit {0} is named twice among the lead and coordinating units")]
@@ -263,26 +399,35 @@ pub enum TaskError {
     #[error("the change on {on} comes before the assignment on {assigned_on}")]
     BeforeAssignment {
         /// The change's day.
-        on: NaiveDate,
+        on: Date,
         /// The assignment day.
-        assigned_on: NaiveDate,
+        assigned_on: Date,
     },
+}
+
+impl Refusal for TaskError {
+    fn vi(&self) -> String {
+        self.vi()
+    }
+    fn kind(&self) -> RefusalKind {
+        match self {
+            Self::Fact(FactError::UnknownUnit(_)) | Self::NotAssigned => RefusalKind::NotFound,
+            Self::AlreadyAssigned(_) => RefusalKind::AlreadyExists,
+            _ => RefusalKind::Rule,
+        }
+    }
 }
 
 impl TaskError {
     /// The message in Vietnamese.
     #[must_use]
     pub fn vi(&self) -> String {
-        let d = |x: &NaiveDate| x.format("%d/%m/%Y").to_string();
+        let d = |x: &Date| x.vi();
         match self {
+            Self::Fact(e) => e.vi(),
             Self::AlreadyAssigned(id) => format!("nhiệm vụ {id} đã được giao"),
             Self::NotAssigned => "nhiệm vụ chưa được giao".to_owned(),
             Self::Closed(id) => format!("nhiệm vụ {id} đã hoàn thành hoặc đã hủy"),
-            Self::ProofForAnotherDay { unit, checked, on } => format!(
-                "đơn vị {unit} được kiểm tra cho ngày {}, nhưng thay đổi có hiệu lực ngày {}",
-                d(checked),
-                d(on)
-            ),
             Self::DeadlineBeforeAssignment {
                 deadline,
                 assigned_on,
@@ -322,24 +467,48 @@ pub enum TaskStatus {
     /// Completed on a day.
     Completed {
         /// The day.
-        on: NaiveDate,
+        on: Date,
     },
     /// Cancelled on a day.
     Cancelled {
         /// The day.
-        on: NaiveDate,
+        on: Date,
     },
+}
+
+/// A task as it stood on a day, as the ledger held it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskDay {
+    /// Its plan.
+    pub plan: PlanId,
+    /// The lead that day.
+    pub lead: UnitId,
+    /// Whether `unit` led or coordinated it that day is [`TaskDay::responsible`].
+    coordinating: Vec<UnitId>,
+    /// Open, completed or cancelled that day.
+    pub status: TaskStatus,
+    /// The last percentage reported by that day (100 once completed).
+    pub percent: Option<Percent>,
+}
+
+impl TaskDay {
+    /// Whether `unit` led or coordinated the task that day.
+    #[must_use]
+    pub fn responsible(&self, unit: &UnitId) -> bool {
+        &self.lead == unit || self.coordinating.contains(unit)
+    }
 }
 
 /// The state of a task, rebuilt from its events.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Task {
     id: Option<TaskId>,
-    lead: Option<UnitId>,
+    plan: Option<PlanId>,
+    leads: Vec<Dated<UnitId>>,
     coordinating: Vec<UnitId>,
-    deadline: Option<NaiveDate>,
-    assigned_on: Option<NaiveDate>,
-    percent: Option<Percent>,
+    deadline: Option<Date>,
+    assigned_on: Option<Date>,
+    progress: Vec<Dated<Percent>>,
     status: TaskStatus,
 }
 
@@ -353,29 +522,65 @@ impl Task {
     /// The current lead.
     #[must_use]
     pub fn lead(&self) -> Option<&UnitId> {
-        self.lead.as_ref()
+        self.leads.last().map(|d| &d.value)
     }
 
     /// The current deadline.
     #[must_use]
-    pub fn deadline(&self) -> Option<NaiveDate> {
+    pub fn deadline(&self) -> Option<Date> {
         self.deadline
     }
 
     /// The last reported progress.
     #[must_use]
     pub fn percent(&self) -> Option<Percent> {
-        self.percent
+        self.progress.last().map(|d| d.value)
     }
 
     /// Whether the task is open and past its deadline on `date`.
     #[must_use]
-    pub fn is_overdue_on(&self, date: NaiveDate) -> bool {
+    pub fn is_overdue_on(&self, date: Date) -> bool {
         matches!(self.status, TaskStatus::Open) && self.deadline.is_some_and(|d| date > d)
     }
 
+    /// The task as it stood on `day`; `None` if it was not assigned by then.
+    #[must_use]
+    pub fn on(&self, day: Date) -> Option<TaskDay> {
+        let plan = self.plan.clone()?;
+        if self.assigned_on.is_none_or(|a| a > day) {
+            return None;
+        }
+        let lead = self
+            .leads
+            .iter()
+            .take_while(|d| d.from <= day)
+            .last()
+            .map(|d| d.value.clone())?;
+        let status = match &self.status {
+            TaskStatus::Completed { on } if *on <= day => TaskStatus::Completed { on: *on },
+            TaskStatus::Cancelled { on } if *on <= day => TaskStatus::Cancelled { on: *on },
+            _ => TaskStatus::Open,
+        };
+        let percent = match status {
+            TaskStatus::Completed { .. } => Percent::new(100).ok(),
+            _ => self
+                .progress
+                .iter()
+                .filter(|d| d.from <= day)
+                .max_by_key(|d| d.from)
+                .map(|d| d.value),
+        };
+        Some(TaskDay {
+            plan,
+            lead,
+            coordinating: self.coordinating.clone(),
+            status,
+            percent,
+        })
+    }
+
     /// The open task's id and assignment day, or why it takes no change.
-    fn open(&self) -> Result<(&TaskId, NaiveDate), TaskError> {
+    fn open(&self) -> Result<(&TaskId, Date), TaskError> {
         let id = self.id.as_ref().ok_or(TaskError::NotAssigned)?;
         match (&self.status, self.assigned_on) {
             (TaskStatus::Open, Some(assigned_on)) => Ok((id, assigned_on)),
@@ -383,7 +588,7 @@ impl Task {
         }
     }
 
-    fn open_on(&self, on: NaiveDate) -> Result<&TaskId, TaskError> {
+    fn open_on(&self, on: Date) -> Result<&TaskId, TaskError> {
         let (id, assigned_on) = self.open()?;
         if on < assigned_on {
             return Err(TaskError::BeforeAssignment { on, assigned_on });
@@ -391,9 +596,9 @@ impl Task {
         Ok(id)
     }
 
-    fn decide(&self, command: TaskCommand) -> Result<TaskEvent, TaskError> {
+    fn decide(&self, command: TaskCommand, facts: &Facts) -> Result<TaskEvent, TaskError> {
         match command {
-            TaskCommand::Assign {
+            TaskCommand::Assign(AssignTask {
                 id,
                 plan,
                 group,
@@ -404,17 +609,17 @@ impl Task {
                 deliverable,
                 assigned_on,
                 basis,
-            } => {
+            }) => {
                 if let Some(existing) = &self.id {
                     return Err(TaskError::AlreadyAssigned(existing.clone()));
                 }
                 let mut named: Vec<UnitId> = Vec::with_capacity(coordinating.len() + 1);
                 for unit in std::iter::once(&lead).chain(&coordinating) {
-                    proof_for(unit, assigned_on)?;
-                    if named.contains(unit.id()) {
-                        return Err(TaskError::UnitNamedTwice(unit.id().clone()));
+                    if named.contains(unit) {
+                        return Err(TaskError::UnitNamedTwice(unit.clone()));
                     }
-                    named.push(unit.id().clone());
+                    let proof: ActiveUnit = facts.active(unit, assigned_on)?;
+                    named.push(proof.id().clone());
                 }
                 if deadline < assigned_on {
                     return Err(TaskError::DeadlineBeforeAssignment {
@@ -436,16 +641,19 @@ impl Task {
                     basis,
                 })
             }
-            TaskCommand::IssueReminder { on, note, basis } => {
+            TaskCommand::IssueReminder(IssueReminder {
+                on, note, basis, ..
+            }) => {
                 self.open_on(on)?;
                 Ok(TaskEvent::ReminderIssued { on, note, basis })
             }
-            TaskCommand::ExtendDeadline {
+            TaskCommand::ExtendDeadline(ExtendDeadline {
                 deadline,
                 on,
                 reason,
                 basis,
-            } => {
+                ..
+            }) => {
                 self.open_on(on)?;
                 let current = self.deadline.ok_or(TaskError::NotAssigned)?;
                 if deadline <= current {
@@ -462,18 +670,19 @@ impl Task {
                     basis,
                 })
             }
-            TaskCommand::TransferResponsibility {
+            TaskCommand::TransferResponsibility(TransferTask {
                 to,
                 on,
                 reason,
                 basis,
-            } => {
+                ..
+            }) => {
                 self.open_on(on)?;
-                proof_for(&to, on)?;
-                let from = self.lead.clone().ok_or(TaskError::NotAssigned)?;
-                if &from == to.id() {
+                let from = self.lead().cloned().ok_or(TaskError::NotAssigned)?;
+                if from == to {
                     return Err(TaskError::AlreadyLead(from));
                 }
+                let to = facts.active(&to, on)?;
                 Ok(TaskEvent::ResponsibilityTransferred {
                     from,
                     to: to.id().clone(),
@@ -482,14 +691,15 @@ impl Task {
                     basis,
                 })
             }
-            TaskCommand::ReportProgress {
+            TaskCommand::ReportProgress(ReportProgress {
                 by,
                 percent,
                 note,
                 on,
-            } => {
+                ..
+            }) => {
                 self.open_on(on)?;
-                if self.lead.as_ref() != Some(&by) && !self.coordinating.contains(&by) {
+                if self.lead() != Some(&by) && !self.coordinating.contains(&by) {
                     return Err(TaskError::NotResponsible(by));
                 }
                 Ok(TaskEvent::ProgressReported {
@@ -499,13 +709,14 @@ impl Task {
                     on,
                 })
             }
-            TaskCommand::Complete {
+            TaskCommand::Complete(CompleteTask {
                 by,
                 deliverable,
                 on,
-            } => {
+                ..
+            }) => {
                 self.open_on(on)?;
-                if self.lead.as_ref() != Some(&by) {
+                if self.lead() != Some(&by) {
                     return Err(TaskError::NotResponsible(by));
                 }
                 Ok(TaskEvent::TaskCompleted {
@@ -514,7 +725,9 @@ impl Task {
                     on,
                 })
             }
-            TaskCommand::Cancel { on, reason, basis } => {
+            TaskCommand::Cancel(CancelTask {
+                on, reason, basis, ..
+            }) => {
                 self.open_on(on)?;
                 Ok(TaskEvent::TaskCancelled { on, reason, basis })
             }
@@ -522,31 +735,20 @@ impl Task {
     }
 }
 
-fn proof_for(unit: &ActiveUnit, on: NaiveDate) -> Result<(), TaskError> {
-    if unit.on() != on {
-        return Err(TaskError::ProofForAnotherDay {
-            unit: unit.id().clone(),
-            checked: unit.on(),
-            on,
-        });
-    }
-    Ok(())
-}
-
 impl Aggregate for Task {
     const TYPE: &'static str = "task";
     type Command = TaskCommand;
     type Event = TaskEvent;
     type Error = TaskError;
-    type Services = ();
+    type Services = Facts;
 
     async fn handle(
         &mut self,
         command: TaskCommand,
-        _: &(),
+        facts: &Facts,
         sink: &EventSink<Self>,
     ) -> Result<(), TaskError> {
-        let event = self.decide(command)?;
+        let event = self.decide(command, facts)?;
         sink.write(event, self).await;
         Ok(())
     }
@@ -555,6 +757,7 @@ impl Aggregate for Task {
         match event {
             TaskEvent::TaskAssigned {
                 id,
+                plan,
                 lead,
                 coordinating,
                 deadline,
@@ -562,7 +765,11 @@ impl Aggregate for Task {
                 ..
             } => {
                 self.id = Some(id);
-                self.lead = Some(lead);
+                self.plan = Some(plan);
+                self.leads = vec![Dated {
+                    from: assigned_on,
+                    value: lead,
+                }];
                 self.coordinating = coordinating;
                 self.deadline = Some(deadline);
                 self.assigned_on = Some(assigned_on);
@@ -570,11 +777,17 @@ impl Aggregate for Task {
             }
             TaskEvent::ReminderIssued { .. } => {}
             TaskEvent::DeadlineExtended { to, .. } => self.deadline = Some(to),
-            TaskEvent::ResponsibilityTransferred { to, .. } => {
+            TaskEvent::ResponsibilityTransferred { to, on, .. } => {
                 self.coordinating.retain(|u| u != &to);
-                self.lead = Some(to);
+                self.leads.push(Dated {
+                    from: on,
+                    value: to,
+                });
             }
-            TaskEvent::ProgressReported { percent, .. } => self.percent = Some(percent),
+            TaskEvent::ProgressReported { percent, on, .. } => self.progress.push(Dated {
+                from: on,
+                value: percent,
+            }),
             TaskEvent::TaskCompleted { on, .. } => self.status = TaskStatus::Completed { on },
             TaskEvent::TaskCancelled { on, .. } => self.status = TaskStatus::Cancelled { on },
         }

@@ -1,13 +1,13 @@
 //! Helpers shared by the aggregates' given/when/then tests.
 
-use chrono::NaiveDate;
 use cqrs_es::Aggregate;
 
-use crate::unit::{ActiveUnit, Unit, UnitEvent, UnitKind};
-use crate::value::{DocumentNumber, LongText, Title, UnitId};
+use crate::facts::Facts;
+use crate::unit::{Unit, UnitEvent, UnitKind};
+use crate::value::{Date, DocumentNumber, LongText, Title, UnitId};
 
-pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+pub fn day(y: i32, m: u32, d: u32) -> Date {
+    Date::from_ymd(y, m, d).unwrap()
 }
 
 pub fn unit_id(s: &str) -> UnitId {
@@ -36,7 +36,17 @@ pub fn registered_unit(id: &str) -> Unit {
     unit
 }
 
-/// Proof that unit `id` (registered on 1/1/2021) was active on `on`.
-pub fn active(id: &str, on: NaiveDate) -> ActiveUnit {
-    registered_unit(id).active_on(on).unwrap()
+/// Facts about units registered on 1/1/2021 (never ceased): each one registered, with a
+/// proof of activity for the day given.
+pub fn facts(units: &[(&str, Date)]) -> Facts {
+    let mut facts = Facts::new();
+    for (id, on) in units {
+        facts.record_unit(&unit_id(id), &registered_unit(id), *on);
+    }
+    facts
+}
+
+/// No facts: for commands that need none.
+pub fn none() -> Facts {
+    Facts::new()
 }

@@ -7,14 +7,17 @@
 //! changes except successor declarations. Open tasks do not move with a merger; they move by
 //! explicit transfer on the task.
 
-use chrono::NaiveDate;
 use cqrs_es::{Aggregate, DomainEvent, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
 
-use crate::value::{DocumentNumber, Title, UnitId};
+use crate::access::Role;
+use crate::command::{Command, Refusal, RefusalKind, Tagged};
+use crate::facts::{FactError, Facts, Needs};
+use crate::value::{Date, DocumentNumber, Title, UnitId};
 
 /// What kind of body a unit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum UnitKind {
     /// A Party organ (Tỉnh ủy, Ban Nội chính, …).
@@ -35,73 +38,257 @@ pub enum UnitKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dated<T> {
     /// The first day it holds.
-    pub from: NaiveDate,
+    pub from: Date,
     /// The value.
     pub value: T,
+}
+
+/// Registers a unit as it was on `established_on` (đăng ký đơn vị).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct RegisterUnit {
+    /// Its stable id (a slug, never a name).
+    pub id: UnitId,
+    /// What kind of body it is.
+    pub kind: UnitKind,
+    /// Its name then.
+    pub name: Title,
+    /// The unit it belonged to then, if any.
+    #[serde(default)]
+    pub parent: Option<UnitId>,
+    /// The day from which the ledger knows it.
+    pub established_on: Date,
+    /// The document that founded it, if known.
+    #[serde(default)]
+    pub basis: Option<DocumentNumber>,
+}
+
+/// Renames a unit from a day on (đổi tên).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct RenameUnit {
+    /// The unit.
+    pub id: UnitId,
+    /// The new name.
+    pub name: Title,
+    /// The day the name takes effect.
+    pub on: Date,
+    /// The legal basis.
+    pub basis: DocumentNumber,
+}
+
+/// Moves a unit under another parent, or none, from a day on (thay đổi cơ quan cấp trên).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct ReparentUnit {
+    /// The unit.
+    pub id: UnitId,
+    /// The new parent (none: top level).
+    pub parent: Option<UnitId>,
+    /// The day it takes effect.
+    pub on: Date,
+    /// The legal basis.
+    pub basis: DocumentNumber,
+}
+
+/// Merges a unit into another from a day on; the other becomes its successor (hợp nhất, sáp
+/// nhập).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct MergeUnit {
+    /// The unit.
+    pub id: UnitId,
+    /// The unit it is merged into (registered).
+    pub into: UnitId,
+    /// The day it takes effect.
+    pub on: Date,
+    /// The legal basis.
+    pub basis: DocumentNumber,
+}
+
+/// Dissolves a unit from a day on (giải thể).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct DissolveUnit {
+    /// The unit.
+    pub id: UnitId,
+    /// The day it takes effect.
+    pub on: Date,
+    /// The legal basis.
+    pub basis: DocumentNumber,
+}
+
+/// Declares a successor of a merged or dissolved unit, one of several when its functions were
+/// split (đơn vị kế thừa).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+#[serde(deny_unknown_fields)]
+pub struct DeclareSuccessor {
+    /// The merged or dissolved unit.
+    pub id: UnitId,
+    /// Its successor (registered).
+    pub successor: UnitId,
+    /// The day it takes effect.
+    pub on: Date,
+    /// The legal basis.
+    pub basis: DocumentNumber,
 }
 
 /// Commands on a unit.
 #[derive(Debug, Clone, PartialEq)]
 pub enum UnitCommand {
-    /// Registers a unit as it was on `established_on`.
-    Register {
-        /// Its stable id.
-        id: UnitId,
-        /// What kind of body it is.
-        kind: UnitKind,
-        /// Its name then.
-        name: Title,
-        /// The unit it belonged to then, if any.
-        parent: Option<UnitId>,
-        /// The day from which the ledger knows it.
-        established_on: NaiveDate,
-        /// The document that founded it, if known.
-        basis: Option<DocumentNumber>,
-    },
-    /// Renames the unit from `on`.
-    Rename {
-        /// The new name.
-        name: Title,
-        /// The day the name took effect.
-        on: NaiveDate,
-        /// The legal basis.
-        basis: DocumentNumber,
-    },
-    /// Moves the unit under another parent (or none) from `on`.
-    Reparent {
-        /// The new parent.
-        parent: Option<UnitId>,
-        /// The day it took effect.
-        on: NaiveDate,
-        /// The legal basis.
-        basis: DocumentNumber,
-    },
-    /// Merges the unit into another from `on`; the other becomes its successor.
-    MergeInto {
-        /// The unit it is merged into.
-        into: UnitId,
-        /// The day it took effect.
-        on: NaiveDate,
-        /// The legal basis.
-        basis: DocumentNumber,
-    },
-    /// Dissolves the unit from `on`.
-    Dissolve {
-        /// The day it took effect.
-        on: NaiveDate,
-        /// The legal basis.
-        basis: DocumentNumber,
-    },
-    /// Declares a successor of a merged or dissolved unit (one of several, when its
-    /// functions were split).
-    DeclareSuccessor {
-        /// The successor.
-        successor: UnitId,
-        /// The day it took effect.
-        on: NaiveDate,
-        /// The legal basis.
-        basis: DocumentNumber,
-    },
+    /// [`RegisterUnit`].
+    Register(RegisterUnit),
+    /// [`RenameUnit`].
+    Rename(RenameUnit),
+    /// [`ReparentUnit`].
+    Reparent(ReparentUnit),
+    /// [`MergeUnit`].
+    MergeInto(MergeUnit),
+    /// [`DissolveUnit`].
+    Dissolve(DissolveUnit),
+    /// [`DeclareSuccessor`].
+    DeclareSuccessor(DeclareSuccessor),
+}
+
+/// Who may change units: the secretariat, and the archive.
+const UNIT_ROLES: &[Role] = &[Role::Secretariat];
+
+impl Command for RegisterUnit {
+    const NAME: &'static str = "register_unit";
+    const ROLES: &'static [Role] = UNIT_ROLES;
+    const SCHEDULED: bool = true;
+    type Aggregate = Unit;
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.established_on
+    }
+    fn basis(&self) -> Option<&DocumentNumber> {
+        self.basis.as_ref()
+    }
+    fn needs(&self, _: &Unit) -> Needs {
+        match &self.parent {
+            Some(parent) if parent != &self.id => Needs::default().registered(parent),
+            _ => Needs::default(),
+        }
+    }
+    fn into_command(self) -> UnitCommand {
+        UnitCommand::Register(self)
+    }
+}
+
+impl Command for RenameUnit {
+    const NAME: &'static str = "rename_unit";
+    const ROLES: &'static [Role] = UNIT_ROLES;
+    const SCHEDULED: bool = true;
+    type Aggregate = Unit;
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.on
+    }
+    fn basis(&self) -> Option<&DocumentNumber> {
+        Some(&self.basis)
+    }
+    fn into_command(self) -> UnitCommand {
+        UnitCommand::Rename(self)
+    }
+}
+
+impl Command for ReparentUnit {
+    const NAME: &'static str = "reparent_unit";
+    const ROLES: &'static [Role] = UNIT_ROLES;
+    const SCHEDULED: bool = true;
+    type Aggregate = Unit;
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.on
+    }
+    fn basis(&self) -> Option<&DocumentNumber> {
+        Some(&self.basis)
+    }
+    fn needs(&self, _: &Unit) -> Needs {
+        match &self.parent {
+            Some(parent) if parent != &self.id => Needs::default().registered(parent),
+            _ => Needs::default(),
+        }
+    }
+    fn into_command(self) -> UnitCommand {
+        UnitCommand::Reparent(self)
+    }
+}
+
+impl Command for MergeUnit {
+    const NAME: &'static str = "merge_unit";
+    const ROLES: &'static [Role] = UNIT_ROLES;
+    const SCHEDULED: bool = true;
+    type Aggregate = Unit;
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.on
+    }
+    fn basis(&self) -> Option<&DocumentNumber> {
+        Some(&self.basis)
+    }
+    fn needs(&self, _: &Unit) -> Needs {
+        Needs::default().registered(&self.into)
+    }
+    fn into_command(self) -> UnitCommand {
+        UnitCommand::MergeInto(self)
+    }
+}
+
+impl Command for DissolveUnit {
+    const NAME: &'static str = "dissolve_unit";
+    const ROLES: &'static [Role] = UNIT_ROLES;
+    const SCHEDULED: bool = true;
+    type Aggregate = Unit;
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.on
+    }
+    fn basis(&self) -> Option<&DocumentNumber> {
+        Some(&self.basis)
+    }
+    fn into_command(self) -> UnitCommand {
+        UnitCommand::Dissolve(self)
+    }
+}
+
+impl Command for DeclareSuccessor {
+    const NAME: &'static str = "declare_successor";
+    const ROLES: &'static [Role] = UNIT_ROLES;
+    const SCHEDULED: bool = true;
+    type Aggregate = Unit;
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+    fn effective_on(&self) -> Date {
+        self.on
+    }
+    fn basis(&self) -> Option<&DocumentNumber> {
+        Some(&self.basis)
+    }
+    fn needs(&self, _: &Unit) -> Needs {
+        Needs::default().registered(&self.successor)
+    }
+    fn into_command(self) -> UnitCommand {
+        UnitCommand::DeclareSuccessor(self)
+    }
 }
 
 /// Events of a unit.
@@ -119,7 +306,7 @@ pub enum UnitEvent {
         /// Its parent.
         parent: Option<UnitId>,
         /// From when the ledger knows it.
-        established_on: NaiveDate,
+        established_on: Date,
         /// Founding document.
         basis: Option<DocumentNumber>,
     },
@@ -128,7 +315,7 @@ pub enum UnitEvent {
         /// New name.
         name: Title,
         /// Effective day.
-        on: NaiveDate,
+        on: Date,
         /// Legal basis.
         basis: DocumentNumber,
     },
@@ -137,7 +324,7 @@ pub enum UnitEvent {
         /// New parent.
         parent: Option<UnitId>,
         /// Effective day.
-        on: NaiveDate,
+        on: Date,
         /// Legal basis.
         basis: DocumentNumber,
     },
@@ -146,14 +333,14 @@ pub enum UnitEvent {
         /// The receiving unit.
         into: UnitId,
         /// Effective day.
-        on: NaiveDate,
+        on: Date,
         /// Legal basis.
         basis: DocumentNumber,
     },
     /// A unit was dissolved.
     UnitDissolved {
         /// Effective day.
-        on: NaiveDate,
+        on: Date,
         /// Legal basis.
         basis: DocumentNumber,
     },
@@ -162,11 +349,13 @@ pub enum UnitEvent {
         /// The successor.
         successor: UnitId,
         /// Effective day.
-        on: NaiveDate,
+        on: Date,
         /// Legal basis.
         basis: DocumentNumber,
     },
 }
+
+impl Tagged for UnitEvent {}
 
 impl DomainEvent for UnitEvent {
     fn event_type(&self) -> String {
@@ -201,15 +390,15 @@ pub enum UnitError {
         /// The unit.
         id: UnitId,
         /// When it ceased.
-        on: NaiveDate,
+        on: Date,
     },
     /// The change would take effect before the state it changes.
     #[error("the change takes effect on {on}, before {since}, the date of the state it changes")]
     BeforeCurrentState {
         /// The change's date.
-        on: NaiveDate,
+        on: Date,
         /// The current state's date.
-        since: NaiveDate,
+        since: Date,
     },
     /// Nothing would change.
     #[error("nothing changes: the unit already has that {0}")]
@@ -220,14 +409,29 @@ pub enum UnitError {
     /// A successor is declared only for a merged or dissolved unit.
     #[error("unit {0} is still active; successors are declared for merged or dissolved units")]
     StillActive(UnitId),
+    /// A unit the change names is not registered.
+    #[error(transparent)]
+    Fact(#[from] FactError),
     /// The unit was not active on the day asked about (not yet established, or ceased).
     #[error("unit {} is not active on {on}", id.as_ref().map_or("(not registered)", UnitId::as_str))]
     Inactive {
         /// The unit (`None` if not registered).
         id: Option<UnitId>,
         /// The day.
-        on: NaiveDate,
+        on: Date,
     },
+}
+
+impl Refusal for UnitError {
+    fn vi(&self) -> String {
+        self.vi()
+    }
+    fn kind(&self) -> RefusalKind {
+        match self {
+            Self::Fact(FactError::UnknownUnit(_)) => RefusalKind::NotFound,
+            _ => RefusalKind::Rule,
+        }
+    }
 }
 
 impl UnitError {
@@ -235,23 +439,24 @@ impl UnitError {
     #[must_use]
     pub fn vi(&self) -> String {
         match self {
+            Self::Fact(e) => e.vi(),
             Self::AlreadyRegistered(id) => format!("đơn vị {id} đã được đăng ký"),
             Self::NotRegistered => "đơn vị chưa được đăng ký".to_owned(),
             Self::Ceased { id, on } => format!(
                 "đơn vị {id} đã chấm dứt hoạt động từ {} (hợp nhất hoặc giải thể), không thể thay đổi thêm",
-                on.format("%d/%m/%Y")
+                on.vi()
             ),
             Self::BeforeCurrentState { on, since } => format!(
                 "ngày hiệu lực {} sớm hơn ngày {} của trạng thái hiện tại",
-                on.format("%d/%m/%Y"),
-                since.format("%d/%m/%Y")
+                on.vi(),
+                since.vi()
             ),
             Self::Unchanged(what) => format!("không có gì thay đổi ({what} giữ nguyên)"),
             Self::SelfReference(what) => format!("đơn vị không thể là {what} của chính mình"),
             Self::Inactive { id, on } => format!(
                 "đơn vị {} không hoạt động vào ngày {}",
                 id.as_ref().map_or("(chưa đăng ký)", UnitId::as_str),
-                on.format("%d/%m/%Y")
+                on.vi()
             ),
             Self::StillActive(id) => format!(
                 "đơn vị {id} vẫn đang hoạt động; chỉ khai báo đơn vị kế thừa cho đơn vị đã hợp nhất hoặc giải thể"
@@ -265,7 +470,7 @@ impl UnitError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActiveUnit {
     id: UnitId,
-    on: NaiveDate,
+    on: Date,
 }
 
 impl ActiveUnit {
@@ -277,7 +482,7 @@ impl ActiveUnit {
 
     /// The day it was checked for.
     #[must_use]
-    pub fn on(&self) -> NaiveDate {
+    pub fn on(&self) -> Date {
         self.on
     }
 }
@@ -296,12 +501,12 @@ pub enum UnitStatus {
         /// The receiving unit.
         into: UnitId,
         /// From when.
-        on: NaiveDate,
+        on: Date,
     },
     /// Dissolved from `on`.
     Dissolved {
         /// From when.
-        on: NaiveDate,
+        on: Date,
     },
 }
 
@@ -310,7 +515,7 @@ pub enum UnitStatus {
 pub struct Unit {
     id: Option<UnitId>,
     kind: Option<UnitKind>,
-    established_on: Option<NaiveDate>,
+    established_on: Option<Date>,
     names: Vec<Dated<Title>>,
     parents: Vec<Dated<Option<UnitId>>>,
     status: UnitStatus,
@@ -338,19 +543,19 @@ impl Unit {
 
     /// Its name as it was on `date` (`None` before it was established).
     #[must_use]
-    pub fn name_on(&self, date: NaiveDate) -> Option<&Title> {
+    pub fn name_on(&self, date: Date) -> Option<&Title> {
         value_on(&self.names, date)
     }
 
     /// Its parent as it was on `date`.
     #[must_use]
-    pub fn parent_on(&self, date: NaiveDate) -> Option<&UnitId> {
+    pub fn parent_on(&self, date: Date) -> Option<&UnitId> {
         value_on(&self.parents, date).and_then(Option::as_ref)
     }
 
     /// Whether it existed and had not ceased on `date`.
     #[must_use]
-    pub fn is_active_on(&self, date: NaiveDate) -> bool {
+    pub fn is_active_on(&self, date: Date) -> bool {
         let started = self.established_on.is_some_and(|d| d <= date);
         let ceased = match &self.status {
             UnitStatus::Merged { on, .. } | UnitStatus::Dissolved { on } => *on <= date,
@@ -363,7 +568,7 @@ impl Unit {
     ///
     /// # Errors
     /// [`UnitError::Inactive`] when it was not registered, not yet established, or had ceased.
-    pub fn active_on(&self, on: NaiveDate) -> Result<ActiveUnit, UnitError> {
+    pub fn active_on(&self, on: Date) -> Result<ActiveUnit, UnitError> {
         match &self.id {
             Some(id) if self.is_active_on(on) => Ok(ActiveUnit { id: id.clone(), on }),
             id => Err(UnitError::Inactive { id: id.clone(), on }),
@@ -396,7 +601,7 @@ impl Unit {
     }
 
     /// The date of the latest change of any kind: nothing may take effect before it.
-    fn last_change(&self) -> NaiveDate {
+    fn last_change(&self) -> Date {
         let dates = self
             .names
             .iter()
@@ -408,10 +613,10 @@ impl Unit {
                 UnitStatus::Merged { on, .. } | UnitStatus::Dissolved { on } => Some(*on),
                 UnitStatus::Active | UnitStatus::Unregistered => None,
             });
-        dates.max().unwrap_or(NaiveDate::MIN)
+        dates.max().unwrap_or(Date::MIN)
     }
 
-    fn not_before(&self, on: NaiveDate) -> Result<(), UnitError> {
+    fn not_before(&self, on: Date) -> Result<(), UnitError> {
         let since = self.last_change();
         if on < since {
             return Err(UnitError::BeforeCurrentState { on, since });
@@ -419,21 +624,25 @@ impl Unit {
         Ok(())
     }
 
-    fn decide(&self, command: UnitCommand) -> Result<UnitEvent, UnitError> {
+    fn decide(&self, command: UnitCommand, facts: &Facts) -> Result<UnitEvent, UnitError> {
         match command {
-            UnitCommand::Register {
+            UnitCommand::Register(RegisterUnit {
                 id,
                 kind,
                 name,
                 parent,
                 established_on,
                 basis,
-            } => {
+                ..
+            }) => {
                 if let Some(existing) = &self.id {
                     return Err(UnitError::AlreadyRegistered(existing.clone()));
                 }
                 if parent.as_ref() == Some(&id) {
                     return Err(UnitError::SelfReference("parent"));
+                }
+                if let Some(parent) = &parent {
+                    facts.registered(parent)?;
                 }
                 Ok(UnitEvent::UnitRegistered {
                     id,
@@ -444,7 +653,9 @@ impl Unit {
                     basis,
                 })
             }
-            UnitCommand::Rename { name, on, basis } => {
+            UnitCommand::Rename(RenameUnit {
+                name, on, basis, ..
+            }) => {
                 self.active_id()?;
                 self.not_before(on)?;
                 if self.names.last().is_some_and(|n| n.value == name) {
@@ -452,7 +663,9 @@ impl Unit {
                 }
                 Ok(UnitEvent::UnitRenamed { name, on, basis })
             }
-            UnitCommand::Reparent { parent, on, basis } => {
+            UnitCommand::Reparent(ReparentUnit {
+                parent, on, basis, ..
+            }) => {
                 let id = self.active_id()?;
                 if parent.as_ref() == Some(id) {
                     return Err(UnitError::SelfReference("parent"));
@@ -461,26 +674,33 @@ impl Unit {
                 if self.parents.last().is_some_and(|p| p.value == parent) {
                     return Err(UnitError::Unchanged("parent"));
                 }
+                if let Some(parent) = &parent {
+                    facts.registered(parent)?;
+                }
                 Ok(UnitEvent::UnitReparented { parent, on, basis })
             }
-            UnitCommand::MergeInto { into, on, basis } => {
+            UnitCommand::MergeInto(MergeUnit {
+                into, on, basis, ..
+            }) => {
                 let id = self.active_id()?;
                 if &into == id {
                     return Err(UnitError::SelfReference("merge target"));
                 }
                 self.not_before(on)?;
+                facts.registered(&into)?;
                 Ok(UnitEvent::UnitMerged { into, on, basis })
             }
-            UnitCommand::Dissolve { on, basis } => {
+            UnitCommand::Dissolve(DissolveUnit { on, basis, .. }) => {
                 self.active_id()?;
                 self.not_before(on)?;
                 Ok(UnitEvent::UnitDissolved { on, basis })
             }
-            UnitCommand::DeclareSuccessor {
+            UnitCommand::DeclareSuccessor(DeclareSuccessor {
                 successor,
                 on,
                 basis,
-            } => {
+                ..
+            }) => {
                 let id = self.id.as_ref().ok_or(UnitError::NotRegistered)?;
                 if matches!(self.status, UnitStatus::Active) {
                     return Err(UnitError::StillActive(id.clone()));
@@ -492,6 +712,7 @@ impl Unit {
                     return Err(UnitError::Unchanged("successor"));
                 }
                 self.not_before(on)?;
+                facts.registered(&successor)?;
                 Ok(UnitEvent::SuccessorDeclared {
                     successor,
                     on,
@@ -502,7 +723,7 @@ impl Unit {
     }
 }
 
-fn value_on<T>(history: &[Dated<T>], date: NaiveDate) -> Option<&T> {
+fn value_on<T>(history: &[Dated<T>], date: Date) -> Option<&T> {
     history
         .iter()
         .take_while(|d| d.from <= date)
@@ -515,15 +736,15 @@ impl Aggregate for Unit {
     type Command = UnitCommand;
     type Event = UnitEvent;
     type Error = UnitError;
-    type Services = ();
+    type Services = Facts;
 
     async fn handle(
         &mut self,
         command: UnitCommand,
-        _: &(),
+        facts: &Facts,
         sink: &EventSink<Self>,
     ) -> Result<(), UnitError> {
-        let event = self.decide(command)?;
+        let event = self.decide(command, facts)?;
         sink.write(event, self).await;
         Ok(())
     }
@@ -583,6 +804,22 @@ mod tests {
 
     type Given = TestFramework<Unit>;
 
+    /// The units the tests name as parents, merge targets and successors, registered.
+    fn known() -> Facts {
+        let mut facts = Facts::new();
+        for other in [
+            "thai-nguyen",
+            "thai-nguyen-moi",
+            "tand-khu-vuc-1",
+            "ubnd-phuong-pho-yen",
+            "a",
+            "b",
+        ] {
+            facts.record_registered(&id(other), &registered_unit(other));
+        }
+        facts
+    }
+
     fn id(s: &str) -> UnitId {
         UnitId::parse(s).unwrap()
     }
@@ -602,22 +839,23 @@ mod tests {
     }
 
     fn register() -> UnitCommand {
-        UnitCommand::Register {
+        UnitCommand::Register(RegisterUnit {
             id: id("pho-yen"),
             kind: UnitKind::Locality,
             name: name("Thị xã Phổ Yên"),
             parent: Some(id("thai-nguyen")),
             established_on: day(2021, 1, 1),
             basis: None,
-        }
+        })
     }
 
     fn city() -> UnitCommand {
-        UnitCommand::Rename {
+        UnitCommand::Rename(RenameUnit {
             name: name("Thành phố Phổ Yên"),
             on: day(2022, 4, 10),
             basis: doc("469/NQ-UBTVQH15"),
-        }
+            id: id("pho-yen"),
+        })
     }
 
     fn dissolved() -> UnitEvent {
@@ -629,7 +867,7 @@ mod tests {
 
     #[test]
     fn register_a_unit() {
-        Given::with(())
+        Given::with(known())
             .given_no_previous_events()
             .when(register())
             .then_expect_events(vec![registered()]);
@@ -637,7 +875,7 @@ mod tests {
 
     #[test]
     fn register_twice_is_refused() {
-        Given::with(())
+        Given::with(known())
             .given(vec![registered()])
             .when(register())
             .then_expect_error(UnitError::AlreadyRegistered(id("pho-yen")));
@@ -645,15 +883,15 @@ mod tests {
 
     #[test]
     fn register_as_own_parent_is_refused() {
-        let command = UnitCommand::Register {
+        let command = UnitCommand::Register(RegisterUnit {
             id: id("x"),
             kind: UnitKind::StateBody,
             name: name("X"),
             parent: Some(id("x")),
             established_on: day(2021, 1, 1),
             basis: None,
-        };
-        Given::with(())
+        });
+        Given::with(known())
             .given_no_previous_events()
             .when(command)
             .then_expect_error(UnitError::SelfReference("parent"));
@@ -661,7 +899,7 @@ mod tests {
 
     #[test]
     fn rename_pho_yen_to_a_city() {
-        Given::with(())
+        Given::with(known())
             .given(vec![registered()])
             .when(city())
             .then_expect_events(vec![UnitEvent::UnitRenamed {
@@ -673,7 +911,7 @@ mod tests {
 
     #[test]
     fn rename_unregistered_is_refused() {
-        Given::with(())
+        Given::with(known())
             .given_no_previous_events()
             .when(city())
             .then_expect_error(UnitError::NotRegistered);
@@ -681,12 +919,13 @@ mod tests {
 
     #[test]
     fn rename_to_the_same_name_is_refused() {
-        let same = UnitCommand::Rename {
+        let same = UnitCommand::Rename(RenameUnit {
             name: name("Thị  xã Phổ Yên"),
             on: day(2022, 1, 1),
             basis: doc("1/QĐ-UBND"),
-        };
-        Given::with(())
+            id: id("pho-yen"),
+        });
+        Given::with(known())
             .given(vec![registered()])
             .when(same)
             .then_expect_error(UnitError::Unchanged("name"));
@@ -694,12 +933,13 @@ mod tests {
 
     #[test]
     fn backdated_rename_is_refused() {
-        let early = UnitCommand::Rename {
+        let early = UnitCommand::Rename(RenameUnit {
             name: name("Huyện Phổ Yên"),
             on: day(2020, 6, 1),
             basis: doc("1/QĐ-UBND"),
-        };
-        Given::with(())
+            id: id("pho-yen"),
+        });
+        Given::with(known())
             .given(vec![registered()])
             .when(early)
             .then_expect_error(UnitError::BeforeCurrentState {
@@ -710,13 +950,14 @@ mod tests {
 
     #[test]
     fn rename_after_dissolution_is_refused() {
-        Given::with(())
+        Given::with(known())
             .given(vec![registered(), dissolved()])
-            .when(UnitCommand::Rename {
+            .when(UnitCommand::Rename(RenameUnit {
                 name: name("Khác"),
                 on: day(2025, 8, 1),
                 basis: doc("1/QĐ-UBND"),
-            })
+                id: id("pho-yen"),
+            }))
             .then_expect_error(UnitError::Ceased {
                 id: id("pho-yen"),
                 on: day(2025, 7, 1),
@@ -725,12 +966,13 @@ mod tests {
 
     #[test]
     fn reparent() {
-        let command = UnitCommand::Reparent {
+        let command = UnitCommand::Reparent(ReparentUnit {
             parent: Some(id("thai-nguyen-moi")),
             on: day(2025, 7, 1),
             basis: doc("202/2025/QH15"),
-        };
-        Given::with(())
+            id: id("pho-yen"),
+        });
+        Given::with(known())
             .given(vec![registered()])
             .when(command)
             .then_expect_events(vec![UnitEvent::UnitReparented {
@@ -742,21 +984,23 @@ mod tests {
 
     #[test]
     fn reparent_to_itself_or_to_the_same_parent_is_refused() {
-        let own = UnitCommand::Reparent {
+        let own = UnitCommand::Reparent(ReparentUnit {
             parent: Some(id("pho-yen")),
             on: day(2025, 7, 1),
             basis: doc("202/2025/QH15"),
-        };
-        Given::with(())
+            id: id("pho-yen"),
+        });
+        Given::with(known())
             .given(vec![registered()])
             .when(own)
             .then_expect_error(UnitError::SelfReference("parent"));
-        let same = UnitCommand::Reparent {
+        let same = UnitCommand::Reparent(ReparentUnit {
             parent: Some(id("thai-nguyen")),
             on: day(2025, 7, 1),
             basis: doc("202/2025/QH15"),
-        };
-        Given::with(())
+            id: id("pho-yen"),
+        });
+        Given::with(known())
             .given(vec![registered()])
             .when(same)
             .then_expect_error(UnitError::Unchanged("parent"));
@@ -764,12 +1008,13 @@ mod tests {
 
     #[test]
     fn merge_into_another_unit() {
-        let command = UnitCommand::MergeInto {
+        let command = UnitCommand::MergeInto(MergeUnit {
             into: id("tand-khu-vuc-1"),
             on: day(2025, 7, 1),
             basis: doc("81/2025/UBTVQH15"),
-        };
-        Given::with(())
+            id: id("pho-yen"),
+        });
+        Given::with(known())
             .given(vec![registered()])
             .when(command)
             .then_expect_events(vec![UnitEvent::UnitMerged {
@@ -781,12 +1026,13 @@ mod tests {
 
     #[test]
     fn merge_into_itself_or_twice_is_refused() {
-        let own = UnitCommand::MergeInto {
+        let own = UnitCommand::MergeInto(MergeUnit {
             into: id("pho-yen"),
             on: day(2025, 7, 1),
             basis: doc("81/2025/UBTVQH15"),
-        };
-        Given::with(())
+            id: id("pho-yen"),
+        });
+        Given::with(known())
             .given(vec![registered()])
             .when(own)
             .then_expect_error(UnitError::SelfReference("merge target"));
@@ -795,13 +1041,14 @@ mod tests {
             on: day(2025, 7, 1),
             basis: doc("81/2025/UBTVQH15"),
         };
-        Given::with(())
+        Given::with(known())
             .given(vec![registered(), merged])
-            .when(UnitCommand::MergeInto {
+            .when(UnitCommand::MergeInto(MergeUnit {
                 into: id("b"),
                 on: day(2025, 8, 1),
                 basis: doc("81/2025/UBTVQH15"),
-            })
+                id: id("pho-yen"),
+            }))
             .then_expect_error(UnitError::Ceased {
                 id: id("pho-yen"),
                 on: day(2025, 7, 1),
@@ -810,26 +1057,28 @@ mod tests {
 
     #[test]
     fn dissolve() {
-        Given::with(())
+        Given::with(known())
             .given(vec![registered()])
-            .when(UnitCommand::Dissolve {
+            .when(UnitCommand::Dissolve(DissolveUnit {
                 on: day(2025, 7, 1),
                 basis: doc("72/2025/QH15"),
-            })
+                id: id("pho-yen"),
+            }))
             .then_expect_events(vec![dissolved()]);
     }
 
     #[test]
     fn dissolve_unregistered_or_twice_is_refused() {
-        let command = UnitCommand::Dissolve {
+        let command = UnitCommand::Dissolve(DissolveUnit {
             on: day(2025, 7, 1),
             basis: doc("72/2025/QH15"),
-        };
-        Given::with(())
+            id: id("pho-yen"),
+        });
+        Given::with(known())
             .given_no_previous_events()
             .when(command.clone())
             .then_expect_error(UnitError::NotRegistered);
-        Given::with(())
+        Given::with(known())
             .given(vec![registered(), dissolved()])
             .when(command)
             .then_expect_error(UnitError::Ceased {
@@ -840,12 +1089,13 @@ mod tests {
 
     #[test]
     fn declare_successor_of_a_dissolved_unit() {
-        let command = UnitCommand::DeclareSuccessor {
+        let command = UnitCommand::DeclareSuccessor(DeclareSuccessor {
             successor: id("ubnd-phuong-pho-yen"),
             on: day(2025, 7, 1),
             basis: doc("1680/NQ-UBTVQH15"),
-        };
-        Given::with(())
+            id: id("pho-yen"),
+        });
+        Given::with(known())
             .given(vec![registered(), dissolved()])
             .when(command)
             .then_expect_events(vec![UnitEvent::SuccessorDeclared {
@@ -857,24 +1107,27 @@ mod tests {
 
     #[test]
     fn declare_successor_refusals() {
-        let declare = |successor: &str, on: NaiveDate| UnitCommand::DeclareSuccessor {
-            successor: id(successor),
-            on,
-            basis: doc("1680/NQ-UBTVQH15"),
+        let declare = |successor: &str, on: Date| {
+            UnitCommand::DeclareSuccessor(DeclareSuccessor {
+                successor: id(successor),
+                on,
+                basis: doc("1680/NQ-UBTVQH15"),
+                id: id("pho-yen"),
+            })
         };
-        Given::with(())
+        Given::with(known())
             .given_no_previous_events()
             .when(declare("a", day(2025, 7, 1)))
             .then_expect_error(UnitError::NotRegistered);
-        Given::with(())
+        Given::with(known())
             .given(vec![registered()])
             .when(declare("a", day(2025, 7, 1)))
             .then_expect_error(UnitError::StillActive(id("pho-yen")));
-        Given::with(())
+        Given::with(known())
             .given(vec![registered(), dissolved()])
             .when(declare("pho-yen", day(2025, 7, 1)))
             .then_expect_error(UnitError::SelfReference("successor"));
-        Given::with(())
+        Given::with(known())
             .given(vec![registered(), dissolved()])
             .when(declare("a", day(2025, 6, 30)))
             .then_expect_error(UnitError::BeforeCurrentState {
@@ -887,7 +1140,7 @@ mod tests {
             basis: doc("81/2025/UBTVQH15"),
         };
         // The merge target is already the successor.
-        Given::with(())
+        Given::with(known())
             .given(vec![registered(), merged])
             .when(declare("a", day(2025, 7, 1)))
             .then_expect_error(UnitError::Unchanged("successor"));

@@ -5,9 +5,16 @@
 //! upcaster here turns the old payload into the new one on every load, so stored history is
 //! never rewritten. Use [`upcasters`] with cqrs-es's `PersistedEventStore::with_upcasters`.
 //!
-//! So far one change: `ReportSubmitted` version 1 had no `regime`: reports were due under
-//! Nghị định 09/2019/NĐ-CP, which version 2 names explicitly (a plan may set another regime).
-//! No version 1 data has been written outside tests yet; the upcaster keeps the path exercised.
+//! Changes so far:
+//! - `ReportSubmitted` version 1 had no `regime`: reports were due under Nghị định
+//!   09/2019/NĐ-CP, which version 2 names explicitly (a plan may set another regime). No
+//!   version 1 data has been written outside tests yet; the upcaster keeps the path exercised.
+//! - `ReportSubmitted` version 3 adds `attested` and `discrepancies` (both optional, so older
+//!   payloads read as they are) and changes what the version means for lateness: before 3, the
+//!   submission's own date was taken as its receipt (a claim); from 3 on, a report is received
+//!   when the ledger records it, or on the day the archive attests. Readers tell the two apart
+//!   by the stored `schema_version`; no upcaster can make a version 2 receipt anything but
+//!   claimed.
 
 use cqrs_es::persist::{EventUpcaster, SerializedEvent};
 use serde_json::Value;
@@ -87,9 +94,9 @@ mod tests {
             }
             other => panic!("expected ReportSubmitted, got {other:?}"),
         }
-        // And the state it rebuilds judges lateness by that regime: due 15/3, came 16/3.
+        // And it rebuilds a report's state.
         let mut report = Report::default();
         report.apply(envelope.payload);
-        assert!(report.is_late());
+        assert_eq!(report.revision(), 1);
     }
 }

@@ -175,7 +175,9 @@ pub async fn answer(
         operation: request.operation_name.clone(),
         variables: serde_json::to_string(&request.variables).unwrap_or_default(),
         role: caller.as_ref().map(|p| p.role),
-        unit: caller.as_ref().and_then(|p| p.unit.clone()),
+        unit: caller
+            .as_ref()
+            .and_then(|p| p.unit.as_ref().map(ToString::to_string)),
     };
     let mut request = match caller {
         Some(principal) => request.data(principal),

@@ -3,77 +3,11 @@
 //! Production keys are EdDSA (Ed25519) or RS256 public keys; HS256 with a shared secret is for
 //! the demo. The actor of every event is taken from the verified token, never from input.
 
-use std::fmt;
-use std::str::FromStr;
-
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-/// What a caller may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, async_graphql::Enum)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Adopts programmes, issues plans, assigns tasks, accepts or returns reports.
-    Secretariat,
-    /// Reports, raises obstacles and answers recommendations for its own unit only.
-    UnitReporter,
-    /// Reads everything; conducts supervisions and issues recommendations.
-    Supervisor,
-    /// Reads everything, including the audit log and actor details.
-    Inspector,
-}
-
-impl Role {
-    /// Every role.
-    pub const ALL: [Self; 4] = [
-        Self::Secretariat,
-        Self::UnitReporter,
-        Self::Supervisor,
-        Self::Inspector,
-    ];
-
-    /// The name used in tokens and on the command line.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Secretariat => "secretariat",
-            Self::UnitReporter => "unit_reporter",
-            Self::Supervisor => "supervisor",
-            Self::Inspector => "inspector",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| {
-                format!("unknown role {s:?}: secretariat, unit_reporter, supervisor or inspector")
-            })
-    }
-}
-
-/// A verified caller.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Principal {
-    /// Token subject: a stable id.
-    pub subject: String,
-    /// The name shown in histories.
-    pub name: String,
-    /// The role.
-    pub role: Role,
-    /// The unit the caller acts for.
-    pub unit: Option<String>,
-}
+pub use ledger_app::Principal;
+pub use ledger_domain::access::Role;
 
 /// The claims of a ledger token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -82,7 +16,7 @@ struct Claims {
     name: String,
     role: Role,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    unit: Option<String>,
+    unit: Option<ledger_domain::value::UnitId>,
     iat: i64,
     exp: i64,
     iss: String,
@@ -225,7 +159,9 @@ mod tests {
             subject: "stp-01".into(),
             name: "Nguyễn Văn A".into(),
             role: Role::UnitReporter,
-            unit: Some("so-tu-phap".into()),
+            unit: Some(
+                ledger_domain::value::UnitId::parse("so-tu-phap").unwrap_or_else(|e| panic!("{e}")),
+            ),
         }
     }
 

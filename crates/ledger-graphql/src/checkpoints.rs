@@ -78,7 +78,10 @@ pub async fn list(store: &DynStore, limit: usize) -> Result<Vec<StoredCheckpoint
 
 /// Whether a checkpoint of `size` events with `root` was kept.
 async fn signed_before(store: &DynStore, size: u64, root: &str) -> Result<bool, String> {
-    let kept = store.checkpoints(Some(size), usize::MAX).await.map_err(err)?;
+    let kept = store
+        .checkpoints(Some(size), usize::MAX)
+        .await
+        .map_err(err)?;
     Ok(kept.iter().any(|k| k.root == root))
 }
 
@@ -174,13 +177,8 @@ fn require(
     roles: &[crate::auth::Role],
     what: &str,
 ) -> async_graphql::Result<()> {
-    use crate::error::{Code, coded};
-    let principal = crate::principal(ctx).ok_or_else(|| {
-        coded(
-            Code::Unauthenticated,
-            "sign in: send `Authorization: Bearer <token>`",
-        )
-    })?;
+    use crate::error::Code;
+    let principal = crate::principal(ctx).ok_or_else(crate::error::unauthenticated)?;
     if roles.contains(&principal.role) {
         Ok(())
     } else {
@@ -194,9 +192,10 @@ fn require(
 
 fn key(api: &crate::Api) -> async_graphql::Result<&str> {
     api.checkpoint_key.get().map(String::as_str).ok_or_else(|| {
-        crate::error::coded(
+        crate::error::coded_vi(
             crate::error::Code::NotFound,
             "this server signs no checkpoints (start it with --checkpoint-key)",
+            "máy chủ này không ký điểm kiểm (khởi động với --checkpoint-key)",
         )
     })
 }
@@ -239,7 +238,11 @@ impl CheckpointMutation {
         keep_cosigned(&api.store, key(api)?, &witnesses, &note)
             .await
             .map_err(|e| match e {
-                CosignError::Refused(m) => crate::error::coded(crate::error::Code::BadUserInput, m),
+                CosignError::Refused(m) => crate::error::coded_vi(
+                    crate::error::Code::BadUserInput,
+                    m.clone(),
+                    format!("không nhận chữ ký đồng xác nhận: {m}"),
+                ),
                 CosignError::Database(m) => crate::error::internal(&m),
             })
     }

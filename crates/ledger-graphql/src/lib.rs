@@ -27,14 +27,13 @@ pub mod subscription;
 use std::sync::Arc;
 
 use async_graphql::{Context, Schema};
-use ledger_app::Ledger;
+use ledger_app::CommandPath;
 use ledger_projections::{Db, Projector, ReadModels};
 
 use crate::auth::Principal;
 use crate::mutation::Mutation;
-use crate::query::Query;
-use ledger_store::DynStore;
 use crate::subscription::Subscription;
+use ledger_store::DynStore;
 
 /// Deepest query accepted.
 pub const MAX_DEPTH: usize = 12;
@@ -45,8 +44,8 @@ pub const MAX_COMPLEXITY: usize = 5_000;
 pub struct Api {
     /// The log.
     pub store: DynStore,
-    /// The command path.
-    pub ledger: Ledger<DynStore>,
+    /// The command path every mutation takes.
+    pub path: CommandPath<DynStore>,
     /// The read-model database.
     pub read_db: Db,
     /// Questions to the read models.
@@ -71,7 +70,7 @@ impl Api {
         anonymous_rollups: bool,
     ) -> Self {
         Self {
-            ledger: Ledger::new(store.clone()),
+            path: CommandPath::new(store.clone()),
             read: ReadModels::new(read_db.clone()),
             read_db,
             store,
@@ -83,9 +82,18 @@ impl Api {
     }
 }
 
-/// The query root: the read models' questions, and the checkpoints kept.
+/// The query root: one object per area of questions (see [`query`]).
 #[derive(async_graphql::MergedObject, Default)]
-pub struct QueryRoot(Query, query::CheckpointQuery);
+pub struct QueryRoot(
+    query::node::NodeQuery,
+    query::units::UnitQuery,
+    query::plans::PlanQuery,
+    query::tasks::TaskQuery,
+    query::reports::ReportQuery,
+    query::supervision::SupervisionQuery,
+    query::audit::AuditQuery,
+    query::log::LogQuery,
+);
 
 /// The mutation root: one mutation per domain command, and the checkpoint mutations.
 #[derive(async_graphql::MergedObject, Default)]
@@ -123,9 +131,7 @@ pub fn sdl() -> String {
 /// Today in Việt Nam (UTC+7): the effective date fields default to.
 #[must_use]
 pub fn today() -> chrono::NaiveDate {
-    use chrono::Offset as _;
-    let offset = chrono::FixedOffset::east_opt(7 * 3600).unwrap_or_else(|| chrono::Utc.fix());
-    chrono::Utc::now().with_timezone(&offset).date_naive()
+    ledger_app::day_in_vietnam(chrono::Utc::now()).get()
 }
 
 /// The signed-in caller, if any.
@@ -134,24 +140,23 @@ pub fn principal<'a>(ctx: &Context<'a>) -> Option<&'a Principal> {
     ctx.data_opt::<Principal>()
 }
 
-/// Runs a request and gives every error a code: errors from our resolvers carry theirs; the
-/// others come from parsing, validating and coercing the request (a malformed query, an
-/// impossible date, a query too deep or too complex) and are the caller's: `BAD_USER_INPUT`.
+/// Runs a request and gives every error a code and a Vietnamese message: errors from our
+/// resolvers carry theirs; the others come from parsing, validating and coercing the request
+/// (a malformed query, an impossible date, a query too deep or too complex) and are the
+/// caller's: `BAD_USER_INPUT`.
 pub async fn execute(
     schema: &LedgerSchema,
     request: async_graphql::Request,
 ) -> async_graphql::Response {
     let mut response = schema.execute(request).await;
     for error in &mut response.errors {
-        let coded = error
-            .extensions
-            .as_ref()
-            .is_some_and(|e| e.get("code").is_some());
-        if !coded {
-            error
-                .extensions
-                .get_or_insert_with(Default::default)
-                .set("code", error::Code::BadUserInput.as_str());
+        let message = error.message.clone();
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", error::Code::BadUserInput.as_str());
+        }
+        if extensions.get("messageVi").is_none() {
+            extensions.set("messageVi", error::vietnamese_for(&message));
         }
     }
     response

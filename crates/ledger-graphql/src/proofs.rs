@@ -7,7 +7,7 @@ use ledger_proof::{Hash, Stored};
 use ledger_store::EventStore;
 use ledger_store::envelope::hash_hex::to_hex;
 
-use crate::error::{Code, coded, internal};
+use crate::error::{Code, coded_vi, internal};
 use ledger_store::DynStore;
 
 /// An inclusion proof (RFC 9162 §2.1.3): the event at `position` is leaf `position − 1` of the
@@ -60,7 +60,11 @@ fn hexes(hashes: &[Hash]) -> Vec<String> {
 }
 
 fn bad(e: &ledger_proof::ProofError) -> async_graphql::Error {
-    coded(Code::BadUserInput, e.to_string())
+    coded_vi(
+        Code::BadUserInput,
+        e.to_string(),
+        format!("không lập được bằng chứng: {e}"),
+    )
 }
 
 /// Reads the stored hashes at `indexes` (one query).
@@ -76,9 +80,10 @@ async fn stored(store: &DynStore, indexes: Vec<u64>) -> Result<Stored> {
 async fn within(store: &DynStore, name: &str, size: u64) -> Result<()> {
     let head = store.head().await.map_err(|e| internal(&e))?.size;
     if size == 0 || size > head {
-        return Err(coded(
+        return Err(coded_vi(
             Code::BadUserInput,
             format!("{name}: {size} is not a tree size of this log (1 to {head})"),
+            format!("{name}: {size} không phải kích thước cây của nhật ký này (1 đến {head})"),
         ));
     }
     Ok(())
@@ -88,9 +93,10 @@ async fn within(store: &DynStore, name: &str, size: u64) -> Result<()> {
 pub async fn inclusion(store: &DynStore, position: u64, size: u64) -> Result<InclusionProof> {
     within(store, "size", size).await?;
     if position == 0 || position > size {
-        return Err(coded(
+        return Err(coded_vi(
             Code::BadUserInput,
             format!("position: {position} is not in a tree of {size} events"),
+            format!("position: vị trí {position} không nằm trong cây {size} sự kiện"),
         ));
     }
     let index = position - 1;
@@ -108,7 +114,7 @@ pub async fn inclusion(store: &DynStore, position: u64, size: u64) -> Result<Inc
         .0
         .get(&leaf_index)
         .copied()
-        .ok_or_else(|| coded(Code::Internal, "the leaf hash was not read"))?;
+        .ok_or_else(|| internal(&"the leaf hash was not read"))?;
     Ok(InclusionProof {
         position,
         size,
@@ -128,9 +134,10 @@ pub fn tlog_leaf(index: u64) -> u64 {
 pub async fn consistency(store: &DynStore, from: u64, to: u64) -> Result<ConsistencyProof> {
     within(store, "to", to).await?;
     if from > to {
-        return Err(coded(
+        return Err(coded_vi(
             Code::BadUserInput,
             format!("from: {from} is beyond to ({to})"),
+            format!("from: {from} lớn hơn to ({to})"),
         ));
     }
     let mut all = ledger_proof::consistency_indexes(from, to).map_err(|e| bad(&e))?;

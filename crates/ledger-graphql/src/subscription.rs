@@ -6,8 +6,8 @@ use ledger_store::{EventStore, LogFilter, StoredEvent};
 
 use crate::Api;
 use crate::auth::Role;
-use crate::error::{Code, coded};
-use crate::query::EventFilter;
+use crate::error::{Code, coded_vi, unauthenticated};
+use crate::query::audit::EventFilter;
 
 /// An event as the live feed delivers it.
 #[derive(Debug, Clone, SimpleObject)]
@@ -81,6 +81,12 @@ fn passes(filter: &EventFilter, e: &StoredEvent) -> bool {
         && time(filter.recorded_to, &e.recorded_at, false)
         && time(filter.effective_from, &e.effective_at, true)
         && time(filter.effective_to, &e.effective_at, false)
+        && filter
+            .backdated
+            .is_none_or(|b| b == (e.metadata.dating == Some(ledger_store::Dating::Backdated)))
+        && filter
+            .historical
+            .is_none_or(|h| h == (e.metadata.dating == Some(ledger_store::Dating::Historical)))
 }
 
 /// The subscription root.
@@ -98,13 +104,14 @@ impl Subscription {
     ) -> Result<impl Stream<Item = LiveEvent> + use<>> {
         match crate::principal(ctx) {
             Some(p) if p.role == Role::Inspector => {}
-            Some(_) => return Err(coded(Code::Forbidden, "the event feed is for inspectors")),
-            None => {
-                return Err(coded(
-                    Code::Unauthenticated,
-                    "sign in: send the token in the connection's `Authorization` parameter",
+            Some(_) => {
+                return Err(coded_vi(
+                    Code::Forbidden,
+                    "the event feed is for inspectors",
+                    "luồng sự kiện chỉ dành cho cơ quan kiểm tra",
                 ));
             }
+            None => return Err(unauthenticated()),
         }
         let api = ctx.data::<Api>()?;
         let after = match after {

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use async_graphql::{Request, Variables};
-use ledger_app::Ledger;
-use ledger_app::scenario::{DEMO, import, parse};
+use chrono::{TimeZone, Utc};
+use ledger_app::CommandPath;
 use ledger_graphql::auth::{Principal, Role};
 use ledger_graphql::{Api, LedgerSchema, schema, sdl};
 use ledger_projections::{Projector, ProjectorOptions};
@@ -29,9 +29,11 @@ async fn demo(anonymous_rollups: bool) -> Demo {
     let sqlite = SqliteStore::open(dir.path().join("l.db")).await.unwrap();
     let read_db = ledger_projections::Db::Sqlite(sqlite.pool().clone());
     let store = DynStore::new(sqlite);
-    import(&Ledger::new(store.clone()), &parse(DEMO).unwrap(), |_| {})
-        .await
-        .unwrap();
+    // Today is 1 December 2026, 10:00 in Việt Nam: the demo's live actions and every
+    // mutation below are judged against that day.
+    let now = Utc.with_ymd_and_hms(2026, 12, 1, 3, 0, 0).unwrap();
+    let path = CommandPath::new(store.clone()).with_clock(Arc::new(move || now));
+    ledger_app::demo::set_up(&path, |_| {}).await.unwrap();
     read_db.migrate().await.unwrap();
     let projector = Arc::new(Projector::new(
         store.clone(),
@@ -44,7 +46,8 @@ async fn demo(anonymous_rollups: bool) -> Demo {
         let projector = projector.clone();
         async move { projector.run(std::future::pending()).await }
     });
-    let api = Api::new(store.clone(), read_db.clone(), projector, anonymous_rollups);
+    let mut api = Api::new(store.clone(), read_db.clone(), projector, anonymous_rollups);
+    api.path = path;
     Demo {
         db: read_db,
         checkpoint_key: api.checkpoint_key.clone(),
@@ -59,7 +62,7 @@ fn principal(role: Role) -> Principal {
         subject: format!("{role}-1"),
         name: "Cán bộ thử nghiệm".into(),
         role,
-        unit: (role == Role::UnitReporter).then(|| "so-tu-phap".into()),
+        unit: (role == Role::UnitReporter).then(|| "so-tu-phap".parse().unwrap()),
     }
 }
 
@@ -70,6 +73,15 @@ async fn run(d: &Demo, role: Option<Role>, query: &str, vars: Value) -> (Value, 
         request = request.data(principal(role));
     }
     let response = ledger_graphql::execute(&d.schema, request).await;
+    // Every refusal says what was wrong in Vietnamese too.
+    for e in &response.errors {
+        let vi = e.extensions.as_ref().and_then(|x| x.get("messageVi"));
+        assert!(
+            vi.is_some_and(|v| v.to_string().len() > 4),
+            "no messageVi: {}",
+            e.message
+        );
+    }
     let codes = response
         .errors
         .iter()
@@ -89,13 +101,14 @@ async fn run(d: &Demo, role: Option<Role>, query: &str, vars: Value) -> (Value, 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_as_of_positions_and_dates() {
     let d = demo(false).await;
-    let q = r#"query($on: NaiveDate!, $at: AsOfInput) {
+    let q = r#"query($on: Date!, $at: AsOfInput) {
         tasks(on: $on, asOf: $at, filter: {overdue: true}) { position totalCount nodes { deadline lead task { key } } }
     }"#;
     let (data, errors) = run(&d, Some(Role::Supervisor), q, json!({"on": "2025-12-31"})).await;
     assert!(errors.is_empty(), "{errors:?}");
-    assert_eq!(data["tasks"]["totalCount"], 13);
-    assert_eq!(data["tasks"]["position"], 504);
+    // 12: the demo's live, backdated extension moved hop-tac-quoc-te's deadline to that day.
+    assert_eq!(data["tasks"]["totalCount"], 12);
+    assert_eq!(data["tasks"]["position"], 509);
     // As recorded at position 150 (before the extension), a task was overdue on 15 July 2022.
     let (data, errors) = run(
         &d,
@@ -289,7 +302,7 @@ fn checked_in_sdl_matches_the_code() {
 mod common {
     pub mod cases;
 }
-use common::cases::{BAD_INPUT, MUTATIONS, OUT_OF_SCOPE, allowed};
+use common::cases::{BAD_INPUT, MUTATIONS, OUT_OF_SCOPE, REFUSED, allowed};
 
 async fn head(d: &Demo) -> u64 {
     let (data, errors) = run(
@@ -338,15 +351,19 @@ async fn scope_bad_input_and_the_recorded_actor() {
     let (_, errors) = run(
         &d,
         Some(Role::Secretariat),
-        r#"mutation($name: String!) { registerUnit(input: { id: "x-5", kind: "state_body", name: $name, establishedOn: "2026-01-05" }) { lastPosition } }"#,
+        r#"mutation($name: String!) { registerUnit(input: { id: "x-5", kind: STATE_BODY, name: $name, establishedOn: "2026-11-30" }) { lastPosition } }"#,
         json!({ "name": overlong }),
     )
     .await;
     assert_eq!(errors, ["BAD_USER_INPUT"], "overlong text");
+    for (role, query, code, what) in REFUSED {
+        let (_, errors) = run(&d, Some(*role), query, json!({})).await;
+        assert_eq!(errors, [*code], "{what}");
+    }
     assert_eq!(head(&d).await, before, "refused input wrote something");
 
     // Written: the actor is the token's, and the answer reflects it at once.
-    let q = r#"mutation { registerUnit(input: { id: "don-vi-thu", kind: "state_body", name: "Đơn vị thử", establishedOn: "2026-01-05" }, reason: "Thành lập theo quyết định", idempotencyKey: "k-1") { lastPosition replayed } }"#;
+    let q = r#"mutation { registerUnit(input: { id: "don-vi-thu", kind: STATE_BODY, name: "Đơn vị thử", establishedOn: "2026-11-30" }, reason: "Thành lập theo quyết định", idempotencyKey: "k-1") { lastPosition replayed } }"#;
     let (data, errors) = run(&d, Some(Role::Secretariat), q, json!({})).await;
     assert!(errors.is_empty(), "{errors:?}");
     let position = data["registerUnit"]["lastPosition"].as_u64().unwrap();
@@ -371,14 +388,140 @@ async fn scope_bad_input_and_the_recorded_actor() {
     assert_eq!(event["reason"], "Thành lập theo quyết định");
 }
 
+/// Integrity at the point of entry: a key reused for another request, a report whose lines
+/// contradict the ledger, a change dated back, each as the API answers it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_discrepancies_and_backdating() {
+    let d = demo(false).await;
+    let register = |id: &str| {
+        format!(
+            r#"mutation {{ registerUnit(input: {{ id: "{id}", kind: STATE_BODY, name: "Đơn vị", establishedOn: "2026-11-30" }}, idempotencyKey: "dang-ky-1") {{ lastPosition replayed }} }}"#
+        )
+    };
+    let (first, errors) = run(
+        &d,
+        Some(Role::Secretariat),
+        &register("don-vi-a"),
+        json!({}),
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    let before = head(&d).await;
+    let (_, errors) = run(
+        &d,
+        Some(Role::Secretariat),
+        &register("don-vi-b"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(errors, ["IDEMPOTENCY_KEY_REUSED"]);
+    let (again, errors) = run(
+        &d,
+        Some(Role::Secretariat),
+        &register("don-vi-a"),
+        json!({}),
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(again["registerUnit"]["replayed"], true);
+    assert_eq!(
+        again["registerUnit"]["lastPosition"],
+        first["registerUnit"]["lastPosition"]
+    );
+    assert_eq!(head(&d).await, before);
+
+    // A report claiming done a task the ledger has open: recorded, shown, and it must be
+    // acknowledged before the report is accepted.
+    let (data, errors) = run(
+        &d,
+        Some(Role::UnitReporter),
+        r#"mutation { submitReport(input: { id: "so-tu-phap-2026-q4", unit: "so-tu-phap", plan: "kh-44-kh-tu", period: "2026-Q4", submittedOn: "2026-12-01",
+             content: { items: [{ task: "boi-duong-can-bo", status: COMPLETED, percent: 100 }] } }) {
+             dating discrepancies { task kind ledgerStatus } } }"#,
+        json!({}),
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(data["submitReport"]["dating"], "CONTEMPORANEOUS");
+    assert_eq!(
+        data["submitReport"]["discrepancies"],
+        json!([{ "task": "boi-duong-can-bo", "kind": "CLAIMED_COMPLETED", "ledgerStatus": "OPEN" }])
+    );
+    let accept = |acknowledge: bool| {
+        format!(
+            r#"mutation {{ acceptReport(input: {{ id: "so-tu-phap-2026-q4", by: "ban-noi-chinh-tinh-uy", on: "2026-12-01", acknowledgeDiscrepancies: {acknowledge} }}) {{ discrepancies {{ task }} }} }}"#
+        )
+    };
+    let response = ledger_graphql::execute(
+        &d.schema,
+        Request::new(accept(false)).data(principal(Role::Secretariat)),
+    )
+    .await;
+    let error = response.errors[0].extensions.as_ref().unwrap();
+    assert_eq!(error.get("code").unwrap().to_string(), "\"DISCREPANCIES\"");
+    assert!(
+        error
+            .get("discrepancies")
+            .unwrap()
+            .to_string()
+            .contains("boi-duong-can-bo"),
+        "the refusal lists the lines"
+    );
+    let (data, errors) = run(&d, Some(Role::Secretariat), &accept(true), json!({})).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        data["acceptReport"]["discrepancies"][0]["task"],
+        "boi-duong-can-bo"
+    );
+    let (data, errors) = run(
+        &d,
+        Some(Role::Supervisor),
+        r#"{ reportDiscrepancies(plan: "kh-44-kh-tu", period: "2026-Q4") { items { taskId kind step report { key unitId } } } }"#,
+        json!({}),
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        data["reportDiscrepancies"]["items"],
+        json!([{ "taskId": "boi-duong-can-bo", "kind": "claimed_completed", "step": "accepted",
+                 "report": { "key": "so-tu-phap-2026-q4", "unitId": "so-tu-phap" } }])
+    );
+
+    // The secretariat dates a change back, with its reason and document; inspectors find it.
+    let (data, errors) = run(
+        &d,
+        Some(Role::Secretariat),
+        r#"mutation { issueReminder(input: { task: "giam-an-ton-dong", on: "2026-06-01" }, reason: "Nhập bổ sung văn bản đôn đốc", sourceDocument: "150-CV/BNCTU") { dating lastPosition } }"#,
+        json!({}),
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(data["issueReminder"]["dating"], "BACKDATED");
+    let (found, errors) = run(
+        &d,
+        Some(Role::Inspector),
+        r#"{ events(filter: { backdated: true }) { totalCount nodes { eventType streamId reason sourceDocument } } }"#,
+        json!({}),
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    // The demo's own backdated extension, and this reminder.
+    assert_eq!(found["events"]["totalCount"], 2);
+    assert_eq!(found["events"]["nodes"][1]["eventType"], "ReminderIssued");
+    assert_eq!(
+        found["events"]["nodes"][1]["sourceDocument"],
+        "150-CV/BNCTU"
+    );
+}
+
 /// The live feed: events appended after the subscription starts arrive, filtered; only
 /// inspectors may subscribe.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_event_feed() {
     use async_graphql::futures_util::StreamExt;
     let d = demo(false).await;
-    // From position 504 (the demo's head): no race with the writes below.
-    let feed = "subscription { events(after: 504, filter: { streamType: \"unit\" }) { position eventType actor streamId } }";
+    // From position 509 (the demo's head): no race with the writes below.
+    let feed = "subscription { events(after: 509, filter: { streamType: \"unit\" }) { position eventType actor streamId } }";
     let mut refused = d
         .schema
         .execute_stream(Request::new(feed).data(principal(Role::Supervisor)));
@@ -397,8 +540,8 @@ async fn live_event_feed() {
     let writer = async {
         // A task event (filtered out), then a unit event (delivered).
         for q in [
-            r#"mutation { extendDeadline(input: { task: "co-so-vat-chat", deadline: "2026-12-31", on: "2026-01-05", reason: "Chờ vốn", basis: "100/QĐ-UBND" }) { lastPosition } }"#,
-            r#"mutation { registerUnit(input: { id: "don-vi-song", kind: "state_body", name: "Đơn vị", establishedOn: "2026-01-05" }) { lastPosition } }"#,
+            r#"mutation { extendDeadline(input: { task: "co-so-vat-chat", deadline: "2027-03-31", on: "2026-11-30", reason: "Chờ vốn", basis: "100/QĐ-UBND" }) { lastPosition } }"#,
+            r#"mutation { registerUnit(input: { id: "don-vi-song", kind: STATE_BODY, name: "Đơn vị", establishedOn: "2026-11-30" }) { lastPosition } }"#,
         ] {
             let (_, errors) = run(&d, Some(Role::Secretariat), q, json!({})).await;
             assert!(errors.is_empty(), "{errors:?}");
@@ -409,7 +552,7 @@ async fn live_event_feed() {
     assert!(item.errors.is_empty(), "{:?}", item.errors);
     let event = item.data.into_json().unwrap();
     assert_eq!(event["events"]["streamId"], "unit/don-vi-song");
-    assert_eq!(event["events"]["position"], 506);
+    assert_eq!(event["events"]["position"], 511);
     assert_eq!(event["events"]["actor"], "secretariat-1");
 }
 
@@ -418,7 +561,7 @@ async fn live_event_feed() {
 async fn history_of_a_task() {
     let d = demo(false).await;
     let q = r#"{ history(streamId: "task/huong-dan-bo-tro-tu-phap") { position entries {
-        eventType actorRole actor effectiveAt payload changes { field before after } } } }"#;
+        eventType actorRole actor effectiveAt effectiveOn dating sourceDocument payload changes { field before after } } } }"#;
     let (data, errors) = run(&d, Some(Role::Inspector), q, json!({})).await;
     assert!(errors.is_empty(), "{errors:?}");
     let entries = data["history"]["entries"].as_array().unwrap();
@@ -427,14 +570,14 @@ async fn history_of_a_task() {
         .iter()
         .find(|e| e["eventType"] == "DeadlineExtended")
         .unwrap();
-    assert_eq!(extension["actor"], "demo-import");
+    assert_eq!(extension["actor"], "demo-archivist");
+    assert_eq!(extension["dating"], "HISTORICAL");
+    // The envelope names the archive's attestation; the decision's basis is in the payload.
+    assert_eq!(extension["sourceDocument"], "01/BB-VPTU");
     assert_eq!(extension["payload"]["basis"], "350/STP-BTTP");
-    assert!(
-        extension["effectiveAt"]
-            .as_str()
-            .unwrap()
-            .starts_with("2022-06-20")
-    );
+    // In force from the start of 20 June 2022 in Việt Nam.
+    assert_eq!(extension["effectiveOn"], "2022-06-20");
+    assert_eq!(extension["effectiveAt"], "2022-06-19T17:00:00.000000Z");
     let changes = extension["changes"].as_array().unwrap();
     assert!(
         changes
@@ -448,7 +591,7 @@ async fn history_of_a_task() {
     // A supervisor sees the role, not the person.
     let (data, _) = run(&d, Some(Role::Supervisor), q, json!({})).await;
     assert_eq!(data["history"]["entries"][0]["actor"], Value::Null);
-    assert_eq!(data["history"]["entries"][0]["actorRole"], "secretariat");
+    assert_eq!(data["history"]["entries"][0]["actorRole"], "archivist");
     let (_, errors) = run(
         &d,
         Some(Role::Supervisor),
@@ -554,7 +697,7 @@ async fn paging_both_ways_and_the_other_lists() {
     )
     .await;
     assert!(errors.is_empty(), "{errors:?}");
-    assert_eq!(data["events"]["totalCount"], 504);
+    assert_eq!(data["events"]["totalCount"], 509);
     assert_eq!(
         data["events"]["nodes"],
         json!([{ "position": 1 }, { "position": 2 }])
@@ -656,7 +799,7 @@ async fn nodes_by_global_id() {
     )
     .await;
     assert!(errors.is_empty(), "{errors:?}");
-    let q = r#"query($id: ID!, $on: NaiveDate = "2022-04-09") { node(id: $id, on: $on) {
+    let q = r#"query($id: ID!, $on: Date = "2022-04-09") { node(id: $id, on: $on) {
         __typename id
         ... on Unit { key nameOn }
         ... on Task { task { key } }
@@ -806,15 +949,15 @@ async fn answers_shared_between_callers() {
         Arc::ptr_eq(&first, &again),
         "the second asker got the kept answer"
     );
-    assert!(first.contains(r#""totalCount":13"#), "{first}");
+    assert!(first.contains(r#""totalCount":12"#), "{first}");
     assert_eq!(answers.size().0, 1);
 
     // Roles see different things: an inspector sees actors, a supervisor only roles.
     let history = r#"{ history(streamId: "task/huong-dan-bo-tro-tu-phap") { entries { actor } } }"#;
     let inspector = ask(Role::Inspector, history).await;
     let supervisor = ask(Role::Supervisor, history).await;
-    assert!(inspector.contains("demo-import"), "{inspector}");
-    assert!(!supervisor.contains("demo-import"), "{supervisor}");
+    assert!(inspector.contains("demo-archivist"), "{inspector}");
+    assert!(!supervisor.contains("demo-archivist"), "{supervisor}");
     assert_eq!(answers.size().0, 3);
 
     // Not kept: errors, and the live checkpoint.
@@ -831,13 +974,13 @@ async fn answers_shared_between_callers() {
     // A mutation is never kept, and after it the question is answered at the new position.
     let write = ask(
         Role::Secretariat,
-        r#"mutation { extendDeadline(input: { task: "co-so-vat-chat", deadline: "2026-12-31", on: "2026-01-05", reason: "Chờ vốn", basis: "100/QĐ-UBND" }) { lastPosition } }"#,
+        r#"mutation { extendDeadline(input: { task: "co-so-vat-chat", deadline: "2027-03-31", on: "2026-11-30", reason: "Chờ vốn", basis: "100/QĐ-UBND" }) { lastPosition } }"#,
     )
     .await;
     assert!(write.contains("lastPosition"), "{write}");
     let after = ask(Role::Supervisor, overdue).await;
     assert!(!Arc::ptr_eq(&first, &after));
-    assert!(after.contains(r#""position":505"#), "{after}");
+    assert!(after.contains(r#""position":510"#), "{after}");
     assert_eq!(
         answers.size().0,
         1,
@@ -859,7 +1002,7 @@ async fn proofs_and_signed_checkpoints() {
         Some(Role::Inspector),
         r#"{ events(first: 100, after: null) { nodes { position leafHash } }
              history(streamId: "task/huong-dan-bo-tro-tu-phap") { entries { position leafHash } }
-             at504: inclusionProof(position: 100) { position size leafHash root path }
+             head: inclusionProof(position: 100) { position size leafHash root path }
              at300: inclusionProof(position: 100, size: 300) { size root path leafHash }
              grew: consistencyProof(from: 300) { from to fromRoot toRoot path } }"#,
         json!({}),
@@ -868,7 +1011,7 @@ async fn proofs_and_signed_checkpoints() {
     assert!(errors.is_empty(), "{errors:?}");
     let event100 = &data["events"]["nodes"][99];
     assert_eq!(event100["position"], 100);
-    assert_eq!(event100["leafHash"], data["at504"]["leafHash"]);
+    assert_eq!(event100["leafHash"], data["head"]["leafHash"]);
     let first_in_history = &data["history"]["entries"][0];
     let (_, errors) = run(
         &d,
@@ -882,14 +1025,14 @@ async fn proofs_and_signed_checkpoints() {
     .await;
     assert!(errors.is_empty(), "{errors:?}");
 
-    let p = &data["at504"];
+    let p = &data["head"];
     assert_eq!(
-        p["size"], 504,
+        p["size"], 509,
         "the default size is the position the request reads"
     );
     let path: Vec<Hash> = p["path"].as_array().unwrap().iter().map(hash).collect();
     assert_eq!(
-        verify_inclusion(&path, 99, 504, hash(&p["root"]), hash(&p["leafHash"])),
+        verify_inclusion(&path, 99, 509, hash(&p["root"]), hash(&p["leafHash"])),
         Ok(())
     );
     let q = &data["at300"];
@@ -901,13 +1044,13 @@ async fn proofs_and_signed_checkpoints() {
     let c = &data["grew"];
     assert_eq!(
         (c["from"].as_u64(), c["to"].as_u64()),
-        (Some(300), Some(504))
+        (Some(300), Some(509))
     );
     assert_eq!(c["fromRoot"], q["root"]);
     assert_eq!(c["toRoot"], p["root"]);
     let cpath: Vec<Hash> = c["path"].as_array().unwrap().iter().map(hash).collect();
     assert_eq!(
-        verify_consistency(&cpath, 300, hash(&q["root"]), 504, hash(&p["root"])),
+        verify_consistency(&cpath, 300, hash(&q["root"]), 509, hash(&p["root"])),
         Ok(())
     );
 
@@ -933,7 +1076,7 @@ async fn proofs_and_signed_checkpoints() {
     assert!(errors.is_empty(), "{errors:?}");
     let note = data["signedCheckpoint"]["note"].as_str().unwrap();
     let opened = ledger_proof::checkpoint::open(note, "ledger.test/demo", &[&public]).unwrap();
-    assert_eq!(opened.size, 504);
+    assert_eq!(opened.size, 509);
     assert_eq!(opened.root, hash(&p["root"]));
 
     // Kept checkpoints: signed on demand, cosigned by a trusted witness, listed.

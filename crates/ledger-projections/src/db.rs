@@ -49,6 +49,28 @@ pub enum Db {
     Sqlite(SqlitePool),
 }
 
+/// The version of what the projection writes: raise it when events project differently
+/// (a new column's meaning, a rule changed) without the tables changing shape. A generation
+/// whose shape ([`shape`]) is not the code's is rebuilt before it serves.
+pub const PROJECTION_VERSION: u64 = 2;
+
+/// The shape of a generation as this code writes it: a hash of its tables' DDL and
+/// [`PROJECTION_VERSION`], kept in `rm_meta` (row `shape:{generation}`).
+#[must_use]
+pub fn shape() -> u64 {
+    // FNV-1a: stable across builds and platforms (std's hasher is not).
+    let text = format!(
+        "{}\nversion {PROJECTION_VERSION}",
+        Dialect::Postgres.generation_ddl(0)
+    );
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash >> 1
+}
+
 /// The name of `table` in generation `generation`.
 #[must_use]
 pub fn table_name(generation: u64, table: &TableDef) -> String {
@@ -207,6 +229,7 @@ impl Db {
             }
             tx.execute("INSERT INTO rm_meta (name, generation, position) VALUES ('live', 1, 0)")
                 .await?;
+            tx.record_shape(1).await?;
         }
         tx.commit().await
     }
@@ -245,6 +268,22 @@ impl Db {
             })
         })
         .await
+    }
+
+    /// Whether the live generation has the shape this code writes; when not (tables made by
+    /// an earlier version, or a projection that changed), it must be rebuilt before it serves.
+    ///
+    /// # Errors
+    /// [`Error::NotMigrated`] before [`Db::migrate`]; [`Error::Database`].
+    pub async fn is_current(&self) -> Result<bool> {
+        let mut tx = self.begin_read().await?;
+        let live = tx.live().await;
+        let kept = match live {
+            Ok(live) => tx.meta(&format!("shape:{}", live.generation)).await,
+            Err(e) => Err(e),
+        };
+        tx.rollback().await?;
+        Ok(kept?.is_some_and(|m| m.position == shape()))
     }
 
     /// The live generation and its checkpoint.
@@ -482,6 +521,21 @@ impl Tx {
         ))
         .await?;
         Ok(())
+    }
+
+    /// Records that `generation` has the shape this code writes.
+    ///
+    /// # Errors
+    /// [`Error::Database`].
+    pub async fn record_shape(&mut self, generation: u64) -> Result<()> {
+        self.set_meta(
+            &format!("shape:{generation}"),
+            Meta {
+                generation,
+                position: shape(),
+            },
+        )
+        .await
     }
 
     /// Inserts row versions into `table` of `generation`.

@@ -17,6 +17,8 @@
 
 pub mod db;
 pub mod error;
+#[cfg(feature = "graphql")]
+mod graphql;
 pub mod memo;
 pub mod project;
 pub mod projector;

@@ -5,7 +5,6 @@
 //! that does not decode stops the projector with its position ([`Error::Event`]); events of
 //! streams the domain does not know (tools, tests) enter the audit index only.
 
-use chrono::NaiveDate;
 use cqrs_es::persist::{EventUpcaster, SerializedEvent};
 use ledger_domain::briefing::BriefingEvent;
 use ledger_domain::document::DocumentEvent;
@@ -14,10 +13,11 @@ use ledger_domain::obstacle::ObstacleEvent;
 use ledger_domain::plan::{Implements, PlanEvent};
 use ledger_domain::programme::{ProgrammeEvent, ReviewKind};
 use ledger_domain::report::ReportEvent;
+use ledger_domain::report::{Discrepancy, ReportContent};
 use ledger_domain::supervision::SupervisionEvent;
 use ledger_domain::task::TaskEvent;
 use ledger_domain::unit::UnitEvent;
-use ledger_domain::value::DocumentNumber;
+use ledger_domain::value::{Date, DocumentNumber};
 use ledger_store::StoredEvent;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -28,9 +28,10 @@ use crate::error::{Error, Result};
 use crate::state::{Facts, Mode, Versioned};
 use crate::tables::{
     AuditFact, BriefingRow, CitationFact, DocumentRow, FocusRow, GroupRow, Kind, ObstacleRow,
-    PlanRow, PlanUnitRow, ProgrammeRow, RecommendationRow, ReportRow, ReportStepFact,
-    SupervisionRow, TABLES, TaskDeadlineFact, TaskLeadFact, TaskProgressFact, TaskRow,
-    UnitNameFact, UnitParentFact, UnitRow, UnitSuccessorFact, t,
+    PlanRow, PlanUnitRow, ProgrammeRow, RecommendationRow, ReportDiscrepancyFact, ReportItemFact,
+    ReportRevisionFact, ReportRow, ReportStepFact, SupervisionRow, TABLES, TaskDeadlineFact,
+    TaskLeadFact, TaskProgressFact, TaskRow, UnitNameFact, UnitParentFact, UnitRow,
+    UnitSuccessorFact, t,
 };
 use crate::value::{Row, Value};
 
@@ -72,10 +73,13 @@ pub struct Projection {
     briefings: Versioned<BriefingRow>,
     citations: Facts<CitationFact>,
     audit: Facts<AuditFact>,
+    report_revisions: Facts<ReportRevisionFact>,
+    report_items: Facts<ReportItemFact>,
+    report_discrepancies: Facts<ReportDiscrepancyFact>,
 }
 
 /// `YYYY-MM-DD` (written field by field: chrono's `format` parses its pattern on every call).
-fn date(d: NaiveDate) -> String {
+fn date(d: Date) -> String {
     use chrono::Datelike;
     if let Ok(year) = u32::try_from(d.year())
         && year <= 9999
@@ -105,6 +109,13 @@ fn json_list<T: Serialize>(items: &[T]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
 }
 
+/// The day an instant falls on in Việt Nam (UTC+7, no daylight saving): the ledger's days.
+fn recorded_day(at: ledger_store::Timestamp) -> Date {
+    (at.as_datetime() + chrono::Duration::hours(7))
+        .date_naive()
+        .into()
+}
+
 /// The entity id of a `{type}/{id}` stream.
 fn entity_id(stream_id: &str) -> &str {
     stream_id.split_once('/').map_or(stream_id, |(_, id)| id)
@@ -127,6 +138,17 @@ struct Ctx<'a> {
     position: u64,
     stream_id: &'a str,
     event_type: &'a str,
+    schema_version: u32,
+    /// `backdated` or `historical`; none for a change recorded within its grace.
+    dating: Option<&'static str>,
+    /// The day the event was recorded, in Việt Nam.
+    recorded_on: Date,
+}
+
+impl Ctx<'_> {
+    fn dating(&self) -> Option<String> {
+        self.dating.map(str::to_owned)
+    }
 }
 
 impl Ctx<'_> {
@@ -168,6 +190,9 @@ impl Projection {
             briefings: Versioned::default(),
             citations: Facts::default(),
             audit: Facts::default(),
+            report_revisions: Facts::default(),
+            report_items: Facts::default(),
+            report_discrepancies: Facts::default(),
         }
     }
 
@@ -230,6 +255,13 @@ impl Projection {
         v(&mut out, t::BRIEFINGS, &mut self.briefings);
         f(&mut out, t::CITATIONS, &mut self.citations);
         f(&mut out, t::AUDIT, &mut self.audit);
+        f(&mut out, t::REPORT_REVISIONS, &mut self.report_revisions);
+        f(&mut out, t::REPORT_ITEMS, &mut self.report_items);
+        f(
+            &mut out,
+            t::REPORT_DISCREPANCIES,
+            &mut self.report_discrepancies,
+        );
         out
     }
 
@@ -310,6 +342,9 @@ impl Projection {
             position,
             stream_id: &stream_id,
             event_type: &event_type,
+            schema_version,
+            dating: m.dating.map(ledger_store::Dating::as_str),
+            recorded_on: recorded_day(recorded_at),
         };
         let body = Body {
             position,
@@ -349,6 +384,7 @@ impl Projection {
                 correlation_id: m.correlation_id.to_string(),
                 reason: m.reason,
                 source_document: m.source_document,
+                dating: m.dating.map(|d| d.as_str().to_owned()),
                 recorded_at: recorded_at.to_string(),
                 effective_at: effective_at.to_string(),
             },
@@ -357,7 +393,7 @@ impl Projection {
         Ok(())
     }
 
-    fn cite(&mut self, ctx: &Ctx<'_>, number: &DocumentNumber, role: &str, on: NaiveDate) {
+    fn cite(&mut self, ctx: &Ctx<'_>, number: &DocumentNumber, role: &str, on: Date) {
         self.citations.add(
             CitationFact {
                 number: number.to_string(),
@@ -869,6 +905,7 @@ impl Projection {
                     reminders: 0,
                     extensions: 0,
                     transfers: 0,
+                    closed_dating: None,
                 },
                 p,
             );
@@ -878,6 +915,7 @@ impl Projection {
                     deadline: date(*deadline),
                     from_date: date(*assigned_on),
                     basis: basis.to_string(),
+                    dating: ctx.dating(),
                 },
                 p,
             );
@@ -886,6 +924,7 @@ impl Projection {
                     task_id: id.to_owned(),
                     lead: lead.to_string(),
                     from_date: date(*assigned_on),
+                    dating: ctx.dating(),
                 },
                 p,
             );
@@ -914,6 +953,7 @@ impl Projection {
                         deadline: date(to),
                         from_date: date(on),
                         basis: basis.to_string(),
+                        dating: ctx.dating(),
                     },
                     p,
                 );
@@ -927,6 +967,7 @@ impl Projection {
                         task_id: id.to_owned(),
                         lead: to.to_string(),
                         from_date: date(on),
+                        dating: ctx.dating(),
                     },
                     p,
                 );
@@ -942,6 +983,7 @@ impl Projection {
                         by_unit: by.to_string(),
                         percent: i64::from(percent.get()),
                         on_date: date(on),
+                        dating: ctx.dating(),
                     },
                     p,
                 );
@@ -953,11 +995,13 @@ impl Projection {
                 row.status = "completed".to_owned();
                 row.completed_on = Some(date(on));
                 row.completion_document = Some(deliverable.to_string());
+                row.closed_dating = ctx.dating();
                 self.cite(ctx, &deliverable, "deliverable", on);
             }
             TaskEvent::TaskCancelled { on, basis, .. } => {
                 row.status = "cancelled".to_owned();
                 row.cancelled_on = Some(date(on));
+                row.closed_dating = ctx.dating();
                 self.cite(ctx, &basis, "basis", on);
             }
         }
@@ -965,10 +1009,79 @@ impl Projection {
         Ok(())
     }
 
+    /// A revision's content and lines.
+    fn revision(
+        &mut self,
+        ctx: &Ctx<'_>,
+        id: &str,
+        revision: u32,
+        on: Date,
+        reason: Option<String>,
+        content: &ReportContent,
+    ) {
+        let p = ctx.position;
+        let text = |t: &Option<ledger_domain::value::LongText>| t.as_ref().map(ToString::to_string);
+        self.report_revisions.add(
+            ReportRevisionFact {
+                report_id: id.to_owned(),
+                revision: i64::from(revision),
+                on_date: date(on),
+                reason,
+                achievements: text(&content.achievements),
+                shortcomings: text(&content.shortcomings),
+                causes: text(&content.causes),
+                obstacles: text(&content.obstacles),
+                proposals: text(&content.proposals),
+            },
+            p,
+        );
+        for item in &content.items {
+            self.report_items.add(
+                ReportItemFact {
+                    report_id: id.to_owned(),
+                    revision: i64::from(revision),
+                    task_id: item.task.to_string(),
+                    status: enum_text(&item.status),
+                    percent: i64::from(item.percent.get()),
+                },
+                p,
+            );
+        }
+    }
+
+    /// The discrepancies a step of a report recorded.
+    fn discrepancies(
+        &mut self,
+        ctx: &Ctx<'_>,
+        id: &str,
+        revision: u32,
+        step: &str,
+        on: &str,
+        list: &[Discrepancy],
+    ) {
+        for d in list {
+            self.report_discrepancies.add(
+                ReportDiscrepancyFact {
+                    report_id: id.to_owned(),
+                    revision: i64::from(revision),
+                    step: step.to_owned(),
+                    task_id: d.task.to_string(),
+                    kind: enum_text(&d.kind),
+                    claimed_status: enum_text(&d.claimed_status),
+                    claimed_percent: i64::from(d.claimed_percent.get()),
+                    ledger_status: d.ledger_status.as_ref().map(enum_text),
+                    ledger_percent: d.ledger_percent.map(|p| i64::from(p.get())),
+                    on_date: on.to_owned(),
+                },
+                ctx.position,
+            );
+        }
+    }
+
     fn report(&mut self, ctx: &Ctx<'_>, e: ReportEvent) -> Result<()> {
         let id = entity_id(ctx.stream_id);
         let p = ctx.position;
-        let step = |revision: u32, step: &str, on: NaiveDate, by: Option<String>| ReportStepFact {
+        let step = |revision: u32, step: &str, on: Date, by: Option<String>| ReportStepFact {
             report_id: id.to_owned(),
             revision: i64::from(revision),
             step: step.to_owned(),
@@ -981,10 +1094,20 @@ impl Projection {
             period,
             regime,
             submitted_on,
+            content,
+            attested,
+            discrepancies,
             ..
         } = &e
         {
             let deadline = regime.deadline(period);
+            // Lateness is judged on receipt: the archive's attested day, else the day the
+            // ledger recorded it; before version 3 the submission's own date was taken.
+            let (received_on, receipt) = match (attested, ctx.schema_version) {
+                (Some(a), _) => (a.received_on, "attested"),
+                (None, version) if version >= 3 => (ctx.recorded_on, "received"),
+                (None, _) => (*submitted_on, "claimed"),
+            };
             self.reports.put(
                 ctx.mode,
                 id,
@@ -995,18 +1118,25 @@ impl Projection {
                     period: period.to_string(),
                     deadline: date(deadline),
                     submitted_on: date(*submitted_on),
-                    late: *submitted_on > deadline,
+                    received_on: date(received_on),
+                    receipt: receipt.to_owned(),
+                    attested_by: attested.as_ref().map(|a| a.document.to_string()),
+                    late: received_on > deadline,
                     revision: 1,
                     revision_on: date(*submitted_on),
                     review: "pending".to_owned(),
                     reviewed_by: None,
                     reviewed_on: None,
                     return_reason: None,
+                    discrepancies: i64::try_from(discrepancies.len()).unwrap_or(i64::MAX),
                 },
                 p,
             );
             self.report_steps
                 .add(step(1, "submitted", *submitted_on, None), p);
+            self.revision(ctx, id, 1, *submitted_on, None, content);
+            let on = date(*submitted_on);
+            self.discrepancies(ctx, id, 1, "submitted", &on, discrepancies);
             return Ok(());
         }
         let mut row = self
@@ -1014,11 +1144,15 @@ impl Projection {
             .get(id)
             .cloned()
             .ok_or_else(|| ctx.missing(&format!("report {id}")))?;
+        let count = |list: &[Discrepancy]| i64::try_from(list.len()).unwrap_or(i64::MAX);
         match e {
             ReportEvent::ReportSubmitted { .. } => {}
             ReportEvent::ReportCorrected {
                 revision,
                 submitted_on,
+                reason,
+                content,
+                discrepancies,
                 ..
             } => {
                 row.revision = i64::from(revision);
@@ -1027,29 +1161,52 @@ impl Projection {
                 row.reviewed_by = None;
                 row.reviewed_on = None;
                 row.return_reason = None;
+                row.discrepancies = count(&discrepancies);
                 self.report_steps
                     .add(step(revision, "corrected", submitted_on, None), p);
+                self.revision(
+                    ctx,
+                    id,
+                    revision,
+                    submitted_on,
+                    Some(reason.to_string()),
+                    &content,
+                );
+                let on = date(submitted_on);
+                self.discrepancies(ctx, id, revision, "corrected", &on, &discrepancies);
             }
-            ReportEvent::ReportAccepted { revision, by, on } => {
+            ReportEvent::ReportAccepted {
+                revision,
+                by,
+                on,
+                discrepancies,
+            } => {
                 row.review = "accepted".to_owned();
                 row.reviewed_by = Some(by.to_string());
                 row.reviewed_on = Some(date(on));
                 row.return_reason = None;
+                row.discrepancies = count(&discrepancies);
                 self.report_steps
                     .add(step(revision, "accepted", on, Some(by.to_string())), p);
+                let day = row.revision_on.clone();
+                self.discrepancies(ctx, id, revision, "accepted", &day, &discrepancies);
             }
             ReportEvent::ReportReturned {
                 revision,
                 by,
                 on,
                 reason,
+                discrepancies,
             } => {
                 row.review = "returned".to_owned();
                 row.reviewed_by = Some(by.to_string());
                 row.reviewed_on = Some(date(on));
                 row.return_reason = Some(reason.to_string());
+                row.discrepancies = count(&discrepancies);
                 self.report_steps
                     .add(step(revision, "returned", on, Some(by.to_string())), p);
+                let day = row.revision_on.clone();
+                self.discrepancies(ctx, id, revision, "returned", &day, &discrepancies);
             }
         }
         self.reports.put(ctx.mode, id, row, p);

@@ -425,6 +425,7 @@ pub async fn rebuild<S: EventStore>(
         },
     )
     .await?;
+    tx.record_shape(generation).await?;
     tx.commit().await?;
 
     // 2. Bulk load up to the head seen now: insert-only.

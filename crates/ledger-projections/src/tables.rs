@@ -87,7 +87,7 @@ row! {
 row! {
     /// A registered document (văn bản).
     DocumentRow {
-        /// Identity key (`document/{issuer}/{range}/{number}`).
+        /// Identity key (`{issuer}/{range}/{number}`; its stream is `document/{key}`).
         #[cfg_attr(feature = "graphql", graphql(name = "key"))]
         id: String,
         /// Number and symbol (`44-KH/TU`).
@@ -203,6 +203,7 @@ row! {
 
 row! {
     /// A yearly focus programme (chương trình trọng tâm).
+    #[cfg_attr(feature = "graphql", graphql(complex))]
     FocusRow {
         /// Id.
         #[cfg_attr(feature = "graphql", graphql(name = "key"))]
@@ -217,7 +218,8 @@ row! {
         document: String,
         /// Day adopted.
         adopted_on: String,
-        /// The priorities, as JSON.
+        /// The priorities, as JSON (a list in GraphQL).
+        #[cfg_attr(feature = "graphql", graphql(skip))]
         priorities: String,
         /// Day of the last amendment.
         amended_on: Option<String>,
@@ -228,6 +230,7 @@ row! {
     /// A task (nhiệm vụ). Its percentage is not here: progress reports are dated facts
     /// (`task_progress`), so a report adds one narrow row instead of a new version of the task,
     /// and the percentage on any day is read from them (`Snapshot::tasks_on`).
+    #[cfg_attr(feature = "graphql", graphql(complex))]
     TaskRow {
         /// Id.
         #[cfg_attr(feature = "graphql", graphql(name = "key"))]
@@ -242,7 +245,8 @@ row! {
         title: String,
         /// Lead unit (cơ quan chủ trì).
         lead: String,
-        /// Coordinating units, as a JSON array.
+        /// Coordinating units, as a JSON array (a list in GraphQL).
+        #[cfg_attr(feature = "graphql", graphql(skip))]
         coordinating: String,
         /// Deadline (latest).
         deadline: String,
@@ -266,6 +270,9 @@ row! {
         extensions: i64,
         /// Transfers of responsibility.
         transfers: i64,
+        /// How the completion or cancellation was dated (`backdated`, `historical`; none:
+        /// recorded within its grace).
+        closed_dating: Option<String>,
     }
 }
 
@@ -280,6 +287,8 @@ row! {
         from_date: String,
         /// The document.
         basis: String,
+        /// How the change was dated (`backdated`, `historical`; none: on time).
+        dating: Option<String>,
     }
 }
 
@@ -292,6 +301,8 @@ row! {
         lead: String,
         /// From this day.
         from_date: String,
+        /// How the change was dated.
+        dating: Option<String>,
     }
 }
 
@@ -306,6 +317,8 @@ row! {
         percent: i64,
         /// The day.
         on_date: String,
+        /// How the report was dated.
+        dating: Option<String>,
     }
 }
 
@@ -323,9 +336,17 @@ row! {
         period: String,
         /// The regime's deadline for the period.
         deadline: String,
-        /// First submission day.
+        /// The day the first submission is dated (the reporter's date).
         submitted_on: String,
-        /// Whether the first submission came after the deadline.
+        /// The day it was received: when the ledger recorded it (`received`), the day the
+        /// archive attests (`attested`), or, for records before receipts were kept, the
+        /// submission's own date (`claimed`).
+        received_on: String,
+        /// `received`, `attested` or `claimed`.
+        receipt: String,
+        /// The document attesting the receipt, when attested.
+        attested_by: Option<String>,
+        /// Whether it was received after the deadline.
         late: bool,
         /// Current revision.
         revision: i64,
@@ -339,6 +360,75 @@ row! {
         reviewed_on: Option<String>,
         /// Why it was returned.
         return_reason: Option<String>,
+        /// Lines of the current revision that contradict the ledger (as last checked: at
+        /// submission, correction or review).
+        discrepancies: i64,
+    }
+}
+
+row! {
+    /// A revision of a report: what it said, and why it was corrected.
+    ReportRevisionFact {
+        /// The report.
+        report_id: String,
+        /// The revision, 1, 2, …
+        revision: i64,
+        /// The day it is dated.
+        on_date: String,
+        /// Why it corrects the one before (none for the first).
+        reason: Option<String>,
+        /// Kết quả đạt được.
+        achievements: Option<String>,
+        /// Hạn chế.
+        shortcomings: Option<String>,
+        /// Nguyên nhân.
+        causes: Option<String>,
+        /// Khó khăn, vướng mắc.
+        obstacles: Option<String>,
+        /// Kiến nghị, đề xuất.
+        proposals: Option<String>,
+    }
+}
+
+row! {
+    /// One task line of a report's revision: what the unit claims.
+    ReportItemFact {
+        /// The report.
+        report_id: String,
+        /// The revision.
+        revision: i64,
+        /// The task.
+        task_id: String,
+        /// `not_started`, `in_progress` or `completed`, as claimed.
+        status: String,
+        /// Percent, as claimed.
+        percent: i64,
+    }
+}
+
+row! {
+    /// A task line that contradicted the ledger, as recorded with a step of the report.
+    ReportDiscrepancyFact {
+        /// The report.
+        report_id: String,
+        /// The revision.
+        revision: i64,
+        /// The step that recorded it: `submitted`, `corrected`, `accepted` or `returned`.
+        step: String,
+        /// The task.
+        task_id: String,
+        /// How it contradicts (`claimed_completed`, `claimed_open`, `percent_differs`, …).
+        kind: String,
+        /// The status claimed.
+        claimed_status: String,
+        /// The percent claimed.
+        claimed_percent: i64,
+        /// The task's status in the ledger that day (none: not assigned by then).
+        ledger_status: Option<String>,
+        /// The ledger's percent that day.
+        ledger_percent: Option<i64>,
+        /// The revision's day, which the lines speak of.
+        on_date: String,
     }
 }
 
@@ -389,6 +479,7 @@ row! {
 
 row! {
     /// A supervision (giám sát).
+    #[cfg_attr(feature = "graphql", graphql(complex))]
     SupervisionRow {
         /// Id.
         #[cfg_attr(feature = "graphql", graphql(name = "key"))]
@@ -397,7 +488,8 @@ row! {
         body: String,
         /// What is supervised.
         subject: String,
-        /// Supervised units, as a JSON array.
+        /// Supervised units, as a JSON array (a list in GraphQL).
+        #[cfg_attr(feature = "graphql", graphql(skip))]
         supervised: String,
         /// Day opened.
         opened_on: String,
@@ -439,6 +531,7 @@ row! {
 
 row! {
     /// A briefing (hội nghị giao ban) and its conclusion notice.
+    #[cfg_attr(feature = "graphql", graphql(complex))]
     BriefingRow {
         /// Id.
         #[cfg_attr(feature = "graphql", graphql(name = "key"))]
@@ -449,7 +542,8 @@ row! {
         chaired_by: String,
         /// Period reviewed.
         period: Option<String>,
-        /// Participants, as a JSON array.
+        /// Participants, as a JSON array (a list in GraphQL).
+        #[cfg_attr(feature = "graphql", graphql(skip))]
         participants: String,
         /// Day held.
         held_on: String,
@@ -485,6 +579,9 @@ row! {
         reason: Option<String>,
         /// The document the change rests on.
         source_document: Option<String>,
+        /// How its date relates to when it was recorded: `backdated` (a live change dated
+        /// earlier than its grace), `historical` (a record from the archive), none (on time).
+        dating: Option<String>,
         /// Recorded time (RFC 3339, fixed width).
         recorded_at: String,
         /// Effective time.
@@ -567,6 +664,9 @@ pub mod t {
     pub const BRIEFINGS: usize = 19;
     pub const CITATIONS: usize = 20;
     pub const AUDIT: usize = 21;
+    pub const REPORT_REVISIONS: usize = 22;
+    pub const REPORT_ITEMS: usize = 23;
+    pub const REPORT_DISCREPANCIES: usize = 24;
 }
 
 /// Every read-model table.
@@ -617,6 +717,18 @@ pub const TABLES: &[TableDef] = &[
             "actor, valid_from",
             "acting_unit, valid_from",
             "effective_at",
+            "dating, valid_from",
         ],
+    ),
+    TableDef::of::<ReportRevisionFact>("report_revisions", Kind::Fact, &["report_id, revision"]),
+    TableDef::of::<ReportItemFact>(
+        "report_items",
+        Kind::Fact,
+        &["report_id, revision", "task_id"],
+    ),
+    TableDef::of::<ReportDiscrepancyFact>(
+        "report_discrepancies",
+        Kind::Fact,
+        &["report_id, revision"],
     ),
 ];

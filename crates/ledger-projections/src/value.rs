@@ -168,9 +168,9 @@ pub trait Row: Sized + Clone + PartialEq + std::fmt::Debug {
 /// Declares a row struct with its [`Row`] implementation.
 macro_rules! row {
     ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident : $ty:ty),+ $(,)? }) => {
-        $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
         #[cfg_attr(feature = "graphql", derive(async_graphql::SimpleObject))]
+        $(#[$meta])*
         pub struct $name {
             $($(#[$fmeta])* pub $field: $ty,)+
         }

@@ -47,11 +47,64 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub const READY_MAX_LAG: u64 = 10_000;
 
 /// Opens the store a database URL names (`postgres://…` or `sqlite:…`), migrating the log and
-/// the read models.
+/// the read models, and rebuilds the read models from the log when this version writes them
+/// differently from the version that made them (progress on standard error).
 ///
 /// # Errors
 /// A message naming the URL and what failed.
 pub async fn open_store(url: &str) -> Result<AnyStore, String> {
+    let store = open_log(url).await?;
+    let current = store
+        .read_db()
+        .is_current()
+        .await
+        .map_err(|e| format!("cannot read the read models in {url}: {e}"))?;
+    if !current {
+        eprintln!(
+            "the read models in {url} were made by another version of the ledger: rebuilding them from the log…"
+        );
+        let summary = rebuild_read_models(&store).await?;
+        eprintln!(
+            "read models rebuilt: generation {} live at position {} ({:.1}s)",
+            summary.generation, summary.position, summary.total_seconds
+        );
+    }
+    Ok(store)
+}
+
+/// Rebuilds the read models from the log into a new generation, printing progress on standard
+/// error each tenth of the way; the live generation serves until the swap.
+///
+/// # Errors
+/// A message saying the rebuild failed and the live read models are unchanged.
+pub async fn rebuild_read_models(
+    store: &AnyStore,
+) -> Result<ledger_projections::RebuildSummary, String> {
+    let mut next_tenth = 1;
+    let mut report = |p: &ledger_projections::Progress| {
+        if p.phase != "bulk load" {
+            return;
+        }
+        if p.target > 0 && p.position * 10 >= p.target * next_tenth {
+            next_tenth = p.position * 10 / p.target + 1;
+            eprintln!("{p}");
+        }
+    };
+    let options = ProjectorOptions {
+        batch_size: 10_000,
+        ..ProjectorOptions::default()
+    };
+    ledger_projections::rebuild(store, &store.read_db(), &options, &mut report)
+        .await
+        .map_err(|e| format!("rebuild failed, the live read models are unchanged: {e}"))
+}
+
+/// Opens the store a database URL names and migrates the log's and the read models' tables,
+/// leaving the read models as they are.
+///
+/// # Errors
+/// A message naming the URL and what failed.
+pub async fn open_log(url: &str) -> Result<AnyStore, String> {
     let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         AnyStore::Postgres(
             PostgresStore::connect(url, 16)
@@ -112,6 +165,29 @@ impl Ledger {
         anonymous_rollups: bool,
         introspection: bool,
     ) -> Self {
+        Self::start_inner(store, keys, anonymous_rollups, introspection, None)
+    }
+
+    /// As [`Ledger::start`], judging the dates of changes against `clock`'s day in Việt Nam
+    /// rather than the system's (tests, and replaying a day's work).
+    #[must_use]
+    pub fn start_with_clock(
+        store: AnyStore,
+        keys: Keys,
+        anonymous_rollups: bool,
+        introspection: bool,
+        clock: ledger_app::Clock,
+    ) -> Self {
+        Self::start_inner(store, keys, anonymous_rollups, introspection, Some(clock))
+    }
+
+    fn start_inner(
+        store: AnyStore,
+        keys: Keys,
+        anonymous_rollups: bool,
+        introspection: bool,
+        clock: Option<ledger_app::Clock>,
+    ) -> Self {
         let read_db = store.read_db();
         let store = store.to_dyn();
         let projector = Arc::new(Projector::new(
@@ -131,7 +207,10 @@ impl Ledger {
                 }
             }
         });
-        let api = Api::new(store.clone(), read_db, projector.clone(), anonymous_rollups);
+        let mut api = Api::new(store.clone(), read_db, projector.clone(), anonymous_rollups);
+        if let Some(clock) = clock {
+            api.path = ledger_app::CommandPath::new(store.clone()).with_clock(clock);
+        }
         let checkpoint_key = api.checkpoint_key.clone();
         let witness_keys = api.witness_keys.clone();
         Self {

@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use ledger_app::Ledger as CommandPath;
-use ledger_app::scenario::{DEMO, import, parse, print_progress};
+use ledger_app::CommandPath;
+use ledger_app::scenario::{import, parse, print_progress};
+use ledger_domain::value::UnitId;
 use ledger_graphql::auth::{Keys, Principal, Role};
-use ledger_projections::{Progress, ProjectorOptions, rebuild};
-use ledger_server::{Ledger, open_store};
+use ledger_server::{Ledger, open_log, open_store, rebuild_read_models};
 use ledger_store::EventStore;
 
 mod checks;
@@ -235,12 +235,12 @@ enum TokenCommand {
     Issue {
         #[command(flatten)]
         keys: KeyArgs,
-        /// secretariat, unit_reporter, supervisor or inspector.
+        /// secretariat, unit_reporter, supervisor, inspector or archivist.
         #[arg(long)]
         role: Role,
         /// The unit the holder acts for (required for unit_reporter).
         #[arg(long)]
-        unit: Option<String>,
+        unit: Option<UnitId>,
         /// The holder's stable id.
         #[arg(long)]
         subject: String,
@@ -537,24 +537,8 @@ async fn run(command: Command) -> Result<(), checks::Failed> {
             Ok(())
         }
         Command::Rebuild { database } => {
-            let store = open_store(&database.database_url).await?;
-            let mut next_tenth = 1;
-            let mut report = |p: &Progress| {
-                if p.phase != "bulk load" {
-                    return;
-                }
-                if p.target > 0 && p.position * 10 >= p.target * next_tenth {
-                    next_tenth = p.position * 10 / p.target + 1;
-                    eprintln!("{p}");
-                }
-            };
-            let options = ProjectorOptions {
-                batch_size: 10_000,
-                ..ProjectorOptions::default()
-            };
-            let summary = rebuild(&store, &store.read_db(), &options, &mut report)
-                .await
-                .map_err(|e| format!("rebuild failed, the live read models are unchanged: {e}"))?;
+            let store = open_log(&database.database_url).await?;
+            let summary = rebuild_read_models(&store).await?;
             println!(
                 "read models rebuilt: generation {} live at position {} ({:.1}s)",
                 summary.generation, summary.position, summary.total_seconds
@@ -694,22 +678,32 @@ async fn serve(ledger: Ledger, listen: &str, banner: Option<String>) -> Result<(
         .map_err(|e| format!("the server failed: {e}"))
 }
 
-/// The demo: reuse or create the file, import the demo scenario when empty, serve.
+/// The demo: reuse or create the file, import the demo scenario (or finish importing it),
+/// run its live actions once, serve.
 async fn demo(file: &Path, listen: &str) -> Result<(), String> {
     let url = format!("sqlite://{}", file.display());
     let store = open_store(&url).await?;
     let head = store.head().await.map_err(|e| e.to_string())?.size;
     if head == 0 {
         eprintln!("importing the demo scenario (Đề án 10-ĐA/TU, Kế hoạch 44-KH/TU)…");
-        let scenario = parse(DEMO).map_err(|e| e.to_string())?;
-        import(
-            &CommandPath::new(store.clone()),
-            &scenario,
-            print_progress(std::io::stderr()),
-        )
-        .await
-        .map_err(|e| e.to_string())?;
     }
+    ledger_app::demo::set_up(
+        &CommandPath::new(store.clone()),
+        print_progress(std::io::stderr()),
+    )
+    .await
+    .map_err(|e| {
+        if head == 0 {
+            e.to_string()
+        } else {
+            format!(
+                "{e}\n{} holds a demo this version cannot continue (an older version's, or \
+                 changed by hand): remove it and the files beside it named {}.* to start afresh",
+                file.display(),
+                file.display()
+            )
+        }
+    })?;
     let keys = Keys::hs256(&demo_secret(file)?);
     // The demo signs checkpoints too, with a key kept beside the database: `ledger verify
     // --database-url sqlite://FILE --public-key FILE.checkpoint.pub` checks them.
@@ -718,34 +712,11 @@ async fn demo(file: &Path, listen: &str) -> Result<(), String> {
         .with_checkpoint_key(&checkpoint_key)?
         .sign_checkpoints_every(std::time::Duration::from_secs(600));
     let mut tokens = String::from("Tokens (HS256, demo only; send as `Authorization: Bearer …`):");
-    for (role, unit, name) in [
-        (
-            Role::Secretariat,
-            Some("ban-noi-chinh-tinh-uy"),
-            "Văn phòng Ban Nội chính (demo)",
-        ),
-        (
-            Role::UnitReporter,
-            Some("so-tu-phap"),
-            "Cán bộ Sở Tư pháp (demo)",
-        ),
-        (
-            Role::Supervisor,
-            Some("hdnd-tinh"),
-            "Ban Pháp chế HĐND tỉnh (demo)",
-        ),
-        (Role::Inspector, None, "Ủy ban Kiểm tra (demo)"),
-    ] {
-        let principal = Principal {
-            subject: format!("demo-{role}"),
-            name: name.to_owned(),
-            role,
-            unit: unit.map(str::to_owned),
-        };
+    for principal in ledger_app::demo::principals() {
         let token = keys
             .issue(&principal, 30 * 86_400)
             .map_err(|e| e.to_string())?;
-        tokens.push_str(&format!("\n  {:<14} {token}", role.as_str()));
+        tokens.push_str(&format!("\n  {:<14} {token}", principal.role.as_str()));
     }
     serve(ledger, listen, Some(tokens)).await
 }

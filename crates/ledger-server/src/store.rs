@@ -75,7 +75,12 @@ impl EventStore for AnyStore {
     async fn stored_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>> {
         both!(self, s => s.stored_hashes(indexes).await)
     }
-    async fn read_query(&self, query: &Query, after: u64, limit: usize) -> Result<Vec<StoredEvent>> {
+    async fn read_query(
+        &self,
+        query: &Query,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>> {
         both!(self, s => s.read_query(query, after, limit).await)
     }
     async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>> {

@@ -450,7 +450,11 @@ impl PgCommitter {
                     matches.insert(index, position);
                 }
             }
-            let plan = plan_batch(state.with_condition_matches(matches), batch, Timestamp::now());
+            let plan = plan_batch(
+                state.with_condition_matches(matches),
+                batch,
+                Timestamp::now(),
+            );
             if plan.events.is_empty() {
                 // Nothing to write, so no collision would reveal a stale cache: answer
                 // refusals and replays only from state read for this batch.
@@ -757,7 +761,10 @@ async fn query_positions(
 
 /// The first event after `after` matching `query`.
 async fn first_match(conn: &mut PgConnection, query: &Query, after: u64) -> Result<Option<u64>> {
-    Ok(query_positions(conn, query, after, 1).await?.first().copied())
+    Ok(query_positions(conn, query, after, 1)
+        .await?
+        .first()
+        .copied())
 }
 
 impl EventStore for PostgresStore {
@@ -875,7 +882,12 @@ impl EventStore for PostgresStore {
             .collect()
     }
 
-    async fn read_query(&self, query: &Query, after: u64, limit: usize) -> Result<Vec<StoredEvent>> {
+    async fn read_query(
+        &self,
+        query: &Query,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>> {
         let limit = checked_limit(limit)?;
         let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM events WHERE position = ANY($1) ORDER BY position"

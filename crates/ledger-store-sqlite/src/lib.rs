@@ -259,9 +259,13 @@ impl BatchCommitter for SqliteCommitter {
         }
         let mut matches = HashMap::new();
         for (index, condition) in condition_queries(batch) {
-            let found =
-                query_positions(&mut tx, &condition.fail_if_events_match, condition.after(), 1)
-                    .await?;
+            let found = query_positions(
+                &mut tx,
+                &condition.fail_if_events_match,
+                condition.after(),
+                1,
+            )
+            .await?;
             if let Some(position) = found.first() {
                 matches.insert(index, *position);
             }
@@ -311,7 +315,11 @@ async fn insert_events(tx: &mut Tx, events: &[StoredEvent]) -> Result<()> {
         let tag_text = if e.tags.is_empty() {
             None
         } else {
-            tags.extend(e.tags.iter().map(|t| (t.as_str(), sql_position(e.position))));
+            tags.extend(
+                e.tags
+                    .iter()
+                    .map(|t| (t.as_str(), sql_position(e.position))),
+            );
             Some(json_text(&e.tags)?)
         };
         rows.push((e, json_text(&e.payload)?, json_text(&e.metadata)?, tag_text));
@@ -521,7 +529,12 @@ impl EventStore for SqliteStore {
         Ok(out)
     }
 
-    async fn read_query(&self, query: &Query, after: u64, limit: usize) -> Result<Vec<StoredEvent>> {
+    async fn read_query(
+        &self,
+        query: &Query,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>> {
         let limit = checked_limit(limit)?;
         // One read transaction: the positions and the events come from one state of the file.
         let mut tx = self.pool.begin().await.map_err(db)?;

@@ -128,7 +128,10 @@ impl PreparedAppend {
             }
         }
         if let Some(condition) = &request.condition {
-            check_query(&condition.fail_if_events_match, "condition.fail_if_events_match")?;
+            check_query(
+                &condition.fail_if_events_match,
+                "condition.fail_if_events_match",
+            )?;
         }
         if total > MAX_REQUEST_BYTES {
             return Err(Error::TooLarge {
@@ -154,21 +157,22 @@ impl PreparedAppend {
             check_text(doc, "metadata.source_document")?;
         }
         // Only a request with an idempotency key is ever compared with another.
-        let digest = if let (Some(_), Some(digest)) = (&m.idempotency_key, request.idempotency_digest) {
-            digest
-        } else if m.idempotency_key.is_some() {
-            Sha256::digest(to_canonical_vec(&DigestView {
-                streams: &request.streams,
-                subject: &m.actor.subject,
-                role: &m.actor.role,
-                acting_unit: &m.acting_unit,
-                reason: &m.reason,
-                source_document: &m.source_document,
-            })?)
-            .into()
-        } else {
-            [0; 32]
-        };
+        let digest =
+            if let (Some(_), Some(digest)) = (&m.idempotency_key, request.idempotency_digest) {
+                digest
+            } else if m.idempotency_key.is_some() {
+                Sha256::digest(to_canonical_vec(&DigestView {
+                    streams: &request.streams,
+                    subject: &m.actor.subject,
+                    role: &m.actor.role,
+                    acting_unit: &m.acting_unit,
+                    reason: &m.reason,
+                    source_document: &m.source_document,
+                })?)
+                .into()
+            } else {
+                [0; 32]
+            };
         Ok(Self { request, digest })
     }
 }
@@ -418,8 +422,7 @@ pub fn plan_batch(state: BatchState, requests: &[PreparedAppend], now: Timestamp
         if let Some(condition) = &request.condition {
             // A stored match, or one among the events this batch planned before.
             let planned = events.iter().find(|e: &&StoredEvent| {
-                e.position > condition.after()
-                    && condition.fail_if_events_match.matches_stored(e)
+                e.position > condition.after() && condition.fail_if_events_match.matches_stored(e)
             });
             let matched = condition_matches
                 .get(&index)
@@ -615,8 +618,13 @@ mod tests {
     fn tagged(stream: &str, tag: &str, condition: Option<u64>) -> PreparedAppend {
         let mut event = NewEvent::new("ReportSubmitted", json!({}));
         event.tags = vec![tag.to_owned(), "b".into(), tag.to_owned()];
-        let mut request =
-            AppendRequest::single(stream, "report", ExpectedVersion::NoStream, vec![event], meta());
+        let mut request = AppendRequest::single(
+            stream,
+            "report",
+            ExpectedVersion::NoStream,
+            vec![event],
+            meta(),
+        );
         request.condition = condition.map(|after| crate::condition::AppendCondition {
             fail_if_events_match: crate::condition::Query::item(&["ReportSubmitted"], &[tag]),
             after: Some(after),
@@ -633,7 +641,10 @@ mod tests {
             tagged("r4", "report:z", Some(0)),
         ];
         // Tags are a set: sorted, each once.
-        assert_eq!(batch[0].request.streams[0].events[0].tags, ["b", "report:x"]);
+        assert_eq!(
+            batch[0].request.streams[0].events[0].tags,
+            ["b", "report:x"]
+        );
         let state = empty_state().with_condition_matches(HashMap::from([(3, 7)]));
         let plan = plan_batch(state, &batch, Timestamp::now());
         assert!(plan.outcomes[0].is_ok());
@@ -649,20 +660,35 @@ mod tests {
         assert_eq!(plan.events.len(), 2);
         assert_eq!(plan.events[1].tags, ["b", "report:y"]);
         // A condition after the matching position lets the append through.
-        let later = [tagged("r1", "report:x", None), tagged("r2", "report:x", Some(1))];
+        let later = [
+            tagged("r1", "report:x", None),
+            tagged("r2", "report:x", Some(1)),
+        ];
         let plan = plan_batch(empty_state(), &later, Timestamp::now());
         assert!(plan.outcomes.iter().all(Result::is_ok));
     }
 
     #[test]
     fn a_caller_digest_binds_the_key() {
-        let mut a = AppendRequest::single("a", "task", ExpectedVersion::Any, vec![NewEvent::new("X", json!(1))], meta());
+        let mut a = AppendRequest::single(
+            "a",
+            "task",
+            ExpectedVersion::Any,
+            vec![NewEvent::new("X", json!(1))],
+            meta(),
+        );
         a.metadata.idempotency_key = Some("k".into());
         a.idempotency_digest = Some([7; 32]);
         let mut b = a.clone();
         b.streams[0].events[0].payload = json!(2);
-        let (a, b) = (PreparedAppend::prepare(a).unwrap(), PreparedAppend::prepare(b).unwrap());
-        assert_eq!(a.digest, b.digest, "the caller's digest, not the events, binds the key");
+        let (a, b) = (
+            PreparedAppend::prepare(a).unwrap(),
+            PreparedAppend::prepare(b).unwrap(),
+        );
+        assert_eq!(
+            a.digest, b.digest,
+            "the caller's digest, not the events, binds the key"
+        );
         let first = plan_batch(empty_state(), &[a, b], Timestamp::now());
         assert!(first.outcomes[1].as_ref().unwrap().replayed);
         let record = &first.idempotency[0].1;

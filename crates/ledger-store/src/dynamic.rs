@@ -20,8 +20,7 @@ type Boxed<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
 /// [`EventStore`] with its futures boxed, so it can sit behind `dyn`.
 trait Erased: Send + Sync + 'static {
     fn append(&self, request: AppendRequest) -> Boxed<'_, AppendResult>;
-    fn read_stream<'a>(&'a self, id: &'a str, options: ReadStream)
-    -> Boxed<'a, Vec<StoredEvent>>;
+    fn read_stream<'a>(&'a self, id: &'a str, options: ReadStream) -> Boxed<'a, Vec<StoredEvent>>;
     fn read_stream_bodies<'a>(
         &'a self,
         id: &'a str,
@@ -48,11 +47,7 @@ impl<S: EventStore> Erased for S {
     fn append(&self, request: AppendRequest) -> Boxed<'_, AppendResult> {
         Box::pin(EventStore::append(self, request))
     }
-    fn read_stream<'a>(
-        &'a self,
-        id: &'a str,
-        options: ReadStream,
-    ) -> Boxed<'a, Vec<StoredEvent>> {
+    fn read_stream<'a>(&'a self, id: &'a str, options: ReadStream) -> Boxed<'a, Vec<StoredEvent>> {
         Box::pin(EventStore::read_stream(self, id, options))
     }
     fn read_stream_bodies<'a>(
@@ -134,7 +129,12 @@ impl EventStore for DynStore {
     async fn read_all(&self, options: &ReadAll) -> Result<Vec<StoredEvent>> {
         self.0.read_all(options).await
     }
-    async fn read_query(&self, query: &Query, after: u64, limit: usize) -> Result<Vec<StoredEvent>> {
+    async fn read_query(
+        &self,
+        query: &Query,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>> {
         self.0.read_query(query, after, limit).await
     }
     async fn head(&self) -> Result<Head> {

@@ -691,7 +691,10 @@ mod tests {
             );
         }
         let tagged = String::from_utf8(varied.canonical_bytes().unwrap()).unwrap();
-        assert!(tagged.contains(r#""correlation_id":"#) && tagged.contains(r#""dating":"backdated","idempotency_key""#));
+        assert!(
+            tagged.contains(r#""correlation_id":"#)
+                && tagged.contains(r#""dating":"backdated","idempotency_key""#)
+        );
         assert!(tagged.ends_with(r#""tags":["report:a|b|2022-Q1","unit-plan:kh|x"]}"#));
         varied.payload = serde_json::json!({"percent": 40.5});
         assert_eq!(varied.canonical_bytes_direct(), None);

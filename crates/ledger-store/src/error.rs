@@ -36,7 +36,9 @@ pub enum Error {
     },
     /// An event matching the request's append condition is in the log after the position the
     /// request's decision read; nothing was written. Read again and decide anew.
-    #[error("an event matching the append condition was appended at position {position}, after the state the request was decided on")]
+    #[error(
+        "an event matching the append condition was appended at position {position}, after the state the request was decided on"
+    )]
     ConditionFailed {
         /// The first matching event's position.
         position: u64,

@@ -28,13 +28,13 @@ pub mod subscription;
 pub mod writer;
 
 pub use condition::{AppendCondition, Query, QueryItem};
+pub use dynamic::DynStore;
 pub use envelope::{
     Actor, AppendRequest, AppendResult, Dating, EventBody, ExpectedVersion, Head, Metadata,
     NewEvent, StoredEvent, StreamAppend, StreamVersion, Timestamp,
 };
 pub use error::{Error, Result};
 pub use ledger_proof::Hash;
-pub use dynamic::DynStore;
 pub use memory::MemoryStore;
 pub use store::{AsOf, Direction, EventStore, KeptCheckpoint, LogFilter, ReadAll, ReadStream};
 pub use subscription::Subscription;

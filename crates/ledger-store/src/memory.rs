@@ -11,9 +11,9 @@ use crate::batch::{
     BatchState, IdempotencyRecord, PreparedAppend, StreamState, batch_keys, condition_queries,
     frontier_from_stored, plan_batch,
 };
+use crate::condition::Query;
 use crate::envelope::{AppendRequest, AppendResult, EventBody, Head, StoredEvent, Timestamp};
 use crate::error::{Error, Result};
-use crate::condition::Query;
 use crate::store::{
     Direction, EventStore, KeptCheckpoint, ReadAll, ReadStream, as_of_position, checked_limit,
 };
@@ -230,7 +230,12 @@ impl EventStore for MemoryStore {
             .collect()
     }
 
-    async fn read_query(&self, query: &Query, after: u64, limit: usize) -> Result<Vec<StoredEvent>> {
+    async fn read_query(
+        &self,
+        query: &Query,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>> {
         let limit = checked_limit(limit)?;
         let log = self.lock();
         let start = usize::try_from(after).unwrap_or(usize::MAX);

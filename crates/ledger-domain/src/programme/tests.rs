@@ -4,9 +4,15 @@ use cqrs_es::Aggregate;
 use cqrs_es::test::TestFramework;
 
 use super::*;
+use crate::facts::Facts;
 use crate::test_support::*;
 
 type Given = TestFramework<Programme>;
+
+/// The issuing unit, active on the day of adoption.
+fn issuer_active() -> Facts {
+    facts(&[("tinh-uy-thai-nguyen", day(2021, 12, 1))])
+}
 
 fn group(n: u8, title: &str) -> SolutionGroup {
     SolutionGroup {
@@ -34,7 +40,7 @@ fn eight_groups() -> Vec<SolutionGroup> {
 }
 
 fn adopt(groups: Vec<SolutionGroup>, from_year: i32, to_year: i32) -> ProgrammeCommand {
-    ProgrammeCommand::Adopt {
+    ProgrammeCommand::Adopt(AdoptProgramme {
         id: ProgrammeId::parse("de-an-10-da-tu").unwrap(),
         document: doc("10-ĐA/TU"),
         issuer: UnitId::parse("tinh-uy-thai-nguyen").unwrap(),
@@ -43,8 +49,7 @@ fn adopt(groups: Vec<SolutionGroup>, from_year: i32, to_year: i32) -> ProgrammeC
         from_year,
         to_year,
         groups,
-        adopted_on: day(2021, 12, 1),
-    }
+        adopted_on: day(2021, 12, 1), })
 }
 
 fn adopted() -> ProgrammeEvent {
@@ -72,7 +77,7 @@ fn midterm() -> ProgrammeEvent {
 
 #[test]
 fn adopt_de_an_10() {
-    Given::with(())
+    Given::with(issuer_active())
         .given_no_previous_events()
         .when(adopt(eight_groups(), 2021, 2025))
         .then_expect_events(vec![adopted()]);
@@ -80,13 +85,13 @@ fn adopt_de_an_10() {
 
 #[test]
 fn adopt_refusals() {
-    Given::with(())
+    Given::with(issuer_active())
         .given(vec![adopted()])
         .when(adopt(eight_groups(), 2021, 2025))
         .then_expect_error(ProgrammeError::AlreadyAdopted(
             ProgrammeId::parse("de-an-10-da-tu").unwrap(),
         ));
-    Given::with(())
+    Given::with(issuer_active())
         .given_no_previous_events()
         .when(adopt(eight_groups(), 2025, 2021))
         .then_expect_error(ProgrammeError::PeriodOutOfOrder {
@@ -95,7 +100,7 @@ fn adopt_refusals() {
         });
     let mut gap = eight_groups();
     gap.remove(2);
-    Given::with(())
+    Given::with(issuer_active())
         .given_no_previous_events()
         .when(adopt(gap, 2021, 2025))
         .then_expect_error(ProgrammeError::GroupNumbering { place: 3, found: 4 });
@@ -105,15 +110,16 @@ fn adopt_refusals() {
 fn amend_the_groups() {
     let mut nine = eight_groups();
     nine.push(group(9, "Chuyển đổi số trong hoạt động tư pháp"));
-    Given::with(())
+    Given::with(issuer_active())
         .given(vec![adopted()])
-        .when(ProgrammeCommand::Amend {
+        .when(ProgrammeCommand::Amend(AmendProgramme {
             title: None,
             objectives: None,
             groups: Some(nine.clone()),
             on: day(2023, 1, 10),
             basis: doc("15-QĐ/TU"),
-        })
+            id: ProgrammeId::parse("de-an-10-da-tu").unwrap(),
+        }))
         .then_expect_events(vec![ProgrammeEvent::ProgrammeAmended {
             title: None,
             objectives: None,
@@ -125,30 +131,32 @@ fn amend_the_groups() {
 
 #[test]
 fn amend_refusals() {
-    let empty = ProgrammeCommand::Amend {
+    let empty = ProgrammeCommand::Amend(AmendProgramme {
         title: None,
         objectives: None,
         groups: None,
         on: day(2023, 1, 10),
         basis: doc("15-QĐ/TU"),
-    };
-    Given::with(())
+        id: ProgrammeId::parse("de-an-10-da-tu").unwrap(),
+    });
+    Given::with(issuer_active())
         .given(vec![adopted()])
         .when(empty.clone())
         .then_expect_error(ProgrammeError::NothingAmended);
-    Given::with(())
+    Given::with(issuer_active())
         .given_no_previous_events()
         .when(empty)
         .then_expect_error(ProgrammeError::NotAdopted);
-    Given::with(())
+    Given::with(issuer_active())
         .given(vec![adopted()])
-        .when(ProgrammeCommand::Amend {
+        .when(ProgrammeCommand::Amend(AmendProgramme {
             title: None,
             objectives: Some(text("Sửa")),
             groups: None,
             on: day(2021, 11, 1),
             basis: doc("15-QĐ/TU"),
-        })
+            id: ProgrammeId::parse("de-an-10-da-tu").unwrap(),
+        }))
         .then_expect_error(ProgrammeError::BeforeLatestStep {
             on: day(2021, 11, 1),
             since: day(2021, 12, 1),
@@ -157,23 +165,25 @@ fn amend_refusals() {
 
 #[test]
 fn midterm_then_final_review() {
-    Given::with(())
+    Given::with(issuer_active())
         .given(vec![adopted()])
-        .when(ProgrammeCommand::Review {
+        .when(ProgrammeCommand::Review(ReviewProgramme {
             kind: ReviewKind::Midterm,
             on: day(2023, 12, 20),
             basis: doc("250-BC/TU"),
             summary: text("Sơ kết giữa nhiệm kỳ"),
-        })
+            id: ProgrammeId::parse("de-an-10-da-tu").unwrap(),
+        }))
         .then_expect_events(vec![midterm()]);
-    Given::with(())
+    Given::with(issuer_active())
         .given(vec![adopted(), midterm()])
-        .when(ProgrammeCommand::Review {
+        .when(ProgrammeCommand::Review(ReviewProgramme {
             kind: ReviewKind::Final,
             on: day(2025, 10, 1),
             basis: doc("400-BC/TU"),
             summary: text("Tổng kết"),
-        })
+            id: ProgrammeId::parse("de-an-10-da-tu").unwrap(),
+        }))
         .then_expect_events(vec![ProgrammeEvent::ProgrammeReviewed {
             kind: ReviewKind::Final,
             on: day(2025, 10, 1),
@@ -190,23 +200,25 @@ fn reviews_out_of_order_are_refused() {
         basis: doc("400-BC/TU"),
         summary: text("Tổng kết"),
     };
-    Given::with(())
+    Given::with(issuer_active())
         .given(vec![adopted(), midterm()])
-        .when(ProgrammeCommand::Review {
+        .when(ProgrammeCommand::Review(ReviewProgramme {
             kind: ReviewKind::Midterm,
             on: day(2024, 1, 1),
             basis: doc("251-BC/TU"),
             summary: text("Lại"),
-        })
+            id: ProgrammeId::parse("de-an-10-da-tu").unwrap(),
+        }))
         .then_expect_error(ProgrammeError::ReviewOutOfOrder(ReviewKind::Midterm));
-    Given::with(())
+    Given::with(issuer_active())
         .given(vec![adopted(), final_review])
-        .when(ProgrammeCommand::Review {
+        .when(ProgrammeCommand::Review(ReviewProgramme {
             kind: ReviewKind::Midterm,
             on: day(2025, 11, 1),
             basis: doc("251-BC/TU"),
             summary: text("Muộn"),
-        })
+            id: ProgrammeId::parse("de-an-10-da-tu").unwrap(),
+        }))
         .then_expect_error(ProgrammeError::ReviewOutOfOrder(ReviewKind::Midterm));
 }
 
@@ -216,19 +228,21 @@ fn close_and_nothing_after() {
         on: day(2025, 12, 31),
         basis: doc("401-TB/TU"),
     };
-    Given::with(())
+    Given::with(issuer_active())
         .given(vec![adopted()])
-        .when(ProgrammeCommand::Close {
+        .when(ProgrammeCommand::Close(CloseProgramme {
             on: day(2025, 12, 31),
             basis: doc("401-TB/TU"),
-        })
+            id: ProgrammeId::parse("de-an-10-da-tu").unwrap(),
+        }))
         .then_expect_events(vec![closed.clone()]);
-    Given::with(())
+    Given::with(issuer_active())
         .given(vec![adopted(), closed])
-        .when(ProgrammeCommand::Close {
+        .when(ProgrammeCommand::Close(CloseProgramme {
             on: day(2026, 1, 1),
             basis: doc("402-TB/TU"),
-        })
+            id: ProgrammeId::parse("de-an-10-da-tu").unwrap(),
+        }))
         .then_expect_error(ProgrammeError::Closed(
             ProgrammeId::parse("de-an-10-da-tu").unwrap(),
         ));

@@ -4,9 +4,21 @@ use cqrs_es::Aggregate;
 use cqrs_es::test::TestFramework;
 
 use super::*;
+use crate::facts::{FactError, Facts};
 use crate::test_support::*;
 
 type Given = TestFramework<Supervision>;
+
+/// The body and the supervised units, active on the day the supervision opens.
+fn known() -> Facts {
+    let on = day(2023, 5, 23);
+    facts(&[
+        ("thuong-truc-hdnd-tinh", on),
+        ("tand-tinh", on),
+        ("vksnd-tinh", on),
+        ("cuc-thads", on),
+    ])
+}
 
 fn id() -> SupervisionId {
     SupervisionId::parse("hdnd-giam-sat-2023").unwrap()
@@ -47,87 +59,100 @@ fn closed() -> SupervisionEvent {
 
 #[test]
 fn open_a_supervision() {
-    Given::with(())
+    Given::with(known())
         .given_no_previous_events()
-        .when(SupervisionCommand::Open {
+        .when(SupervisionCommand::Open(OpenSupervision {
             id: id(),
-            body: active("thuong-truc-hdnd-tinh", day(2023, 5, 23)),
+            body: unit_id("thuong-truc-hdnd-tinh"),
             subject: Title::parse("Phiên chất vấn về công tác tư pháp").unwrap(),
             supervised: supervised(),
             opened_on: day(2023, 5, 23),
             basis: doc("45/KH-HĐND"),
-        })
+        }))
         .then_expect_events(vec![opened()]);
 }
 
 #[test]
 fn open_refusals() {
-    let open = |units: Vec<UnitId>, proof_day| SupervisionCommand::Open {
-        id: id(),
-        body: active("thuong-truc-hdnd-tinh", proof_day),
-        subject: Title::parse("Giám sát").unwrap(),
-        supervised: units,
-        opened_on: day(2023, 5, 23),
-        basis: doc("45/KH-HĐND"),
+    let open = |units: Vec<UnitId>, opened_on| {
+        SupervisionCommand::Open(OpenSupervision {
+            id: id(),
+            body: unit_id("thuong-truc-hdnd-tinh"),
+            subject: Title::parse("Giám sát").unwrap(),
+            supervised: units,
+            opened_on,
+            basis: doc("45/KH-HĐND"),
+        })
     };
-    Given::with(())
+    Given::with(known())
         .given(vec![opened()])
         .when(open(supervised(), day(2023, 5, 23)))
         .then_expect_error(SupervisionError::AlreadyOpened(id()));
-    Given::with(())
+    Given::with(known())
         .given_no_previous_events()
         .when(open(vec![], day(2023, 5, 23)))
         .then_expect_error(SupervisionError::SupervisedUnits);
-    Given::with(())
+    Given::with(known())
         .given_no_previous_events()
         .when(open(
             vec![unit_id("thuong-truc-hdnd-tinh")],
             day(2023, 5, 23),
         ))
         .then_expect_error(SupervisionError::SupervisedUnits);
-    Given::with(())
+    Given::with(known())
         .given_no_previous_events()
         .when(open(
             vec![unit_id("tand-tinh"), unit_id("tand-tinh")],
             day(2023, 5, 23),
         ))
         .then_expect_error(SupervisionError::SupervisedUnits);
-    Given::with(())
+    // A supervised unit that had ceased by the day.
+    let mut ceased = known();
+    let mut court = registered_unit("tand-tinh");
+    court.apply(crate::unit::UnitEvent::UnitDissolved {
+        on: day(2023, 1, 1),
+        basis: doc("1/NQ-HĐND"),
+    });
+    ceased.record_unit(&unit_id("tand-tinh"), &court, day(2023, 5, 23));
+    Given::with(ceased)
         .given_no_previous_events()
-        .when(open(supervised(), day(2023, 5, 1)))
-        .then_expect_error(SupervisionError::ProofForAnotherDay {
-            unit: unit_id("thuong-truc-hdnd-tinh"),
-            checked: day(2023, 5, 1),
+        .when(open(supervised(), day(2023, 5, 23)))
+        .then_expect_error(SupervisionError::Fact(FactError::Inactive {
+            unit: unit_id("tand-tinh"),
             on: day(2023, 5, 23),
-        });
+        }));
 }
 
 #[test]
 fn make_a_recommendation() {
-    Given::with(())
+    Given::with(known())
         .given(vec![opened()])
-        .when(SupervisionCommand::Recommend {
+        .when(SupervisionCommand::Recommend(Recommend {
             to: unit_id("cuc-thads"),
             text: text("Giảm số việc thi hành án tồn đọng"),
             respond_by: day(2023, 8, 31),
             on: day(2023, 5, 30),
-        })
+            supervision: id(),
+        }))
         .then_expect_events(vec![recommended()]);
 }
 
 #[test]
 fn recommendation_refusals() {
-    let recommend = |to: &str, respond_by, on| SupervisionCommand::Recommend {
-        to: unit_id(to),
-        text: text("Kiến nghị"),
-        respond_by,
-        on,
+    let recommend = |to: &str, respond_by, on| {
+        SupervisionCommand::Recommend(Recommend {
+            to: unit_id(to),
+            text: text("Kiến nghị"),
+            respond_by,
+            on,
+            supervision: id(),
+        })
     };
-    Given::with(())
+    Given::with(known())
         .given_no_previous_events()
         .when(recommend("cuc-thads", day(2023, 8, 31), day(2023, 5, 30)))
         .then_expect_error(SupervisionError::NotOpened);
-    Given::with(())
+    Given::with(known())
         .given(vec![opened()])
         .when(recommend(
             "so-tai-chinh",
@@ -135,21 +160,21 @@ fn recommendation_refusals() {
             day(2023, 5, 30),
         ))
         .then_expect_error(SupervisionError::NotSupervised(unit_id("so-tai-chinh")));
-    Given::with(())
+    Given::with(known())
         .given(vec![opened()])
         .when(recommend("cuc-thads", day(2023, 5, 1), day(2023, 5, 30)))
         .then_expect_error(SupervisionError::DeadlineBeforeRecommendation {
             respond_by: day(2023, 5, 1),
             on: day(2023, 5, 30),
         });
-    Given::with(())
+    Given::with(known())
         .given(vec![opened()])
         .when(recommend("cuc-thads", day(2023, 8, 31), day(2023, 5, 1)))
         .then_expect_error(SupervisionError::BeforeOpening {
             on: day(2023, 5, 1),
             opened_on: day(2023, 5, 23),
         });
-    Given::with(())
+    Given::with(known())
         .given(vec![opened(), closed()])
         .when(recommend("cuc-thads", day(2023, 8, 31), day(2023, 6, 20)))
         .then_expect_error(SupervisionError::Closed(id()));
@@ -164,36 +189,40 @@ fn answer_a_recommendation_even_after_closing() {
         on: day(2023, 8, 20),
         basis: Some(doc("210/BC-CTHADS")),
     };
-    Given::with(())
+    Given::with(known())
         .given(vec![opened(), recommended(), closed()])
-        .when(SupervisionCommand::Answer {
+        .when(SupervisionCommand::Answer(AnswerRecommendation {
             number: 1,
             by: unit_id("cuc-thads"),
             answer: text("Đã giảm 15% số việc tồn đọng"),
             on: day(2023, 8, 20),
             basis: Some(doc("210/BC-CTHADS")),
-        })
+            supervision: id(),
+        }))
         .then_expect_events(vec![answered]);
 }
 
 #[test]
 fn answer_refusals() {
-    let answer = |number, by: &str| SupervisionCommand::Answer {
-        number,
-        by: unit_id(by),
-        answer: text("Trả lời"),
-        on: day(2023, 8, 20),
-        basis: None,
+    let answer = |number, by: &str| {
+        SupervisionCommand::Answer(AnswerRecommendation {
+            number,
+            by: unit_id(by),
+            answer: text("Trả lời"),
+            on: day(2023, 8, 20),
+            basis: None,
+            supervision: id(),
+        })
     };
-    Given::with(())
+    Given::with(known())
         .given_no_previous_events()
         .when(answer(1, "cuc-thads"))
         .then_expect_error(SupervisionError::NotOpened);
-    Given::with(())
+    Given::with(known())
         .given(vec![opened(), recommended()])
         .when(answer(2, "cuc-thads"))
         .then_expect_error(SupervisionError::NoSuchRecommendation(2));
-    Given::with(())
+    Given::with(known())
         .given(vec![opened(), recommended()])
         .when(answer(1, "tand-tinh"))
         .then_expect_error(SupervisionError::NotAddressed {
@@ -208,7 +237,7 @@ fn answer_refusals() {
         on: day(2023, 8, 20),
         basis: None,
     };
-    Given::with(())
+    Given::with(known())
         .given(vec![opened(), recommended(), answered])
         .when(answer(1, "cuc-thads"))
         .then_expect_error(SupervisionError::AlreadyAnswered(1));
@@ -216,21 +245,23 @@ fn answer_refusals() {
 
 #[test]
 fn close_a_supervision() {
-    Given::with(())
+    Given::with(known())
         .given(vec![opened(), recommended()])
-        .when(SupervisionCommand::Close {
+        .when(SupervisionCommand::Close(CloseSupervision {
             on: day(2023, 6, 15),
             conclusion: text("Các cơ quan tư pháp cơ bản hoàn thành chỉ tiêu"),
             basis: doc("60/TB-HĐND"),
-        })
+            id: id(),
+        }))
         .then_expect_events(vec![closed()]);
-    Given::with(())
+    Given::with(known())
         .given(vec![opened(), closed()])
-        .when(SupervisionCommand::Close {
+        .when(SupervisionCommand::Close(CloseSupervision {
             on: day(2023, 6, 16),
             conclusion: text("Lại"),
             basis: doc("61/TB-HĐND"),
-        })
+            id: id(),
+        }))
         .then_expect_error(SupervisionError::Closed(id()));
 }
 

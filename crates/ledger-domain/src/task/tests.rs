@@ -4,6 +4,7 @@ use cqrs_es::Aggregate;
 use cqrs_es::test::TestFramework;
 
 use super::*;
+use crate::facts::{FactError, Facts};
 use crate::test_support::*;
 use crate::unit::{Unit, UnitEvent};
 
@@ -21,20 +22,34 @@ fn unit(id: &str, dissolved: bool) -> Unit {
     u
 }
 
-fn assign() -> TaskCommand {
-    TaskCommand::Assign {
+fn assignment() -> AssignTask {
+    AssignTask {
         id: TaskId::parse("ctr-trong-tam-2022").unwrap(),
         plan: PlanId::parse("kh-44-kh-tu").unwrap(),
         group: Some(GroupNumber::new(1).unwrap()),
         title: Title::parse("Xây dựng Chương trình trọng tâm công tác cải cách tư pháp năm 2022")
             .unwrap(),
-        lead: active("ban-noi-chinh", day(2021, 12, 15)),
-        coordinating: vec![active("so-tu-phap", day(2021, 12, 15))],
+        lead: unit_id("ban-noi-chinh"),
+        coordinating: vec![unit_id("so-tu-phap")],
         deadline: day(2022, 1, 31),
         deliverable: Some(Title::parse("Chương trình").unwrap()),
         assigned_on: day(2021, 12, 15),
         basis: doc("44-KH/TU"),
     }
+}
+
+fn assign() -> TaskCommand {
+    TaskCommand::Assign(assignment())
+}
+
+/// The units the tests name, active on the days they name them.
+fn known() -> Facts {
+    facts(&[
+        ("ban-noi-chinh", day(2021, 12, 15)),
+        ("so-tu-phap", day(2021, 12, 15)),
+        ("so-tu-phap", day(2025, 7, 1)),
+        ("ban-noi-chinh", day(2025, 7, 1)),
+    ])
 }
 
 fn assigned() -> TaskEvent {
@@ -63,7 +78,7 @@ fn completed() -> TaskEvent {
 
 #[test]
 fn assign_a_task() {
-    Given::with(())
+    Given::with(known())
         .given_no_previous_events()
         .when(assign())
         .then_expect_events(vec![assigned()]);
@@ -71,7 +86,7 @@ fn assign_a_task() {
 
 #[test]
 fn assign_twice_is_refused() {
-    Given::with(())
+    Given::with(known())
         .given(vec![assigned()])
         .when(assign())
         .then_expect_error(TaskError::AlreadyAssigned(
@@ -80,46 +95,56 @@ fn assign_twice_is_refused() {
 }
 
 #[test]
-fn assign_with_a_proof_for_another_day_is_refused() {
-    let mut command = assign();
-    if let TaskCommand::Assign { lead, .. } = &mut command {
-        *lead = active("ban-noi-chinh", day(2021, 1, 1));
-    }
-    Given::with(())
-        .given_no_previous_events()
-        .when(command)
-        .then_expect_error(TaskError::ProofForAnotherDay {
-            unit: unit_id("ban-noi-chinh"),
-            checked: day(2021, 1, 1),
-            on: day(2021, 12, 15),
-        });
-}
-
-#[test]
-fn no_proof_exists_for_a_dissolved_unit() {
-    // The application layer cannot even build the command: the unit refuses the proof.
-    assert!(
-        unit("ubnd-huyen-dai-tu", true)
-            .active_on(day(2025, 8, 1))
-            .is_err()
+fn assign_to_a_dissolved_or_unknown_unit_is_refused() {
+    let on = day(2025, 8, 1);
+    let mut facts = known();
+    facts.record_unit(
+        &unit_id("ubnd-huyen-dai-tu"),
+        &unit("ubnd-huyen-dai-tu", true),
+        on,
     );
+    facts.record_unit(&unit_id("khong-co"), &Unit::default(), on);
+    facts.record_unit(&unit_id("ban-noi-chinh"), &unit("ban-noi-chinh", false), on);
+    let late = AssignTask {
+        lead: unit_id("ubnd-huyen-dai-tu"),
+        coordinating: vec![],
+        assigned_on: on,
+        deadline: day(2025, 12, 31),
+        ..assignment()
+    };
+    Given::with(facts.clone())
+        .given_no_previous_events()
+        .when(TaskCommand::Assign(late.clone()))
+        .then_expect_error(TaskError::Fact(FactError::Inactive {
+            unit: unit_id("ubnd-huyen-dai-tu"),
+            on,
+        }));
+    let unknown = AssignTask {
+        lead: unit_id("ban-noi-chinh"),
+        coordinating: vec![unit_id("khong-co")],
+        ..late
+    };
+    Given::with(facts)
+        .given_no_previous_events()
+        .when(TaskCommand::Assign(unknown))
+        .then_expect_error(TaskError::Fact(FactError::UnknownUnit(unit_id("khong-co"))));
 }
 
 #[test]
 fn assign_with_a_unit_named_twice_or_an_early_deadline_is_refused() {
     let mut twice = assign();
-    if let TaskCommand::Assign { coordinating, .. } = &mut twice {
-        coordinating.push(active("ban-noi-chinh", day(2021, 12, 15)));
+    if let TaskCommand::Assign(AssignTask { coordinating, .. }) = &mut twice {
+        coordinating.push(unit_id("ban-noi-chinh"));
     }
-    Given::with(())
+    Given::with(known())
         .given_no_previous_events()
         .when(twice)
         .then_expect_error(TaskError::UnitNamedTwice(unit_id("ban-noi-chinh")));
     let mut early = assign();
-    if let TaskCommand::Assign { deadline, .. } = &mut early {
+    if let TaskCommand::Assign(AssignTask { deadline, .. }) = &mut early {
         *deadline = day(2021, 12, 1);
     }
-    Given::with(())
+    Given::with(known())
         .given_no_previous_events()
         .when(early)
         .then_expect_error(TaskError::DeadlineBeforeAssignment {
@@ -130,12 +155,13 @@ fn assign_with_a_unit_named_twice_or_an_early_deadline_is_refused() {
 
 #[test]
 fn issue_a_reminder() {
-    let command = TaskCommand::IssueReminder {
+    let command = TaskCommand::IssueReminder(IssueReminder {
         on: day(2022, 1, 20),
         note: Some(text("Đề nghị khẩn trương hoàn thành")),
         basis: None,
-    };
-    Given::with(())
+        task: TaskId::parse("ctr-trong-tam-2022").unwrap(),
+    });
+    Given::with(known())
         .given(vec![assigned()])
         .when(command)
         .then_expect_events(vec![TaskEvent::ReminderIssued {
@@ -147,16 +173,17 @@ fn issue_a_reminder() {
 
 #[test]
 fn remind_an_unassigned_or_closed_task_is_refused() {
-    let command = TaskCommand::IssueReminder {
+    let command = TaskCommand::IssueReminder(IssueReminder {
         on: day(2022, 2, 1),
         note: None,
         basis: None,
-    };
-    Given::with(())
+        task: TaskId::parse("ctr-trong-tam-2022").unwrap(),
+    });
+    Given::with(known())
         .given_no_previous_events()
         .when(command.clone())
         .then_expect_error(TaskError::NotAssigned);
-    Given::with(())
+    Given::with(known())
         .given(vec![assigned(), completed()])
         .when(command)
         .then_expect_error(TaskError::Closed(
@@ -166,13 +193,14 @@ fn remind_an_unassigned_or_closed_task_is_refused() {
 
 #[test]
 fn extend_the_deadline() {
-    let command = TaskCommand::ExtendDeadline {
+    let command = TaskCommand::ExtendDeadline(ExtendDeadline {
         deadline: day(2022, 2, 28),
         on: day(2022, 1, 25),
         reason: text("Chờ ý kiến của Ban Chỉ đạo"),
         basis: doc("120-CV/BNCTU"),
-    };
-    Given::with(())
+        task: TaskId::parse("ctr-trong-tam-2022").unwrap(),
+    });
+    Given::with(known())
         .given(vec![assigned()])
         .when(command)
         .then_expect_events(vec![TaskEvent::DeadlineExtended {
@@ -186,13 +214,14 @@ fn extend_the_deadline() {
 
 #[test]
 fn an_extension_must_move_the_deadline_later() {
-    let command = TaskCommand::ExtendDeadline {
+    let command = TaskCommand::ExtendDeadline(ExtendDeadline {
         deadline: day(2022, 1, 31),
         on: day(2022, 1, 25),
         reason: text("Không đổi"),
         basis: doc("120-CV/BNCTU"),
-    };
-    Given::with(())
+        task: TaskId::parse("ctr-trong-tam-2022").unwrap(),
+    });
+    Given::with(known())
         .given(vec![assigned()])
         .when(command)
         .then_expect_error(TaskError::DeadlineNotLater {
@@ -203,13 +232,14 @@ fn an_extension_must_move_the_deadline_later() {
 
 #[test]
 fn a_change_before_the_assignment_is_refused() {
-    let command = TaskCommand::ExtendDeadline {
+    let command = TaskCommand::ExtendDeadline(ExtendDeadline {
         deadline: day(2022, 3, 31),
         on: day(2021, 12, 1),
         reason: text("Ngày sai"),
         basis: doc("120-CV/BNCTU"),
-    };
-    Given::with(())
+        task: TaskId::parse("ctr-trong-tam-2022").unwrap(),
+    });
+    Given::with(known())
         .given(vec![assigned()])
         .when(command)
         .then_expect_error(TaskError::BeforeAssignment {
@@ -220,13 +250,14 @@ fn a_change_before_the_assignment_is_refused() {
 
 #[test]
 fn transfer_responsibility_to_a_successor() {
-    let command = TaskCommand::TransferResponsibility {
-        to: active("so-tu-phap", day(2025, 7, 1)),
+    let command = TaskCommand::TransferResponsibility(TransferTask {
+        to: unit_id("so-tu-phap"),
         on: day(2025, 7, 1),
         reason: text("Sắp xếp tổ chức bộ máy"),
         basis: doc("202/2025/QH15"),
-    };
-    Given::with(())
+        task: TaskId::parse("ctr-trong-tam-2022").unwrap(),
+    });
+    Given::with(known())
         .given(vec![assigned()])
         .when(command)
         .then_expect_events(vec![TaskEvent::ResponsibilityTransferred {
@@ -240,42 +271,50 @@ fn transfer_responsibility_to_a_successor() {
 
 #[test]
 fn transfer_refusals() {
-    let to_lead = TaskCommand::TransferResponsibility {
-        to: active("ban-noi-chinh", day(2025, 7, 1)),
+    let to_lead = TaskCommand::TransferResponsibility(TransferTask {
+        to: unit_id("ban-noi-chinh"),
         on: day(2025, 7, 1),
         reason: text("Không đổi"),
         basis: doc("202/2025/QH15"),
-    };
-    Given::with(())
+        task: TaskId::parse("ctr-trong-tam-2022").unwrap(),
+    });
+    Given::with(known())
         .given(vec![assigned()])
         .when(to_lead)
         .then_expect_error(TaskError::AlreadyLead(unit_id("ban-noi-chinh")));
-    let stale_proof = TaskCommand::TransferResponsibility {
-        to: active("so-tu-phap", day(2025, 6, 1)),
+    let mut ceased = known();
+    ceased.record_unit(
+        &unit_id("so-tu-phap"),
+        &unit("so-tu-phap", true),
+        day(2025, 7, 1),
+    );
+    let to_dissolved = TaskCommand::TransferResponsibility(TransferTask {
+        to: unit_id("so-tu-phap"),
         on: day(2025, 7, 1),
         reason: text("Sắp xếp"),
         basis: doc("202/2025/QH15"),
-    };
-    Given::with(())
+        task: TaskId::parse("ctr-trong-tam-2022").unwrap(),
+    });
+    Given::with(ceased)
         .given(vec![assigned()])
-        .when(stale_proof)
-        .then_expect_error(TaskError::ProofForAnotherDay {
+        .when(to_dissolved)
+        .then_expect_error(TaskError::Fact(FactError::Inactive {
             unit: unit_id("so-tu-phap"),
-            checked: day(2025, 6, 1),
             on: day(2025, 7, 1),
-        });
+        }));
 }
 
 #[test]
 fn report_progress_as_lead_or_coordinator() {
     for by in ["ban-noi-chinh", "so-tu-phap"] {
-        let command = TaskCommand::ReportProgress {
+        let command = TaskCommand::ReportProgress(ReportProgress {
             by: unit_id(by),
             percent: Percent::new(60).unwrap(),
             note: text("Đã xây dựng dự thảo"),
             on: day(2022, 1, 14),
-        };
-        Given::with(())
+            task: TaskId::parse("ctr-trong-tam-2022").unwrap(),
+        });
+        Given::with(known())
             .given(vec![assigned()])
             .when(command)
             .then_expect_events(vec![TaskEvent::ProgressReported {
@@ -289,13 +328,14 @@ fn report_progress_as_lead_or_coordinator() {
 
 #[test]
 fn only_responsible_units_report() {
-    let command = TaskCommand::ReportProgress {
+    let command = TaskCommand::ReportProgress(ReportProgress {
         by: unit_id("so-tai-chinh"),
         percent: Percent::new(10).unwrap(),
         note: text("Báo cáo"),
         on: day(2022, 1, 14),
-    };
-    Given::with(())
+        task: TaskId::parse("ctr-trong-tam-2022").unwrap(),
+    });
+    Given::with(known())
         .given(vec![assigned()])
         .when(command)
         .then_expect_error(TaskError::NotResponsible(unit_id("so-tai-chinh")));
@@ -303,12 +343,13 @@ fn only_responsible_units_report() {
 
 #[test]
 fn complete_the_task() {
-    let command = TaskCommand::Complete {
+    let command = TaskCommand::Complete(CompleteTask {
         by: unit_id("ban-noi-chinh"),
         deliverable: doc("05-CTr/BCĐ"),
         on: day(2022, 1, 28),
-    };
-    Given::with(())
+        task: TaskId::parse("ctr-trong-tam-2022").unwrap(),
+    });
+    Given::with(known())
         .given(vec![assigned()])
         .when(command)
         .then_expect_events(vec![completed()]);
@@ -316,21 +357,23 @@ fn complete_the_task() {
 
 #[test]
 fn only_the_lead_completes_and_only_once() {
-    let by_coordinator = TaskCommand::Complete {
+    let by_coordinator = TaskCommand::Complete(CompleteTask {
         by: unit_id("so-tu-phap"),
         deliverable: doc("05-CTr/BCĐ"),
         on: day(2022, 1, 28),
-    };
-    Given::with(())
+        task: TaskId::parse("ctr-trong-tam-2022").unwrap(),
+    });
+    Given::with(known())
         .given(vec![assigned()])
         .when(by_coordinator)
         .then_expect_error(TaskError::NotResponsible(unit_id("so-tu-phap")));
-    let again = TaskCommand::Complete {
+    let again = TaskCommand::Complete(CompleteTask {
         by: unit_id("ban-noi-chinh"),
         deliverable: doc("05-CTr/BCĐ"),
         on: day(2022, 1, 29),
-    };
-    Given::with(())
+        task: TaskId::parse("ctr-trong-tam-2022").unwrap(),
+    });
+    Given::with(known())
         .given(vec![assigned(), completed()])
         .when(again)
         .then_expect_error(TaskError::Closed(
@@ -340,12 +383,13 @@ fn only_the_lead_completes_and_only_once() {
 
 #[test]
 fn cancel_the_task() {
-    let command = TaskCommand::Cancel {
+    let command = TaskCommand::Cancel(CancelTask {
         on: day(2022, 3, 1),
         reason: text("Nhiệm vụ được lồng ghép vào kế hoạch khác"),
         basis: doc("130/KH-UBND"),
-    };
-    Given::with(())
+        task: TaskId::parse("ctr-trong-tam-2022").unwrap(),
+    });
+    Given::with(known())
         .given(vec![assigned()])
         .when(command)
         .then_expect_events(vec![TaskEvent::TaskCancelled {
@@ -357,12 +401,13 @@ fn cancel_the_task() {
 
 #[test]
 fn cancel_a_closed_task_is_refused() {
-    let command = TaskCommand::Cancel {
+    let command = TaskCommand::Cancel(CancelTask {
         on: day(2022, 3, 1),
         reason: text("Hủy"),
         basis: doc("130/KH-UBND"),
-    };
-    Given::with(())
+        task: TaskId::parse("ctr-trong-tam-2022").unwrap(),
+    });
+    Given::with(known())
         .given(vec![assigned(), completed()])
         .when(command)
         .then_expect_error(TaskError::Closed(

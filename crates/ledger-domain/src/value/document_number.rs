@@ -232,6 +232,13 @@ impl fmt::Display for DocumentNumber {
     }
 }
 
+impl std::str::FromStr for DocumentNumber {
+    type Err = ValueError;
+    fn from_str(input: &str) -> Result<Self, ValueError> {
+        Self::parse(input)
+    }
+}
+
 impl Serialize for DocumentNumber {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)

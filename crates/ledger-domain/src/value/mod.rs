@@ -1,11 +1,17 @@
 //! Value types: parsed once at the edge, always valid afterwards.
 
+pub mod calendar;
+mod date;
 mod document_number;
+#[cfg(feature = "graphql")]
+mod graphql;
 mod ids;
 mod period;
 mod schema;
 mod text;
 
+pub use calendar::Holidays;
+pub use date::Date;
 pub use document_number::{DocumentNumber, NumberKind, STATE_TYPE_CODES};
 pub use ids::{
     BriefingId, FocusProgrammeId, GroupNumber, ObstacleId, Percent, PlanId, ProgrammeId, ReportId,

@@ -9,10 +9,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
+use chrono::{Datelike, Days, Months, NaiveDate};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::ValueError;
+use super::{Date, Holidays, ValueError};
 
 /// How long a period is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -191,7 +191,8 @@ pub struct ReportingRegime {
     pub window_start: Anchor,
     /// Cut-off day, relative to the period's last month.
     pub window_end: Anchor,
-    /// Working days (Monday to Friday) between the cut-off and the deadline.
+    /// Working days between the cut-off and the deadline: Monday to Friday, not a public
+    /// holiday nor a day replacing one ([`Holidays`]).
     pub deadline_working_days: u32,
 }
 
@@ -234,31 +235,25 @@ impl ReportingRegime {
 
     /// The first and last day of the period's data.
     #[must_use]
-    pub fn window(&self, period: &ReportingPeriod) -> (NaiveDate, NaiveDate) {
+    pub fn window(&self, period: &ReportingPeriod) -> (Date, Date) {
         (
-            resolve(period.year, period.first_month(), self.window_start),
-            resolve(period.year, period.last_month(), self.window_end),
+            resolve(period.year, period.first_month(), self.window_start).into(),
+            resolve(period.year, period.last_month(), self.window_end).into(),
         )
     }
 
-    /// The day the report is due: the cut-off plus the regime's working days.
+    /// The day the report is due: the cut-off plus the regime's working days, counting
+    /// Việt Nam's public holidays.
     #[must_use]
-    pub fn deadline(&self, period: &ReportingPeriod) -> NaiveDate {
-        let (_, mut day) = self.window(period);
-        let mut left = self.deadline_working_days;
-        while left > 0 {
-            day = day + Days::new(1);
-            if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
-                left -= 1;
-            }
-        }
-        day
+    pub fn deadline(&self, period: &ReportingPeriod) -> Date {
+        let (_, cut_off) = self.window(period);
+        Holidays::default().add_working_days(cut_off, self.deadline_working_days)
     }
 
     /// Whether the period has begun on `today` (its data window has opened); no report may
     /// be filed for a period that has not.
     #[must_use]
-    pub fn has_begun(&self, period: &ReportingPeriod, today: NaiveDate) -> bool {
+    pub fn has_begun(&self, period: &ReportingPeriod, today: Date) -> bool {
         today >= self.window(period).0
     }
 }
@@ -282,8 +277,8 @@ fn resolve(year: i32, month: u32, anchor: Anchor) -> NaiveDate {
 mod tests {
     use super::*;
 
-    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    fn date(y: i32, m: u32, d: u32) -> Date {
+        Date::from_ymd(y, m, d).unwrap()
     }
 
     fn period(s: &str) -> ReportingPeriod {
@@ -332,9 +327,15 @@ mod tests {
         assert_eq!(r.deadline(&period("2022-05")), date(2022, 5, 16));
         let five = ReportingRegime {
             deadline_working_days: 5,
-            ..r
+            ..r.clone()
         };
         assert_eq!(five.deadline(&period("2022-Q1")), date(2022, 3, 21));
+        // January 2021's cut-off is Thursday 14/1: due Friday 15/1. February 2021's is
+        // Sunday 14/2, in Tết (11–17/2): due Thursday 18/2.
+        assert_eq!(r.deadline(&period("2021-01")), date(2021, 1, 15));
+        assert_eq!(r.deadline(&period("2021-02")), date(2021, 2, 18));
+        // April 2023's cut-off is Friday 14/4: due Monday 17/4.
+        assert_eq!(r.deadline(&period("2023-04")), date(2023, 4, 17));
     }
 
     #[test]

@@ -72,6 +72,20 @@ impl<const MAX: usize> Text<MAX> {
                 "không được để trống",
             ));
         }
+        if let Some(c) = text.chars().find(|c| c.is_control()) {
+            return Err(ValueError::new(
+                "text",
+                input,
+                format!(
+                    "must not contain control characters (found U+{:04X})",
+                    u32::from(c)
+                ),
+                format!(
+                    "không được chứa ký tự điều khiển (có U+{:04X})",
+                    u32::from(c)
+                ),
+            ));
+        }
         let chars = text.chars().count();
         if chars > MAX {
             return Err(ValueError::new(
@@ -234,6 +248,9 @@ mod tests {
         assert_eq!(long.problem, "has 8 characters; at most 5");
         // Characters, not bytes: five Vietnamese letters fit in five.
         assert!(Text::<5>::parse("Đảng ").is_ok());
+        let nul = Title::parse("Báo cáo\u{0}quý").unwrap_err();
+        assert!(nul.problem.contains("U+0000") && nul.vi().contains("ký tự điều khiển"));
+        assert!(Title::parse("Báo cáo\u{7f}").is_err());
     }
 
     #[test]
