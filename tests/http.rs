@@ -396,9 +396,11 @@ async fn run_demo<B: ServerBackend>() -> Running<B> {
     let (checkpoint_key, log_key) =
         ledger_proof::checkpoint::generate_key(&mut rand_core::OsRng, "ledger.test/de-an-10")
             .unwrap();
-    let ledger = Ledger::start_with_clock(store.clone(), keys.clone(), false, true, clock)
-        .with_checkpoint_key(&checkpoint_key)
-        .unwrap();
+    let ledger = Ledger::start_with(store.clone(), keys.clone(), false, true, |path| {
+        path.with_clock(clock)
+    })
+    .with_checkpoint_key(&checkpoint_key)
+    .unwrap();
     let projector = ledger.state.projector.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -444,7 +444,7 @@ pub struct Progress {
 }
 
 /// A progress callback for [`import`] that writes a line to `out` at every tenth of the way
-/// and at the end: `imported 250/504 steps (0 already there)`.
+/// and at the end: `imported 250/506 steps (0 already there)`.
 pub fn print_progress(mut out: impl std::io::Write) -> impl FnMut(Progress) {
     let mut last_tenth = 0;
     move |p: Progress| {

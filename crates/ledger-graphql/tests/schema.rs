@@ -221,6 +221,120 @@ async fn roles_and_coded_errors() {
     assert_eq!(errors, ["UNAUTHENTICATED"]);
 }
 
+/// Callers without a token read exactly the fields README names, where the deployment allows
+/// it, and nothing where it does not; every query field is classified here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_access_is_exactly_what_the_readme_says() {
+    let readme = include_str!("../../../README.md");
+    let listed = readme
+        .split("exactly these fields and nothing else: ")
+        .nth(1)
+        .and_then(|rest| rest.split(" (and the log").next())
+        .unwrap();
+    let mut named: Vec<&str> = listed
+        .split(',')
+        .map(|f| f.trim().trim_matches('`'))
+        .collect();
+    named.sort_unstable();
+    let mut public = ledger_graphql::query::PUBLIC_FIELDS.to_vec();
+    public.sort_unstable();
+    assert_eq!(named, public, "README and PUBLIC_FIELDS disagree");
+
+    // One valid question per query field.
+    let questions: &[(&str, &str)] = &[
+        ("node", r#"{ node(id: "VW5pdDpzby10dS1waGFw") { id } }"#),
+        ("units", "{ units { totalCount } }"),
+        ("unit", r#"{ unit(id: "so-tu-phap") { key } }"#),
+        (
+            "documents",
+            r#"{ documents(number: "44-KH/TU") { position } }"#,
+        ),
+        (
+            "citations",
+            r#"{ citations(number: "44-KH/TU") { position } }"#,
+        ),
+        ("programmes", "{ programmes { position } }"),
+        (
+            "solutionGroups",
+            r#"{ solutionGroups(programme: "de-an-10-da-tu") { position } }"#,
+        ),
+        ("plans", "{ plans { position } }"),
+        (
+            "missingUnitPlans",
+            r#"{ missingUnitPlans(plan: "kh-44-kh-tu") { position } }"#,
+        ),
+        ("focusProgrammes", "{ focusProgrammes { position } }"),
+        ("tasks", "{ tasks { totalCount } }"),
+        ("progress", "{ progress(by: GROUP) { position } }"),
+        ("reports", "{ reports { totalCount } }"),
+        (
+            "reportDiscrepancies",
+            r#"{ reportDiscrepancies(plan: "kh-44-kh-tu") { position } }"#,
+        ),
+        (
+            "complianceMatrix",
+            r#"{ complianceMatrix(plan: "kh-44-kh-tu") { position } }"#,
+        ),
+        ("obstacles", "{ obstacles { totalCount } }"),
+        ("recommendations", "{ recommendations { totalCount } }"),
+        ("supervisions", "{ supervisions { position } }"),
+        ("briefings", "{ briefings { position } }"),
+        (
+            "history",
+            r#"{ history(streamId: "unit/so-tu-phap") { position } }"#,
+        ),
+        ("events", "{ events { totalCount } }"),
+        ("checkpoint", "{ checkpoint { lag } }"),
+        ("inclusionProof", "{ inclusionProof(position: 1) { root } }"),
+        ("consistencyProof", "{ consistencyProof(from: 1) { path } }"),
+        ("signedCheckpoint", "{ signedCheckpoint { note } }"),
+        ("checkpoints", "{ checkpoints { size } }"),
+    ];
+    let closed = demo(false).await;
+    let (fields, _) = run(
+        &closed,
+        Some(Role::Inspector),
+        "{ __schema { queryType { fields { name } } } }",
+        json!({}),
+    )
+    .await;
+    let mut fields: Vec<&str> = fields["__schema"]["queryType"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    fields.sort_unstable();
+    let mut asked: Vec<&str> = questions.iter().map(|(f, _)| *f).collect();
+    asked.sort_unstable();
+    assert_eq!(fields, asked, "a query field is not classified here");
+
+    let open = demo(true).await;
+    for (field, query) in questions {
+        let (_, errors) = run(&closed, None, query, json!({})).await;
+        assert_eq!(
+            errors,
+            ["UNAUTHENTICATED"],
+            "{field}, anonymous, not allowed"
+        );
+        let (_, errors) = run(&open, None, query, json!({})).await;
+        if public.contains(field) {
+            assert!(
+                !errors.iter().any(|c| c == "UNAUTHENTICATED"),
+                "{field} is public: {errors:?}"
+            );
+        } else {
+            assert_eq!(errors, ["UNAUTHENTICATED"], "{field} is not public");
+        }
+        // Every question is a valid one: signed in, it is answered.
+        let (_, errors) = run(&open, Some(Role::Inspector), query, json!({})).await;
+        assert!(
+            errors.is_empty() || (*field == "signedCheckpoint" && errors == ["NOT_FOUND"]),
+            "{field}: {errors:?}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deep_and_costly_queries_are_refused() {
     let d = demo(false).await;

@@ -23,6 +23,7 @@ use axum::extract::WebSocketUpgrade;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use ledger_app::CommandPath;
 use ledger_graphql::answers::{Answers, answer};
 use ledger_graphql::auth::Keys;
 use ledger_graphql::{Api, LedgerSchema};
@@ -165,28 +166,19 @@ impl Ledger {
         anonymous_rollups: bool,
         introspection: bool,
     ) -> Self {
-        Self::start_inner(store, keys, anonymous_rollups, introspection, None)
+        Self::start_with(store, keys, anonymous_rollups, introspection, |path| path)
     }
 
-    /// As [`Ledger::start`], judging the dates of changes against `clock`'s day in Việt Nam
-    /// rather than the system's (tests, and replaying a day's work).
+    /// As [`Ledger::start`], with the command path set up by `path`: a temporal policy of
+    /// the deployment's own (`CommandPath::with_policy`), or a fixed clock (tests, and
+    /// replaying a day's work: `CommandPath::with_clock`).
     #[must_use]
-    pub fn start_with_clock(
+    pub fn start_with(
         store: AnyStore,
         keys: Keys,
         anonymous_rollups: bool,
         introspection: bool,
-        clock: ledger_app::Clock,
-    ) -> Self {
-        Self::start_inner(store, keys, anonymous_rollups, introspection, Some(clock))
-    }
-
-    fn start_inner(
-        store: AnyStore,
-        keys: Keys,
-        anonymous_rollups: bool,
-        introspection: bool,
-        clock: Option<ledger_app::Clock>,
+        path: impl FnOnce(CommandPath<DynStore>) -> CommandPath<DynStore>,
     ) -> Self {
         let read_db = store.read_db();
         let store = store.to_dyn();
@@ -208,9 +200,7 @@ impl Ledger {
             }
         });
         let mut api = Api::new(store.clone(), read_db, projector.clone(), anonymous_rollups);
-        if let Some(clock) = clock {
-            api.path = ledger_app::CommandPath::new(store.clone()).with_clock(clock);
-        }
+        api.path = path(CommandPath::new(store.clone()));
         let checkpoint_key = api.checkpoint_key.clone();
         let witness_keys = api.witness_keys.clone();
         Self {

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use ledger_app::CommandPath;
 use ledger_app::scenario::{import, parse, print_progress};
+use ledger_domain::command::AnyCommand;
+use ledger_domain::policy::TemporalPolicy;
 use ledger_domain::value::UnitId;
 use ledger_graphql::auth::{Keys, Principal, Role};
 use ledger_server::{Ledger, open_log, open_store, rebuild_read_models};
@@ -99,6 +101,12 @@ enum Command {
         /// A witness's public key whose cosignatures are kept (repeatable).
         #[arg(long)]
         witness_key: Vec<PathBuf>,
+        /// Days before the day of recording a change may be dated and still count as recorded
+        /// on time (default 7; per kind of command in the config file's `[grace_days_by_command]`).
+        /// Earlier changes are backdated: secretariat and supervisors only, with a reason and a
+        /// source document (docs/domain.md, "Time").
+        #[arg(long, env = "LEDGER__GRACE_DAYS")]
+        grace_days: Option<u32>,
     },
     /// Creates or upgrades the log's and the read models' tables.
     Migrate {
@@ -418,6 +426,7 @@ async fn run(command: Command) -> Result<(), checks::Failed> {
             checkpoint_key,
             checkpoint_every,
             witness_key,
+            grace_days,
         } => {
             let file = match &config {
                 Some(path) => ConfigFile::read(path)?,
@@ -446,12 +455,15 @@ async fn run(command: Command) -> Result<(), checks::Failed> {
                         .map_err(|e| format!("cannot read {}: {e}", path.display()))
                 })
                 .transpose()?;
+            let policy =
+                temporal_policy(grace_days.or(file.grace_days), file.grace_days_by_command)?;
             let store = open_store(&database_url).await?;
-            let ledger = Ledger::start(
+            let ledger = Ledger::start_with(
                 store,
                 keys,
                 anonymous_rollups || file.anonymous_rollups.unwrap_or(false),
                 !(no_introspection || file.no_introspection.unwrap_or(false)),
+                |path| path.with_policy(policy),
             )
             .with_answer_budget(
                 answer_cache_mib
@@ -593,6 +605,9 @@ struct ConfigFile {
     checkpoint_every: Option<String>,
     #[serde(default)]
     witness_keys: Vec<PathBuf>,
+    grace_days: Option<u32>,
+    #[serde(default)]
+    grace_days_by_command: std::collections::BTreeMap<String, u32>,
 }
 
 impl ConfigFile {
@@ -601,6 +616,42 @@ impl ConfigFile {
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
+}
+
+/// Most days of grace a deployment may set: a year (a longer grace would make every change
+/// "on time").
+const MAX_GRACE_DAYS: u32 = 366;
+
+/// The temporal policy of `ledger serve`: a default grace and one per command name.
+fn temporal_policy(
+    default: Option<u32>,
+    by_command: std::collections::BTreeMap<String, u32>,
+) -> Result<TemporalPolicy, String> {
+    let mut policy = TemporalPolicy::default();
+    if let Some(days) = default {
+        policy.default_grace_days = days;
+    }
+    for (command, days) in &by_command {
+        if !AnyCommand::NAMES.contains(&command.as_str()) {
+            return Err(format!(
+                "grace_days_by_command: {command:?} is not a command (one of {})",
+                AnyCommand::NAMES.join(", ")
+            ));
+        }
+        if *days > MAX_GRACE_DAYS {
+            return Err(format!(
+                "grace_days_by_command.{command}: {days} days; at most {MAX_GRACE_DAYS}"
+            ));
+        }
+    }
+    if policy.default_grace_days > MAX_GRACE_DAYS {
+        return Err(format!(
+            "grace days: {}; at most {MAX_GRACE_DAYS}",
+            policy.default_grace_days
+        ));
+    }
+    policy.grace_days = by_command;
+    Ok(policy)
 }
 
 /// `3600s`, `90m`, `8h`, `30d` (or bare seconds) as seconds.

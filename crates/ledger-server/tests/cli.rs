@@ -197,6 +197,47 @@ fn failures_say_why_and_exit_non_zero() {
     assert_eq!(out.status.code(), Some(2), "clap refuses an unknown role");
 }
 
+/// The grace a deployment sets for dating changes is checked before anything starts: a
+/// command name that is not one, or a grace over a year, is refused with what is allowed.
+#[test]
+fn a_bad_grace_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("l.db").display());
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "a test secret that is long enough for HS256").unwrap();
+    let config = dir.path().join("ledger.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "database_url = \"{url}\"\njwt_secret_file = \"{}\"\n[grace_days_by_command]\nbao_cao = 3\n",
+            secret.display()
+        ),
+    )
+    .unwrap();
+    let out = ledger(&["serve", "--config", config.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("\"bao_cao\" is not a command") && stderr.contains("report_progress"),
+        "{stderr}"
+    );
+    let out = ledger(&[
+        "serve",
+        "--database-url",
+        &url,
+        "--jwt-secret-file",
+        secret.to_str().unwrap(),
+        "--grace-days",
+        "400",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("at most 366"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 /// A demo file this version cannot continue (here: another scenario under the demo's name,
 /// as an older version's demo would be) is not served half-updated: `ledger demo` stops and
 /// says to remove it.
