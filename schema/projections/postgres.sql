@@ -102,7 +102,7 @@ CREATE INDEX rm1_audit_i1 ON rm1_audit (event_type, valid_from);
 CREATE INDEX rm1_audit_i2 ON rm1_audit (actor, valid_from);
 CREATE INDEX rm1_audit_i3 ON rm1_audit (acting_unit, valid_from);
 CREATE INDEX rm1_audit_i4 ON rm1_audit (effective_at);
-CREATE INDEX rm1_audit_i5 ON rm1_audit (dating, valid_from);
+CREATE INDEX rm1_audit_i5 ON rm1_audit (dating, valid_from) WHERE dating IS NOT NULL;
 
 CREATE TABLE rm1_report_revisions (report_id TEXT NOT NULL, revision BIGINT NOT NULL, on_date TEXT NOT NULL, reason TEXT, achievements TEXT, shortcomings TEXT, causes TEXT, obstacles TEXT, proposals TEXT, valid_from BIGINT NOT NULL);
 CREATE INDEX rm1_report_revisions_i0 ON rm1_report_revisions (report_id, revision);

@@ -895,6 +895,67 @@ async fn paging_both_ways_and_the_other_lists() {
     assert_eq!(tail["reports"]["pageInfo"]["hasNextPage"], false);
 }
 
+/// The matrix limited to periods and units, with each unit's totals; tasks by coordinating
+/// unit; lists as GraphQL lists, never JSON in a string.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn matrix_filters_totals_and_lists() {
+    let d = demo(false).await;
+    let (data, errors) = run(
+        &d,
+        Some(Role::Supervisor),
+        r#"{ complianceMatrix(plan: "kh-44-kh-tu", on: "2025-12-31", from: "2023-Q1", to: "2023-Q4", units: ["cong-an-tinh", "dinh-hoa"]) {
+               matrix { periods rows { unitId totals { accepted returned submitted missing notDue ended late } cells { period status late } } } }
+             tasks(on: "2025-12-31", filter: {coordinating: "so-tai-chinh"}) { totalCount nodes { task { key coordinating } } }
+             supervisions { items { supervised } }
+             briefings { items { participants } }
+             focusProgrammes { items { priorities { group title tasks } } } }"#,
+        json!({}),
+    )
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    let matrix = &data["complianceMatrix"]["matrix"];
+    assert_eq!(
+        matrix["periods"],
+        json!(["2023-Q1", "2023-Q2", "2023-Q3", "2023-Q4"])
+    );
+    let rows = matrix["rows"].as_array().unwrap();
+    let mut units: Vec<&str> = rows.iter().map(|r| r["unitId"].as_str().unwrap()).collect();
+    units.sort_unstable();
+    assert_eq!(units, ["cong-an-tinh", "dinh-hoa"]);
+    for row in rows {
+        let cells = row["cells"].as_array().unwrap();
+        assert_eq!(cells.len(), 4);
+        let t = &row["totals"];
+        for status in ["accepted", "returned", "submitted", "missing", "ended"] {
+            let n = cells.iter().filter(|c| c["status"] == status).count();
+            assert_eq!(
+                t[status].as_u64(),
+                Some(n as u64),
+                "{}: {status}",
+                row["unitId"]
+            );
+        }
+        let not_due = cells.iter().filter(|c| c["status"] == "not_due").count();
+        assert_eq!(t["notDue"].as_u64(), Some(not_due as u64));
+    }
+    // Đinh Hóa had not reported for 2023-Q2 (cookbook question 2).
+    let dinh_hoa = rows.iter().find(|r| r["unitId"] == "dinh-hoa").unwrap();
+    assert_eq!(dinh_hoa["cells"][1]["status"], "missing");
+    assert!(dinh_hoa["totals"]["missing"].as_u64().unwrap() >= 1);
+
+    // One task names Sở Tài chính among its coordinating units (the scenario's
+    // `co-so-vat-chat`).
+    assert_eq!(data["tasks"]["totalCount"], 1);
+    assert_eq!(
+        data["tasks"]["nodes"][0]["task"],
+        json!({ "key": "co-so-vat-chat", "coordinating": ["so-tai-chinh"] })
+    );
+    assert!(data["supervisions"]["items"][0]["supervised"].is_array());
+    assert!(data["briefings"]["items"][0]["participants"].is_array());
+    let priorities = &data["focusProgrammes"]["items"][0]["priorities"];
+    assert!(priorities[0]["tasks"].is_array() && priorities[0]["group"].is_number());
+}
+
 /// Global ids, Relay style: what a list gives, `node(id:)` finds again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nodes_by_global_id() {

@@ -717,7 +717,9 @@ pub const TABLES: &[TableDef] = &[
             "actor, valid_from",
             "acting_unit, valid_from",
             "effective_at",
-            "dating, valid_from",
+            // Backdated and archival changes are found by their dating; the others, most
+            // of a live ledger, are not in this index.
+            "dating, valid_from WHERE dating IS NOT NULL",
         ],
     ),
     TableDef::of::<ReportRevisionFact>("report_revisions", Kind::Fact, &["report_id, revision"]),
