@@ -5,7 +5,7 @@ use cqrs_es::{Aggregate, DomainEvent, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
 
 use crate::access::Role;
-use crate::command::{Command, Refusal, RefusalKind, Tagged};
+use crate::command::{Refusal, RefusalKind, Tagged, impl_command};
 use crate::facts::{FactError, Facts, Needs};
 use crate::value::{
     BriefingId, Date, DocumentNumber, LongText, ReportingPeriod, TaskId, Title, UnitId,
@@ -61,41 +61,14 @@ pub enum BriefingCommand {
     IssueConclusion(IssueConclusion),
 }
 
-impl Command for HoldBriefing {
-    const NAME: &'static str = "hold_briefing";
-    const ROLES: &'static [Role] = &[Role::Secretariat];
-    type Aggregate = Briefing;
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.held_on
-    }
-    fn needs(&self, _: &Briefing) -> Needs {
-        Needs::default().active(&self.chaired_by, self.held_on)
-    }
-    fn into_command(self) -> BriefingCommand {
-        BriefingCommand::Hold(self)
-    }
-}
+impl_command!(HoldBriefing: "hold_briefing", BriefingCommand::Hold of Briefing,
+roles: &[Role::Secretariat], id: |c| c.id, on: held_on;
+fn needs(&self, _: &Briefing) -> Needs {
+    Needs::default().active(&self.chaired_by, self.held_on)
+});
 
-impl Command for IssueConclusion {
-    const NAME: &'static str = "issue_conclusion";
-    const ROLES: &'static [Role] = &[Role::Secretariat];
-    type Aggregate = Briefing;
-    fn id(&self) -> String {
-        self.briefing.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.on
-    }
-    fn basis(&self) -> Option<&DocumentNumber> {
-        Some(&self.document)
-    }
-    fn into_command(self) -> BriefingCommand {
-        BriefingCommand::IssueConclusion(self)
-    }
-}
+impl_command!(IssueConclusion: "issue_conclusion", BriefingCommand::IssueConclusion of Briefing,
+    roles: &[Role::Secretariat], id: |c| c.briefing, on: on, basis: document);
 
 /// Events of a briefing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

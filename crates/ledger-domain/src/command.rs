@@ -117,6 +117,69 @@ pub trait Command:
     }
 }
 
+/// Implements [`Command`] for a command type from what every command says, so each says it
+/// once:
+///
+/// ```text
+/// impl_command!(ExtendDeadline: "extend_deadline", TaskCommand::ExtendDeadline of Task,
+///     roles: &[Role::Secretariat], id: |c| c.task, on: on,
+///     reason: reason, basis: basis);
+/// ```
+///
+/// `id` gives the aggregate's id from the command, `on` names the field holding the day it
+/// takes effect; then, each optional and in this order: `scheduled: true` (it may take effect
+/// after the day it is recorded), `reason` and `basis` (the fields holding its own reason and
+/// document), `optional_basis` (an optional document), `reporting` (the field naming the
+/// unit a unit reporter acts for), `needs: |c| …` (the facts it needs, from the command
+/// alone). Any other method follows a `;`, as written in an `impl` block.
+macro_rules! impl_command {
+    ($ty:ident: $name:literal, $cmd:ident::$variant:ident of $agg:ident,
+        roles: $roles:expr, id: |$c:ident| $id:expr, on: $on:ident
+        $(, scheduled: $scheduled:literal)?
+        $(, reason: $reason:ident)?
+        $(, basis: $basis:ident)?
+        $(, optional_basis: $optional:ident)?
+        $(, reporting: $by:ident)?
+        $(, needs: |$n:ident| $needs:expr)?
+        $(; $($rest:tt)*)?) => {
+        impl $crate::command::Command for $ty {
+            const NAME: &'static str = $name;
+            const ROLES: &'static [$crate::access::Role] = $roles;
+            $(const SCHEDULED: bool = $scheduled;)?
+            type Aggregate = $agg;
+            fn id(&self) -> String {
+                let $c = self;
+                $id.to_string()
+            }
+            fn effective_on(&self) -> $crate::value::Date {
+                self.$on
+            }
+            $(fn reason(&self) -> Option<&$crate::value::LongText> {
+                Some(&self.$reason)
+            })?
+            $(fn basis(&self) -> Option<&$crate::value::DocumentNumber> {
+                Some(&self.$basis)
+            })?
+            $(fn basis(&self) -> Option<&$crate::value::DocumentNumber> {
+                self.$optional.as_ref()
+            })?
+            $(fn reporting_unit(&self, _: &$agg) -> Option<$crate::value::UnitId> {
+                Some(self.$by.clone())
+            })?
+            $(fn needs(&self, _: &$agg) -> $crate::facts::Needs {
+                let $n = self;
+                $needs
+            })?
+            fn into_command(self) -> $cmd {
+                $cmd::$variant(self)
+            }
+            $($($rest)*)?
+        }
+    };
+}
+
+pub(crate) use impl_command;
+
 /// Calls `$m! { name => Variant: Type, … }` with every command, in the order they are
 /// documented: what generates [`AnyCommand`], the command path's dispatch and the GraphQL
 /// mutations.

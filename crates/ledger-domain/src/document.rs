@@ -13,7 +13,7 @@ use cqrs_es::{Aggregate, DomainEvent, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
 
 use crate::access::Role;
-use crate::command::{Command, Refusal, RefusalKind, Tagged};
+use crate::command::{Refusal, RefusalKind, Tagged, impl_command};
 use crate::facts::{FactError, Facts, Needs};
 use crate::value::{Date, DocumentNumber, NumberKind, Title, UnitId};
 
@@ -100,30 +100,18 @@ pub enum DocumentCommand {
     Register(RegisterDocument),
 }
 
-impl Command for RegisterDocument {
-    const NAME: &'static str = "register_document";
-    const ROLES: &'static [Role] = &[Role::Secretariat];
-    type Aggregate = Document;
-    fn id(&self) -> String {
-        self.identity.key()
-    }
-    fn effective_on(&self) -> Date {
-        self.issued_on
-    }
-    fn basis(&self) -> Option<&DocumentNumber> {
-        Some(&self.identity.number)
-    }
-    fn needs(&self, _: &Document) -> Needs {
-        let needs = Needs::default().registered(&self.identity.issuer);
-        match &self.signed_by {
-            Some(unit) => needs.registered(unit),
-            None => needs,
-        }
-    }
-    fn into_command(self) -> DocumentCommand {
-        DocumentCommand::Register(self)
-    }
+impl_command!(RegisterDocument: "register_document", DocumentCommand::Register of Document,
+roles: &[Role::Secretariat], id: |c| c.identity.key(), on: issued_on;
+fn basis(&self) -> Option<&DocumentNumber> {
+    Some(&self.identity.number)
 }
+fn needs(&self, _: &Document) -> Needs {
+    let needs = Needs::default().registered(&self.identity.issuer);
+    match &self.signed_by {
+        Some(unit) => needs.registered(unit),
+        None => needs,
+    }
+});
 
 /// Events of a document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

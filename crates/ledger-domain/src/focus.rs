@@ -6,7 +6,7 @@ use cqrs_es::{Aggregate, DomainEvent, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
 
 use crate::access::Role;
-use crate::command::{Command, Refusal, RefusalKind, Tagged};
+use crate::command::{Refusal, RefusalKind, Tagged, impl_command};
 use crate::facts::{FactError, Facts, Needs};
 use crate::value::{
     Date, DocumentNumber, FocusProgrammeId, GroupNumber, ProgrammeId, TaskId, Title, UnitId,
@@ -73,45 +73,14 @@ pub enum FocusCommand {
     Amend(AmendFocusProgramme),
 }
 
-impl Command for AdoptFocusProgramme {
-    const NAME: &'static str = "adopt_focus_programme";
-    const ROLES: &'static [Role] = &[Role::Secretariat];
-    type Aggregate = FocusProgramme;
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.adopted_on
-    }
-    fn basis(&self) -> Option<&DocumentNumber> {
-        Some(&self.document)
-    }
-    fn needs(&self, _: &FocusProgramme) -> Needs {
-        Needs::default().active(&self.by, self.adopted_on)
-    }
-    fn into_command(self) -> FocusCommand {
-        FocusCommand::Adopt(self)
-    }
-}
+impl_command!(AdoptFocusProgramme: "adopt_focus_programme", FocusCommand::Adopt of FocusProgramme,
+roles: &[Role::Secretariat], id: |c| c.id, on: adopted_on, basis: document;
+fn needs(&self, _: &FocusProgramme) -> Needs {
+    Needs::default().active(&self.by, self.adopted_on)
+});
 
-impl Command for AmendFocusProgramme {
-    const NAME: &'static str = "amend_focus_programme";
-    const ROLES: &'static [Role] = &[Role::Secretariat];
-    const SCHEDULED: bool = true;
-    type Aggregate = FocusProgramme;
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.on
-    }
-    fn basis(&self) -> Option<&DocumentNumber> {
-        Some(&self.basis)
-    }
-    fn into_command(self) -> FocusCommand {
-        FocusCommand::Amend(self)
-    }
-}
+impl_command!(AmendFocusProgramme: "amend_focus_programme", FocusCommand::Amend of FocusProgramme,
+    roles: &[Role::Secretariat], id: |c| c.id, on: on, scheduled: true, basis: basis);
 
 /// Events of a focus programme.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -5,7 +5,7 @@ use cqrs_es::{Aggregate, DomainEvent, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
 
 use crate::access::Role;
-use crate::command::{Command, Refusal, RefusalKind, Tagged};
+use crate::command::{Refusal, RefusalKind, Tagged, impl_command};
 use crate::facts::{FactError, Facts, Needs};
 use crate::value::{Date, DocumentNumber, LongText, ObstacleId, TaskId, UnitId};
 
@@ -68,65 +68,23 @@ pub enum ObstacleCommand {
     Resolve(ResolveObstacle),
 }
 
-impl Command for RaiseObstacle {
-    const NAME: &'static str = "raise_obstacle";
-    const ROLES: &'static [Role] = &[Role::UnitReporter];
-    type Aggregate = Obstacle;
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.raised_on
-    }
-    fn reporting_unit(&self, _: &Obstacle) -> Option<UnitId> {
-        Some(self.by.clone())
-    }
-    fn needs(&self, _: &Obstacle) -> Needs {
-        Needs::default().active(&self.by, self.raised_on)
-    }
-    fn into_command(self) -> ObstacleCommand {
-        ObstacleCommand::Raise(self)
-    }
-}
+impl_command!(RaiseObstacle: "raise_obstacle", ObstacleCommand::Raise of Obstacle,
+roles: &[Role::UnitReporter], id: |c| c.id, on: raised_on, reporting: by;
+fn needs(&self, _: &Obstacle) -> Needs {
+    Needs::default().active(&self.by, self.raised_on)
+});
 
-impl Command for EscalateObstacle {
-    const NAME: &'static str = "escalate_obstacle";
-    const ROLES: &'static [Role] = &[Role::Secretariat];
-    type Aggregate = Obstacle;
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.on
-    }
-    fn reason(&self) -> Option<&LongText> {
-        self.note.as_ref()
-    }
-    fn needs(&self, _: &Obstacle) -> Needs {
-        Needs::default().active(&self.to, self.on)
-    }
-    fn into_command(self) -> ObstacleCommand {
-        ObstacleCommand::Escalate(self)
-    }
+impl_command!(EscalateObstacle: "escalate_obstacle", ObstacleCommand::Escalate of Obstacle,
+roles: &[Role::Secretariat], id: |c| c.id, on: on;
+fn reason(&self) -> Option<&LongText> {
+    self.note.as_ref()
 }
+fn needs(&self, _: &Obstacle) -> Needs {
+    Needs::default().active(&self.to, self.on)
+});
 
-impl Command for ResolveObstacle {
-    const NAME: &'static str = "resolve_obstacle";
-    const ROLES: &'static [Role] = &[Role::Secretariat];
-    type Aggregate = Obstacle;
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.on
-    }
-    fn basis(&self) -> Option<&DocumentNumber> {
-        Some(&self.basis)
-    }
-    fn into_command(self) -> ObstacleCommand {
-        ObstacleCommand::Resolve(self)
-    }
-}
+impl_command!(ResolveObstacle: "resolve_obstacle", ObstacleCommand::Resolve of Obstacle,
+    roles: &[Role::Secretariat], id: |c| c.id, on: on, basis: basis);
 
 /// Events of an obstacle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -7,7 +7,7 @@ use cqrs_es::{Aggregate, DomainEvent, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
 
 use crate::access::Role;
-use crate::command::{Command, Refusal, RefusalKind, Tagged};
+use crate::command::{Refusal, RefusalKind, Tagged, impl_command};
 use crate::facts::{FactError, Facts, Needs, Unique};
 use crate::value::{Date, DocumentNumber, PlanId, ProgrammeId, Title, UnitId};
 
@@ -124,91 +124,32 @@ pub fn unit_plan_tag(parent: &PlanId, issuer: &UnitId) -> String {
     format!("unit-plan:{parent}|{issuer}")
 }
 
-impl Command for IssuePlan {
-    const NAME: &'static str = "issue_plan";
-    const ROLES: &'static [Role] = &[Role::Secretariat];
-    type Aggregate = Plan;
-    fn id(&self) -> String {
-        self.id.to_string()
+impl_command!(IssuePlan: "issue_plan", PlanCommand::Issue of Plan,
+roles: &[Role::Secretariat], id: |c| c.id, on: issued_on, basis: document;
+fn needs(&self, _: &Plan) -> Needs {
+    let mut needs = Needs::default()
+        .active(&self.issuer, self.issued_on)
+        .all_active(
+            self.required_unit_plans.iter().map(|r| &r.unit),
+            self.issued_on,
+        );
+    if let Implements::Plan(parent) = &self.implements {
+        needs.unique = Some(Unique {
+            event_type: "PlanIssued",
+            tag: unit_plan_tag(parent, &self.issuer),
+        });
     }
-    fn effective_on(&self) -> Date {
-        self.issued_on
-    }
-    fn basis(&self) -> Option<&DocumentNumber> {
-        Some(&self.document)
-    }
-    fn needs(&self, _: &Plan) -> Needs {
-        let mut needs = Needs::default()
-            .active(&self.issuer, self.issued_on)
-            .all_active(
-                self.required_unit_plans.iter().map(|r| &r.unit),
-                self.issued_on,
-            );
-        if let Implements::Plan(parent) = &self.implements {
-            needs.unique = Some(Unique {
-                event_type: "PlanIssued",
-                tag: unit_plan_tag(parent, &self.issuer),
-            });
-        }
-        needs
-    }
-    fn into_command(self) -> PlanCommand {
-        PlanCommand::Issue(self)
-    }
-}
+    needs
+});
 
-impl Command for AmendPlan {
-    const NAME: &'static str = "amend_plan";
-    const ROLES: &'static [Role] = &[Role::Secretariat];
-    const SCHEDULED: bool = true;
-    type Aggregate = Plan;
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.on
-    }
-    fn basis(&self) -> Option<&DocumentNumber> {
-        Some(&self.basis)
-    }
-    fn into_command(self) -> PlanCommand {
-        PlanCommand::Amend(self)
-    }
-}
+impl_command!(AmendPlan: "amend_plan", PlanCommand::Amend of Plan,
+    roles: &[Role::Secretariat], id: |c| c.id, on: on, scheduled: true, basis: basis);
 
-impl Command for RecordUnitPlan {
-    const NAME: &'static str = "record_unit_plan";
-    const ROLES: &'static [Role] = &[Role::Secretariat];
-    type Aggregate = Plan;
-    fn id(&self) -> String {
-        self.plan.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.on
-    }
-    fn into_command(self) -> PlanCommand {
-        PlanCommand::RecordUnitPlan(self)
-    }
-}
+impl_command!(RecordUnitPlan: "record_unit_plan", PlanCommand::RecordUnitPlan of Plan,
+    roles: &[Role::Secretariat], id: |c| c.plan, on: on);
 
-impl Command for SupersedePlan {
-    const NAME: &'static str = "supersede_plan";
-    const ROLES: &'static [Role] = &[Role::Secretariat];
-    const SCHEDULED: bool = true;
-    type Aggregate = Plan;
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.on
-    }
-    fn basis(&self) -> Option<&DocumentNumber> {
-        Some(&self.basis)
-    }
-    fn into_command(self) -> PlanCommand {
-        PlanCommand::Supersede(self)
-    }
-}
+impl_command!(SupersedePlan: "supersede_plan", PlanCommand::Supersede of Plan,
+    roles: &[Role::Secretariat], id: |c| c.id, on: on, scheduled: true, basis: basis);
 
 /// Events of a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -6,7 +6,7 @@ use cqrs_es::{Aggregate, DomainEvent, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
 
 use crate::access::Role;
-use crate::command::{Command, Refusal, RefusalKind, Tagged};
+use crate::command::{Refusal, RefusalKind, Tagged, impl_command};
 use crate::facts::{FactError, Facts, Needs};
 use crate::value::{Date, DocumentNumber, GroupNumber, LongText, ProgrammeId, Title, UnitId};
 
@@ -121,81 +121,20 @@ pub enum ProgrammeCommand {
     Close(CloseProgramme),
 }
 
-impl Command for AdoptProgramme {
-    const NAME: &'static str = "adopt_programme";
-    const ROLES: &'static [Role] = &[Role::Secretariat];
-    type Aggregate = Programme;
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.adopted_on
-    }
-    fn basis(&self) -> Option<&DocumentNumber> {
-        Some(&self.document)
-    }
-    fn needs(&self, _: &Programme) -> Needs {
-        Needs::default().active(&self.issuer, self.adopted_on)
-    }
-    fn into_command(self) -> ProgrammeCommand {
-        ProgrammeCommand::Adopt(self)
-    }
-}
+impl_command!(AdoptProgramme: "adopt_programme", ProgrammeCommand::Adopt of Programme,
+roles: &[Role::Secretariat], id: |c| c.id, on: adopted_on, basis: document;
+fn needs(&self, _: &Programme) -> Needs {
+    Needs::default().active(&self.issuer, self.adopted_on)
+});
 
-impl Command for AmendProgramme {
-    const NAME: &'static str = "amend_programme";
-    const ROLES: &'static [Role] = &[Role::Secretariat];
-    const SCHEDULED: bool = true;
-    type Aggregate = Programme;
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.on
-    }
-    fn basis(&self) -> Option<&DocumentNumber> {
-        Some(&self.basis)
-    }
-    fn into_command(self) -> ProgrammeCommand {
-        ProgrammeCommand::Amend(self)
-    }
-}
+impl_command!(AmendProgramme: "amend_programme", ProgrammeCommand::Amend of Programme,
+    roles: &[Role::Secretariat], id: |c| c.id, on: on, scheduled: true, basis: basis);
 
-impl Command for ReviewProgramme {
-    const NAME: &'static str = "review_programme";
-    const ROLES: &'static [Role] = &[Role::Secretariat];
-    type Aggregate = Programme;
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.on
-    }
-    fn basis(&self) -> Option<&DocumentNumber> {
-        Some(&self.basis)
-    }
-    fn into_command(self) -> ProgrammeCommand {
-        ProgrammeCommand::Review(self)
-    }
-}
+impl_command!(ReviewProgramme: "review_programme", ProgrammeCommand::Review of Programme,
+    roles: &[Role::Secretariat], id: |c| c.id, on: on, basis: basis);
 
-impl Command for CloseProgramme {
-    const NAME: &'static str = "close_programme";
-    const ROLES: &'static [Role] = &[Role::Secretariat];
-    type Aggregate = Programme;
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.on
-    }
-    fn basis(&self) -> Option<&DocumentNumber> {
-        Some(&self.basis)
-    }
-    fn into_command(self) -> ProgrammeCommand {
-        ProgrammeCommand::Close(self)
-    }
-}
+impl_command!(CloseProgramme: "close_programme", ProgrammeCommand::Close of Programme,
+    roles: &[Role::Secretariat], id: |c| c.id, on: on, basis: basis);
 
 /// Events of a programme.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

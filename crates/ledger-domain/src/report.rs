@@ -21,7 +21,7 @@ use cqrs_es::{Aggregate, DomainEvent, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
 
 use crate::access::Role;
-use crate::command::{Command, Refusal, RefusalKind, Tagged};
+use crate::command::{Refusal, RefusalKind, Tagged, impl_command};
 use crate::facts::{FactError, Facts, Needs, Unique};
 use crate::policy::PolicyError;
 use crate::task::{TaskDay, TaskStatus};
@@ -311,126 +311,69 @@ fn line_tasks(content: &ReportContent) -> Vec<TaskId> {
     content.items.iter().map(|i| i.task.clone()).collect()
 }
 
-impl Command for SubmitReport {
-    const NAME: &'static str = "submit_report";
-    const ROLES: &'static [Role] = &[Role::UnitReporter];
-    type Aggregate = Report;
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.submitted_on
-    }
-    fn reporting_unit(&self, _: &Report) -> Option<UnitId> {
-        Some(self.unit.clone())
-    }
-    fn needs(&self, _: &Report) -> Needs {
-        let mut needs = Needs::default().active(&self.unit, self.submitted_on);
-        needs.tasks = line_tasks(&self.content);
-        needs.unique = Some(Unique {
-            event_type: "ReportSubmitted",
-            tag: report_tag(
-                &self.unit,
-                &self.plan,
-                &self.period,
-                &ReportingRegime::decree_09_2019(),
-            ),
-        });
-        needs
-    }
-    fn settle(
-        &mut self,
-        role: Role,
-        source_document: Option<&DocumentNumber>,
-    ) -> Result<(), PolicyError> {
-        match (role, &self.attested, source_document) {
-            (Role::Archivist, None, Some(document)) => {
-                self.attested = Some(AttestedReceipt {
-                    received_on: self.submitted_on,
-                    document: document.clone(),
-                });
-                Ok(())
-            }
-            (Role::Archivist, _, _) | (_, None, _) => Ok(()),
-            (_, Some(_), _) => Err(PolicyError::AttestationNotAllowed),
-        }
-    }
-    fn into_command(self) -> ReportCommand {
-        ReportCommand::Submit(self)
-    }
+impl_command!(SubmitReport: "submit_report", ReportCommand::Submit of Report,
+roles: &[Role::UnitReporter], id: |c| c.id, on: submitted_on, reporting: unit;
+fn needs(&self, _: &Report) -> Needs {
+    let mut needs = Needs::default().active(&self.unit, self.submitted_on);
+    needs.tasks = line_tasks(&self.content);
+    needs.unique = Some(Unique {
+        event_type: "ReportSubmitted",
+        tag: report_tag(
+            &self.unit,
+            &self.plan,
+            &self.period,
+            &ReportingRegime::decree_09_2019(),
+        ),
+    });
+    needs
 }
+fn settle(
+    &mut self,
+    role: Role,
+    source_document: Option<&DocumentNumber>,
+) -> Result<(), PolicyError> {
+    match (role, &self.attested, source_document) {
+        (Role::Archivist, None, Some(document)) => {
+            self.attested = Some(AttestedReceipt {
+                received_on: self.submitted_on,
+                document: document.clone(),
+            });
+            Ok(())
+        }
+        (Role::Archivist, _, _) | (_, None, _) => Ok(()),
+        (_, Some(_), _) => Err(PolicyError::AttestationNotAllowed),
+    }
+});
 
-impl Command for CorrectReport {
-    const NAME: &'static str = "correct_report";
-    const ROLES: &'static [Role] = &[Role::UnitReporter];
-    type Aggregate = Report;
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.submitted_on
-    }
-    fn reason(&self) -> Option<&LongText> {
-        Some(&self.reason)
-    }
-    fn reporting_unit(&self, state: &Report) -> Option<UnitId> {
-        state.unit.clone()
-    }
-    fn needs(&self, _: &Report) -> Needs {
-        Needs {
-            tasks: line_tasks(&self.content),
-            ..Needs::default()
-        }
-    }
-    fn into_command(self) -> ReportCommand {
-        ReportCommand::Correct(self)
-    }
+impl_command!(CorrectReport: "correct_report", ReportCommand::Correct of Report,
+roles: &[Role::UnitReporter], id: |c| c.id, on: submitted_on, reason: reason;
+fn reporting_unit(&self, state: &Report) -> Option<UnitId> {
+    state.unit.clone()
 }
+fn needs(&self, _: &Report) -> Needs {
+    Needs {
+        tasks: line_tasks(&self.content),
+        ..Needs::default()
+    }
+});
 
-impl Command for AcceptReport {
-    const NAME: &'static str = "accept_report";
-    const ROLES: &'static [Role] = &[Role::Secretariat];
-    type Aggregate = Report;
-    fn id(&self) -> String {
-        self.id.to_string()
+impl_command!(AcceptReport: "accept_report", ReportCommand::Accept of Report,
+roles: &[Role::Secretariat], id: |c| c.id, on: on;
+fn needs(&self, state: &Report) -> Needs {
+    Needs {
+        tasks: line_tasks(&state.content),
+        ..Needs::default()
     }
-    fn effective_on(&self) -> Date {
-        self.on
-    }
-    fn needs(&self, state: &Report) -> Needs {
-        Needs {
-            tasks: line_tasks(&state.content),
-            ..Needs::default()
-        }
-    }
-    fn into_command(self) -> ReportCommand {
-        ReportCommand::Accept(self)
-    }
-}
+});
 
-impl Command for ReturnReport {
-    const NAME: &'static str = "return_report";
-    const ROLES: &'static [Role] = &[Role::Secretariat];
-    type Aggregate = Report;
-    fn id(&self) -> String {
-        self.id.to_string()
+impl_command!(ReturnReport: "return_report", ReportCommand::Return of Report,
+roles: &[Role::Secretariat], id: |c| c.id, on: on, reason: reason;
+fn needs(&self, state: &Report) -> Needs {
+    Needs {
+        tasks: line_tasks(&state.content),
+        ..Needs::default()
     }
-    fn effective_on(&self) -> Date {
-        self.on
-    }
-    fn reason(&self) -> Option<&LongText> {
-        Some(&self.reason)
-    }
-    fn needs(&self, state: &Report) -> Needs {
-        Needs {
-            tasks: line_tasks(&state.content),
-            ..Needs::default()
-        }
-    }
-    fn into_command(self) -> ReportCommand {
-        ReportCommand::Return(self)
-    }
-}
+});
 
 /// Events of a report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

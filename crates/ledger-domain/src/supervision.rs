@@ -7,7 +7,7 @@ use cqrs_es::{Aggregate, DomainEvent, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
 
 use crate::access::Role;
-use crate::command::{Command, Refusal, RefusalKind, Tagged};
+use crate::command::{Refusal, RefusalKind, Tagged, impl_command};
 use crate::facts::{FactError, Facts, Needs};
 use crate::value::{Date, DocumentNumber, LongText, SupervisionId, Title, UnitId};
 
@@ -95,82 +95,22 @@ pub enum SupervisionCommand {
     Close(CloseSupervision),
 }
 
-impl Command for OpenSupervision {
-    const NAME: &'static str = "open_supervision";
-    const ROLES: &'static [Role] = &[Role::Supervisor];
-    type Aggregate = Supervision;
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.opened_on
-    }
-    fn basis(&self) -> Option<&DocumentNumber> {
-        Some(&self.basis)
-    }
-    fn needs(&self, _: &Supervision) -> Needs {
-        Needs::default()
-            .active(&self.body, self.opened_on)
-            .all_active(&self.supervised, self.opened_on)
-    }
-    fn into_command(self) -> SupervisionCommand {
-        SupervisionCommand::Open(self)
-    }
-}
+impl_command!(OpenSupervision: "open_supervision", SupervisionCommand::Open of Supervision,
+roles: &[Role::Supervisor], id: |c| c.id, on: opened_on, basis: basis;
+fn needs(&self, _: &Supervision) -> Needs {
+    Needs::default()
+        .active(&self.body, self.opened_on)
+        .all_active(&self.supervised, self.opened_on)
+});
 
-impl Command for Recommend {
-    const NAME: &'static str = "recommend";
-    const ROLES: &'static [Role] = &[Role::Supervisor];
-    type Aggregate = Supervision;
-    fn id(&self) -> String {
-        self.supervision.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.on
-    }
-    fn into_command(self) -> SupervisionCommand {
-        SupervisionCommand::Recommend(self)
-    }
-}
+impl_command!(Recommend: "recommend", SupervisionCommand::Recommend of Supervision,
+    roles: &[Role::Supervisor], id: |c| c.supervision, on: on);
 
-impl Command for AnswerRecommendation {
-    const NAME: &'static str = "answer_recommendation";
-    const ROLES: &'static [Role] = &[Role::UnitReporter];
-    type Aggregate = Supervision;
-    fn id(&self) -> String {
-        self.supervision.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.on
-    }
-    fn basis(&self) -> Option<&DocumentNumber> {
-        self.basis.as_ref()
-    }
-    fn reporting_unit(&self, _: &Supervision) -> Option<UnitId> {
-        Some(self.by.clone())
-    }
-    fn into_command(self) -> SupervisionCommand {
-        SupervisionCommand::Answer(self)
-    }
-}
+impl_command!(AnswerRecommendation: "answer_recommendation", SupervisionCommand::Answer of Supervision,
+    roles: &[Role::UnitReporter], id: |c| c.supervision, on: on, optional_basis: basis, reporting: by);
 
-impl Command for CloseSupervision {
-    const NAME: &'static str = "close_supervision";
-    const ROLES: &'static [Role] = &[Role::Supervisor];
-    type Aggregate = Supervision;
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.on
-    }
-    fn basis(&self) -> Option<&DocumentNumber> {
-        Some(&self.basis)
-    }
-    fn into_command(self) -> SupervisionCommand {
-        SupervisionCommand::Close(self)
-    }
-}
+impl_command!(CloseSupervision: "close_supervision", SupervisionCommand::Close of Supervision,
+    roles: &[Role::Supervisor], id: |c| c.id, on: on, basis: basis);
 
 /// Events of a supervision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

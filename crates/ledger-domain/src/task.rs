@@ -11,7 +11,7 @@ use cqrs_es::{Aggregate, DomainEvent, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
 
 use crate::access::Role;
-use crate::command::{Command, Refusal, RefusalKind, Tagged};
+use crate::command::{Refusal, RefusalKind, Tagged, impl_command};
 use crate::facts::{FactError, Facts, Needs};
 use crate::unit::{ActiveUnit, Dated};
 use crate::value::{
@@ -166,79 +166,32 @@ pub enum TaskCommand {
     Cancel(CancelTask),
 }
 
-/// Implements [`Command`] for a task command: its stream is the task's, `$on` its day.
-macro_rules! task_command {
-    ($ty:ty, $name:literal, $variant:ident, [$($role:ident),+], on: $on:ident
-        $(, reason: $reason:ident)? $(, basis: $basis:ident)? $(, optional_basis: $optional:ident)?
-        $(, reporting: $by:ident)? $(, needs: |$c:ident| $needs:expr)?) => {
-        impl Command for $ty {
-            const NAME: &'static str = $name;
-            const ROLES: &'static [Role] = &[$(Role::$role),+];
-            type Aggregate = Task;
-            fn id(&self) -> String {
-                self.task.to_string()
-            }
-            fn effective_on(&self) -> Date {
-                self.$on
-            }
-            $(fn reason(&self) -> Option<&LongText> {
-                Some(&self.$reason)
-            })?
-            $(fn basis(&self) -> Option<&DocumentNumber> {
-                Some(&self.$basis)
-            })?
-            $(fn basis(&self) -> Option<&DocumentNumber> {
-                self.$optional.as_ref()
-            })?
-            $(fn reporting_unit(&self, _: &Task) -> Option<UnitId> {
-                Some(self.$by.clone())
-            })?
-            $(fn needs(&self, _: &Task) -> Needs {
-                let $c = self;
-                $needs
-            })?
-            fn into_command(self) -> TaskCommand {
-                TaskCommand::$variant(self)
-            }
-        }
-    };
-}
+impl_command!(AssignTask: "assign_task", TaskCommand::Assign of Task,
+roles: &[Role::Secretariat], id: |c| c.id, on: assigned_on, basis: basis;
+fn needs(&self, _: &Task) -> Needs {
+    Needs::default().all_active(
+        std::iter::once(&self.lead).chain(&self.coordinating),
+        self.assigned_on,
+    )
+});
 
-impl Command for AssignTask {
-    const NAME: &'static str = "assign_task";
-    const ROLES: &'static [Role] = &[Role::Secretariat];
-    type Aggregate = Task;
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.assigned_on
-    }
-    fn basis(&self) -> Option<&DocumentNumber> {
-        Some(&self.basis)
-    }
-    fn needs(&self, _: &Task) -> Needs {
-        Needs::default().all_active(
-            std::iter::once(&self.lead).chain(&self.coordinating),
-            self.assigned_on,
-        )
-    }
-    fn into_command(self) -> TaskCommand {
-        TaskCommand::Assign(self)
-    }
-}
-
-task_command!(IssueReminder, "issue_reminder", IssueReminder, [Secretariat], on: on,
+impl_command!(IssueReminder: "issue_reminder", TaskCommand::IssueReminder of Task,
+    roles: &[Role::Secretariat], id: |c| c.task, on: on,
     optional_basis: basis);
-task_command!(ExtendDeadline, "extend_deadline", ExtendDeadline, [Secretariat], on: on,
+impl_command!(ExtendDeadline: "extend_deadline", TaskCommand::ExtendDeadline of Task,
+    roles: &[Role::Secretariat], id: |c| c.task, on: on,
     reason: reason, basis: basis);
-task_command!(TransferTask, "transfer_task", TransferResponsibility, [Secretariat], on: on,
+impl_command!(TransferTask: "transfer_task", TaskCommand::TransferResponsibility of Task,
+    roles: &[Role::Secretariat], id: |c| c.task, on: on,
     reason: reason, basis: basis, needs: |c| Needs::default().active(&c.to, c.on));
-task_command!(ReportProgress, "report_progress", ReportProgress, [UnitReporter], on: on,
+impl_command!(ReportProgress: "report_progress", TaskCommand::ReportProgress of Task,
+    roles: &[Role::UnitReporter], id: |c| c.task, on: on,
     reporting: by);
-task_command!(CompleteTask, "complete_task", Complete, [UnitReporter], on: on,
+impl_command!(CompleteTask: "complete_task", TaskCommand::Complete of Task,
+    roles: &[Role::UnitReporter], id: |c| c.task, on: on,
     basis: deliverable, reporting: by);
-task_command!(CancelTask, "cancel_task", Cancel, [Secretariat], on: on,
+impl_command!(CancelTask: "cancel_task", TaskCommand::Cancel of Task,
+    roles: &[Role::Secretariat], id: |c| c.task, on: on,
     reason: reason, basis: basis);
 
 /// Events of a task.

@@ -11,7 +11,7 @@ use cqrs_es::{Aggregate, DomainEvent, event_sink::EventSink};
 use serde::{Deserialize, Serialize};
 
 use crate::access::Role;
-use crate::command::{Command, Refusal, RefusalKind, Tagged};
+use crate::command::{Refusal, RefusalKind, Tagged, impl_command};
 use crate::facts::{FactError, Facts, Needs};
 use crate::value::{Date, DocumentNumber, Title, UnitId};
 
@@ -159,137 +159,41 @@ pub enum UnitCommand {
 /// Who may change units: the secretariat, and the archive.
 const UNIT_ROLES: &[Role] = &[Role::Secretariat];
 
-impl Command for RegisterUnit {
-    const NAME: &'static str = "register_unit";
-    const ROLES: &'static [Role] = UNIT_ROLES;
-    const SCHEDULED: bool = true;
-    type Aggregate = Unit;
-    fn id(&self) -> String {
-        self.id.to_string()
+impl_command!(RegisterUnit: "register_unit", UnitCommand::Register of Unit,
+roles: UNIT_ROLES, id: |c| c.id, on: established_on, scheduled: true, optional_basis: basis;
+fn needs(&self, _: &Unit) -> Needs {
+    match &self.parent {
+        Some(parent) if parent != &self.id => Needs::default().registered(parent),
+        _ => Needs::default(),
     }
-    fn effective_on(&self) -> Date {
-        self.established_on
-    }
-    fn basis(&self) -> Option<&DocumentNumber> {
-        self.basis.as_ref()
-    }
-    fn needs(&self, _: &Unit) -> Needs {
-        match &self.parent {
-            Some(parent) if parent != &self.id => Needs::default().registered(parent),
-            _ => Needs::default(),
-        }
-    }
-    fn into_command(self) -> UnitCommand {
-        UnitCommand::Register(self)
-    }
-}
+});
 
-impl Command for RenameUnit {
-    const NAME: &'static str = "rename_unit";
-    const ROLES: &'static [Role] = UNIT_ROLES;
-    const SCHEDULED: bool = true;
-    type Aggregate = Unit;
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.on
-    }
-    fn basis(&self) -> Option<&DocumentNumber> {
-        Some(&self.basis)
-    }
-    fn into_command(self) -> UnitCommand {
-        UnitCommand::Rename(self)
-    }
-}
+impl_command!(RenameUnit: "rename_unit", UnitCommand::Rename of Unit,
+    roles: UNIT_ROLES, id: |c| c.id, on: on, scheduled: true, basis: basis);
 
-impl Command for ReparentUnit {
-    const NAME: &'static str = "reparent_unit";
-    const ROLES: &'static [Role] = UNIT_ROLES;
-    const SCHEDULED: bool = true;
-    type Aggregate = Unit;
-    fn id(&self) -> String {
-        self.id.to_string()
+impl_command!(ReparentUnit: "reparent_unit", UnitCommand::Reparent of Unit,
+roles: UNIT_ROLES, id: |c| c.id, on: on, scheduled: true, basis: basis;
+fn needs(&self, _: &Unit) -> Needs {
+    match &self.parent {
+        Some(parent) if parent != &self.id => Needs::default().registered(parent),
+        _ => Needs::default(),
     }
-    fn effective_on(&self) -> Date {
-        self.on
-    }
-    fn basis(&self) -> Option<&DocumentNumber> {
-        Some(&self.basis)
-    }
-    fn needs(&self, _: &Unit) -> Needs {
-        match &self.parent {
-            Some(parent) if parent != &self.id => Needs::default().registered(parent),
-            _ => Needs::default(),
-        }
-    }
-    fn into_command(self) -> UnitCommand {
-        UnitCommand::Reparent(self)
-    }
-}
+});
 
-impl Command for MergeUnit {
-    const NAME: &'static str = "merge_unit";
-    const ROLES: &'static [Role] = UNIT_ROLES;
-    const SCHEDULED: bool = true;
-    type Aggregate = Unit;
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.on
-    }
-    fn basis(&self) -> Option<&DocumentNumber> {
-        Some(&self.basis)
-    }
-    fn needs(&self, _: &Unit) -> Needs {
-        Needs::default().registered(&self.into)
-    }
-    fn into_command(self) -> UnitCommand {
-        UnitCommand::MergeInto(self)
-    }
-}
+impl_command!(MergeUnit: "merge_unit", UnitCommand::MergeInto of Unit,
+roles: UNIT_ROLES, id: |c| c.id, on: on, scheduled: true, basis: basis;
+fn needs(&self, _: &Unit) -> Needs {
+    Needs::default().registered(&self.into)
+});
 
-impl Command for DissolveUnit {
-    const NAME: &'static str = "dissolve_unit";
-    const ROLES: &'static [Role] = UNIT_ROLES;
-    const SCHEDULED: bool = true;
-    type Aggregate = Unit;
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.on
-    }
-    fn basis(&self) -> Option<&DocumentNumber> {
-        Some(&self.basis)
-    }
-    fn into_command(self) -> UnitCommand {
-        UnitCommand::Dissolve(self)
-    }
-}
+impl_command!(DissolveUnit: "dissolve_unit", UnitCommand::Dissolve of Unit,
+    roles: UNIT_ROLES, id: |c| c.id, on: on, scheduled: true, basis: basis);
 
-impl Command for DeclareSuccessor {
-    const NAME: &'static str = "declare_successor";
-    const ROLES: &'static [Role] = UNIT_ROLES;
-    const SCHEDULED: bool = true;
-    type Aggregate = Unit;
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-    fn effective_on(&self) -> Date {
-        self.on
-    }
-    fn basis(&self) -> Option<&DocumentNumber> {
-        Some(&self.basis)
-    }
-    fn needs(&self, _: &Unit) -> Needs {
-        Needs::default().registered(&self.successor)
-    }
-    fn into_command(self) -> UnitCommand {
-        UnitCommand::DeclareSuccessor(self)
-    }
-}
+impl_command!(DeclareSuccessor: "declare_successor", UnitCommand::DeclareSuccessor of Unit,
+roles: UNIT_ROLES, id: |c| c.id, on: on, scheduled: true, basis: basis;
+fn needs(&self, _: &Unit) -> Needs {
+    Needs::default().registered(&self.successor)
+});
 
 /// Events of a unit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -4,6 +4,7 @@ use cqrs_es::Aggregate;
 use cqrs_es::test::TestFramework;
 
 use super::*;
+use crate::command::Command;
 use crate::facts::{FactError, Facts};
 use crate::test_support::*;
 

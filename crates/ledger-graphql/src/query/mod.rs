@@ -199,6 +199,26 @@ async fn list<T: OutputType>(
     finish(s, ListAnswer { position, items }).await
 }
 
+/// A page of what `read` gives on `on` (default: the request's day), the items `keep` keeps,
+/// each as `into` makes it: checks the reader, opens the snapshot, says the position.
+async fn page_on<R, T: OutputType>(
+    ctx: &Context<'_>,
+    as_of: Option<AsOfInput>,
+    on: Option<Date>,
+    args: paging::PageArgs,
+    read: impl for<'a> FnOnce(&'a mut Snapshot, NaiveDate) -> Read<'a, Vec<R>>,
+    keep: impl Fn(&R) -> bool,
+    into: impl Fn(R) -> T,
+) -> Result<paging::Page<T>> {
+    require_reader(ctx, false)?;
+    let on = on_day(ctx, on);
+    let mut s = snapshot(ctx, as_of).await?;
+    let mut rows = read(&mut s, on).await.map_err(from_read)?;
+    rows.retain(|r| keep(r));
+    let page = paging::page_map(rows, s.position(), args, into)?;
+    finish(s, page).await
+}
+
 /// A JSON array of ids stored as text, as a list.
 fn list_of(json: &str) -> Vec<String> {
     serde_json::from_str(json).unwrap_or_default()

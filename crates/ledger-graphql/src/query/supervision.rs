@@ -6,9 +6,8 @@ use ledger_projections::query::{ObstacleOn, RecommendationOn};
 use ledger_projections::tables::{BriefingRow, SupervisionRow};
 
 use super::node::global_id;
-use super::paging::{Page, page_cost, page_map, paging};
-use super::{AsOfInput, ListAnswer, finish, list, on_day, require_reader, snapshot};
-use crate::error::from_read;
+use super::paging::{Page, page_cost, paging};
+use super::{AsOfInput, ListAnswer, list, page_on};
 
 /// An obstacle as it stood on the day asked about.
 #[derive(Debug, Clone, SimpleObject)]
@@ -95,15 +94,13 @@ impl SupervisionQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Page<Obstacle>> {
-        require_reader(ctx, false)?;
-        let on = on_day(ctx, on);
-        let mut s = snapshot(ctx, as_of).await?;
-        let rows: Vec<ObstacleOn> = s
-            .obstacles_on(on)
-            .await
-            .map_err(from_read)?
-            .into_iter()
-            .filter(|o| {
+        page_on(
+            ctx,
+            as_of,
+            on,
+            paging(first, after, last, before),
+            |s, on| Box::pin(s.obstacles_on(on)),
+            |o: &ObstacleOn| {
                 filter.open.is_none_or(|v| v == o.open)
                     && filter
                         .raised_by
@@ -113,16 +110,10 @@ impl SupervisionQuery {
                         .task
                         .as_ref()
                         .is_none_or(|t| *t == o.obstacle.task_id)
-            })
-            .collect();
-        let position = s.position();
-        let page = page_map(
-            rows,
-            position,
-            paging(first, after, last, before),
+            },
             Obstacle::from,
-        )?;
-        finish(s, page).await
+        )
+        .await
     }
 
     /// Supervision recommendations made by `on` (default: today), answered (on time or late),
@@ -139,15 +130,13 @@ impl SupervisionQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Page<Recommendation>> {
-        require_reader(ctx, false)?;
-        let on = on_day(ctx, on);
-        let mut s = snapshot(ctx, as_of).await?;
-        let rows: Vec<RecommendationOn> = s
-            .recommendations_on(on)
-            .await
-            .map_err(from_read)?
-            .into_iter()
-            .filter(|r| {
+        page_on(
+            ctx,
+            as_of,
+            on,
+            paging(first, after, last, before),
+            |s, on| Box::pin(s.recommendations_on(on)),
+            |r: &RecommendationOn| {
                 filter.overdue.is_none_or(|v| v == r.overdue)
                     && filter.answered.is_none_or(|v| v == r.answered)
                     && filter.answered_late.is_none_or(|v| v == r.answered_late)
@@ -159,16 +148,10 @@ impl SupervisionQuery {
                         .to_unit
                         .as_ref()
                         .is_none_or(|v| *v == r.recommendation.to_unit)
-            })
-            .collect();
-        let position = s.position();
-        let page = page_map(
-            rows,
-            position,
-            paging(first, after, last, before),
+            },
             Recommendation::from,
-        )?;
-        finish(s, page).await
+        )
+        .await
     }
 
     /// Supervisions (giám sát), open and closed.
