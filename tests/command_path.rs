@@ -775,6 +775,151 @@ async fn the_demo_imports_as_the_archive_and_its_live_actions_run_once<B: Backen
     backend.cleanup().await;
 }
 
+/// A store on which another writer gets in first: the next append runs `inject` (another
+/// change, appended through its own command path) before the one asked for, as a writer racing
+/// between this one's read and its append would.
+#[derive(Clone)]
+struct Racing<S> {
+    inner: S,
+    #[allow(clippy::type_complexity)]
+    inject: Arc<
+        std::sync::Mutex<Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>>>,
+    >,
+}
+
+impl<S: EventStore> EventStore for Racing<S> {
+    async fn append(
+        &self,
+        request: ledger_store::AppendRequest,
+    ) -> ledger_store::Result<ledger_store::AppendResult> {
+        let inject = self.inject.lock().unwrap().take();
+        if let Some(inject) = inject {
+            inject.await;
+        }
+        self.inner.append(request).await
+    }
+    async fn read_stream(
+        &self,
+        stream_id: &str,
+        options: ReadStream,
+    ) -> ledger_store::Result<Vec<ledger_store::StoredEvent>> {
+        self.inner.read_stream(stream_id, options).await
+    }
+    async fn read_stream_bodies(
+        &self,
+        stream_id: &str,
+        from_version: u64,
+        limit: usize,
+    ) -> ledger_store::Result<Vec<ledger_store::EventBody>> {
+        self.inner
+            .read_stream_bodies(stream_id, from_version, limit)
+            .await
+    }
+    async fn read_all(
+        &self,
+        options: &ReadAll,
+    ) -> ledger_store::Result<Vec<ledger_store::StoredEvent>> {
+        self.inner.read_all(options).await
+    }
+    async fn head(&self) -> ledger_store::Result<ledger_store::Head> {
+        self.inner.head().await
+    }
+    async fn position_at(&self, at: ledger_store::Timestamp) -> ledger_store::Result<u64> {
+        self.inner.position_at(at).await
+    }
+    async fn stored_hashes(
+        &self,
+        indexes: &[u64],
+    ) -> ledger_store::Result<Vec<ledger_store::Hash>> {
+        self.inner.stored_hashes(indexes).await
+    }
+    async fn read_query(
+        &self,
+        query: &ledger_store::Query,
+        after: u64,
+        limit: usize,
+    ) -> ledger_store::Result<Vec<ledger_store::StoredEvent>> {
+        self.inner.read_query(query, after, limit).await
+    }
+    async fn idempotency_record(
+        &self,
+        key: &str,
+    ) -> ledger_store::Result<Option<ledger_store::batch::IdempotencyRecord>> {
+        self.inner.idempotency_record(key).await
+    }
+    async fn keep_checkpoint(
+        &self,
+        checkpoint: &ledger_store::KeptCheckpoint,
+    ) -> ledger_store::Result<bool> {
+        self.inner.keep_checkpoint(checkpoint).await
+    }
+    async fn checkpoints(
+        &self,
+        size: Option<u64>,
+        limit: usize,
+    ) -> ledger_store::Result<Vec<ledger_store::KeptCheckpoint>> {
+        self.inner.checkpoints(size, limit).await
+    }
+    fn watch_head(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.watch_head()
+    }
+}
+
+async fn given_a_unit_dissolved_between_the_read_and_the_append_then_the_assignment_decides_again<
+    B: Backend,
+>() {
+    let backend = B::new().await;
+    let path = path(&backend);
+    given_units_and_a_task(&path).await;
+    let racing = Racing {
+        inner: backend.store().clone(),
+        inject: Arc::default(),
+    };
+    let now = Utc.with_ymd_and_hms(2026, 12, 1, 3, 0, 0).unwrap();
+    let racing_path = CommandPath::new(racing.clone()).with_clock(Arc::new(move || now));
+    // While the assignment is decided from Sở Tài chính active, the unit is dissolved.
+    let dissolve = {
+        let path = path.clone();
+        async move {
+            path.execute(
+                &secretariat(),
+                &Request::default(),
+                DissolveUnit {
+                    id: unit("so-tai-chinh"),
+                    on: day("2026-12-01"),
+                    basis: doc("100/QĐ-UBND"),
+                },
+            )
+            .await
+            .unwrap();
+        }
+    };
+    *racing.inject.lock().unwrap() = Some(Box::pin(dissolve));
+    let assignment = AssignTask {
+        lead: unit("so-tai-chinh"),
+        ..assignment("nv-race", "2026-12-01")
+    };
+    let refused = racing_path
+        .execute(&secretariat(), &Request::default(), assignment)
+        .await
+        .unwrap_err();
+    // Decided again from the log: the lead was no longer active that day.
+    assert_eq!(refused.refusal_kind(), Some(RefusalKind::Rule), "{refused}");
+    assert!(refused.to_string().contains("so-tai-chinh"), "{refused}");
+    let stored = events(backend.store()).await;
+    assert_eq!(stored.last().unwrap().event_type, "UnitDissolved");
+    assert!(stored.iter().all(|e| e.stream_id != "task/nv-race"));
+    // The unit's events carry their stream, which is what the assignment was fenced on.
+    assert!(
+        stored
+            .last()
+            .unwrap()
+            .tags
+            .contains(&"unit/so-tai-chinh".to_owned())
+    );
+    backend.cleanup().await;
+}
+
 /// Each case as a test on every backend: `case::memory`, `case::sqlite`, `case::postgres`.
 macro_rules! on_every_backend {
     ($($case:ident),* $(,)?) => {$(
@@ -800,6 +945,7 @@ macro_rules! on_every_backend {
 }
 
 on_every_backend!(
+    given_a_unit_dissolved_between_the_read_and_the_append_then_the_assignment_decides_again,
     given_a_role_that_may_not_run_a_command_then_it_is_forbidden_and_nothing_is_written,
     given_a_unit_reporter_then_it_acts_for_its_own_unit_only,
     given_a_correction_then_its_unit_comes_from_the_report_in_the_log,

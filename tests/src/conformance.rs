@@ -43,6 +43,7 @@ macro_rules! conformance_tests {
             refused_appends_write_nothing,
             cqrs_es_aggregate_round_trip,
             append_conditions_guard_tags,
+            a_condition_fences_many_streams,
             conditional_appends_race_for_one_tag,
             caller_digest_binds_an_idempotency_key,
             checkpoints_are_kept_once,
@@ -1246,6 +1247,85 @@ fn conditional(stream: &str, event: NewEvent, query: Query, after: Option<u64>) 
         after,
     });
     request
+}
+
+/// A decision fenced on every stream it read (one one-tag item per stream, as many as a
+/// plan's required units, mixed with a typed item): refused when any of them moved after the
+/// position read, by the first such event; accepted when none did.
+pub async fn a_condition_fences_many_streams<B: Backend>(b: &B) {
+    let s = b.store();
+    let streams: Vec<String> = (0..40).map(|i| format!("unit/don-vi-{i}")).collect();
+    for stream in &streams {
+        s.append(single(
+            stream,
+            ExpectedVersion::NoStream,
+            vec![tagged_event("UnitRegistered", &[stream])],
+        ))
+        .await
+        .unwrap();
+    }
+    let read_at = head_size(s).await;
+    let mut items: Vec<QueryItem> = streams
+        .iter()
+        .map(|stream| QueryItem {
+            types: vec![],
+            tags: vec![stream.clone()],
+        })
+        .collect();
+    items.push(QueryItem {
+        types: vec!["ReportSubmitted".into()],
+        tags: vec!["report:x".into(), "unit:y".into()],
+    });
+    let fenced = |stream: &str| {
+        conditional(
+            stream,
+            event(1),
+            Query {
+                items: items.clone(),
+            },
+            Some(read_at),
+        )
+    };
+    s.append(fenced("task/a"))
+        .await
+        .expect("nothing read has moved");
+    // Another writer changes the 37th unit after the read.
+    let moved = s
+        .append(single(
+            &streams[36],
+            ExpectedVersion::Exact(1),
+            vec![tagged_event("UnitDissolved", &[&streams[36]])],
+        ))
+        .await
+        .unwrap();
+    let refused = s.append(fenced("task/b")).await;
+    assert!(
+        matches!(refused, Err(Error::ConditionFailed { position }) if position == moved.first_position),
+        "{refused:?}"
+    );
+    assert_eq!(
+        head_size(s).await,
+        read_at + 2,
+        "the refused append wrote nothing"
+    );
+    // An item of the other kind still fences on its own.
+    let mut report = tagged_event("ReportSubmitted", &["report:x", "unit:y"]);
+    report.payload = json!({ "kỳ": "2023-Q2" });
+    s.append(single("report/x", ExpectedVersion::NoStream, vec![report]))
+        .await
+        .unwrap();
+    let only_typed = conditional(
+        "task/c",
+        event(1),
+        Query {
+            items: items[40..].to_vec(),
+        },
+        Some(read_at + 2),
+    );
+    assert!(matches!(
+        s.append(only_typed).await,
+        Err(Error::ConditionFailed { .. })
+    ));
 }
 
 /// Tags are stored with their events (sorted, covered by the leaf hash); an append whose

@@ -11,7 +11,10 @@
 //!    the unit the change is for (from the command and the aggregate's state, never from read
 //!    models);
 //! 6. **facts**: units active on the day, units registered, tasks a report speaks of, and the
-//!    streams that already hold a key that must be unique ([`Needs`]);
+//!    streams that already hold a key that must be unique ([`Needs`]), all read after one
+//!    position and fenced by an append condition from it: the streams read (their events
+//!    carry their stream id as a tag, [`ledger_domain::facts::FACT_STREAM_TYPES`]) and the
+//!    unique key;
 //! 7. **decide** (the aggregate, pure);
 //! 8. **append** with the expected version, the events' tags, the unique key's append
 //!    condition, the idempotency key bound to the request's digest, and the envelope filled
@@ -27,7 +30,7 @@ use cqrs_es::persist::SerializedEvent;
 use cqrs_es::{Aggregate, DomainEvent};
 use ledger_domain::access::Role;
 use ledger_domain::command::{Command, Tagged};
-use ledger_domain::facts::{Facts, Needs};
+use ledger_domain::facts::{FACT_STREAM_TYPES, Facts, Needs};
 use ledger_domain::policy::{Claim, Dating, TemporalPolicy};
 use ledger_domain::report::Discrepancy;
 use ledger_domain::task::Task;
@@ -38,7 +41,7 @@ use ledger_store::batch::replay;
 use ledger_store::store::MAX_READ_LIMIT;
 use ledger_store::{
     Actor, AppendCondition, AppendRequest, AppendResult, Error as StoreError, EventStore,
-    ExpectedVersion, Metadata, NewEvent, Query, ReadAll, StreamAppend, Timestamp,
+    ExpectedVersion, Metadata, NewEvent, Query, QueryItem, ReadAll, StreamAppend, Timestamp,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -311,12 +314,18 @@ impl<S: EventStore> CommandPath<S> {
                 let payload = serde_json::to_value(&event)
                     .map_err(|e| AppError::Invalid(format!("{}: {e}", C::NAME)))?;
                 discrepancies.extend(discrepancies_in(&payload));
+                let mut tags = event.tags();
+                if FACT_STREAM_TYPES.contains(&<C::Aggregate as Aggregate>::TYPE) {
+                    tags.push(stream.clone());
+                }
+                tags.sort();
+                tags.dedup();
                 new_events.push(NewEvent {
                     event_type: event.event_type(),
                     schema_version: event.event_version().parse().unwrap_or(1),
                     payload,
                     effective_at: Some(effective_at),
-                    tags: event.tags(),
+                    tags,
                 });
             }
             let append = AppendRequest {
@@ -407,19 +416,25 @@ impl<S: EventStore> CommandPath<S> {
         })
     }
 
-    /// Loads what a decision needs; with a unique key, the append condition that keeps it
-    /// unique from the position read.
+    /// Loads what a decision needs, and the append condition that keeps it true from the
+    /// position it was read at: no new event on a stream read, none holding the unique key.
     async fn facts(
         &self,
         needs: &Needs,
         own_stream: &str,
     ) -> Result<(Facts, Option<AppendCondition>), AppError> {
+        let read_at = self.store.head().await?.size;
+        let mut fence: Vec<QueryItem> = Vec::new();
         let mut facts = Facts::new();
         let mut units: HashMap<UnitId, Unit> = HashMap::new();
         for id in needs.active.iter().map(|(u, _)| u).chain(&needs.registered) {
             if !units.contains_key(id) {
-                let (unit, _) =
-                    load::<Unit, S>(&self.store, &stream_id::<Unit>(id.as_str())).await?;
+                let stream = stream_id::<Unit>(id.as_str());
+                let (unit, _) = load::<Unit, S>(&self.store, &stream).await?;
+                fence.push(QueryItem {
+                    types: Vec::new(),
+                    tags: vec![stream],
+                });
                 units.insert(id.clone(), unit);
             }
         }
@@ -434,30 +449,32 @@ impl<S: EventStore> CommandPath<S> {
             }
         }
         for id in &needs.tasks {
-            let (task, _) = load::<Task, S>(&self.store, &stream_id::<Task>(id.as_str())).await?;
+            let stream = stream_id::<Task>(id.as_str());
+            let (task, _) = load::<Task, S>(&self.store, &stream).await?;
+            fence.push(QueryItem {
+                types: Vec::new(),
+                tags: vec![stream],
+            });
             facts.record_task(id, task);
         }
-        let condition = match &needs.unique {
-            None => None,
-            Some(unique) => {
-                let read_at = self.store.head().await?.size;
-                let query = Query::item(&[unique.event_type], &[unique.tag.as_str()]);
-                let mut holders: Vec<String> = self
-                    .store
-                    .read_query(&query, 0, 100)
-                    .await?
-                    .into_iter()
-                    .map(|e| e.stream_id)
-                    .filter(|s| s != own_stream)
-                    .collect();
-                holders.dedup();
-                facts.record_holders(holders);
-                Some(AppendCondition {
-                    fail_if_events_match: query,
-                    after: Some(read_at),
-                })
-            }
-        };
+        if let Some(unique) = &needs.unique {
+            let query = Query::item(&[unique.event_type], &[unique.tag.as_str()]);
+            let mut holders: Vec<String> = self
+                .store
+                .read_query(&query, 0, 100)
+                .await?
+                .into_iter()
+                .map(|e| e.stream_id)
+                .filter(|s| s != own_stream)
+                .collect();
+            holders.dedup();
+            facts.record_holders(holders);
+            fence.extend(query.items);
+        }
+        let condition = (!fence.is_empty()).then_some(AppendCondition {
+            fail_if_events_match: Query { items: fence },
+            after: Some(read_at),
+        });
         Ok((facts, condition))
     }
 }

@@ -6,12 +6,21 @@
 //! A command declares what it needs ([`Needs`], from [`crate::command::Command::needs`]); the
 //! command path loads it into [`Facts`], which the aggregate receives as its cqrs-es services.
 //! Tests build facts directly.
+//!
+//! A fact must still hold when the decision is appended: the events of the streams read as
+//! facts ([`FACT_STREAM_TYPES`]) carry their stream id as a tag, and the append is fenced by a
+//! condition on those tags after the position the facts were read at, so a unit dissolved or
+//! a task completed in between makes the command decide again.
 
 use std::collections::HashMap;
 
 use crate::task::Task;
 use crate::unit::{ActiveUnit, Unit};
 use crate::value::{Date, TaskId, UnitId};
+
+/// The aggregates whose state other commands read as facts (units, tasks): their events
+/// carry their stream id (`unit/so-tu-phap`) as a tag.
+pub const FACT_STREAM_TYPES: &[&str] = &["unit", "task"];
 
 /// What a command needs loaded before it is decided.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -243,7 +243,8 @@ row! {
         group_number: Option<i64>,
         /// What is to be done.
         title: String,
-        /// Lead unit (cơ quan chủ trì).
+        /// Lead unit (cơ quan chủ trì) as last recorded; the lead on a given day is the
+        /// task's `lead` beside it.
         lead: String,
         /// Coordinating units, as a JSON array (a list in GraphQL).
         #[cfg_attr(feature = "graphql", graphql(skip))]

@@ -410,7 +410,27 @@ async fn query_positions(
     limit: usize,
 ) -> Result<Vec<u64>> {
     let mut positions = Vec::new();
-    for item in &query.items {
+    // One-tag items of any type together, from the tag index in one read.
+    let single: Vec<&str> = query
+        .items
+        .iter()
+        .filter_map(QueryItem::single_tag)
+        .collect();
+    if !single.is_empty() {
+        let rows: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT position FROM event_tags \
+             WHERE tag IN (SELECT value FROM json_each(?1)) AND position > ?2 \
+             ORDER BY position LIMIT ?3",
+        )
+        .bind(json_text(&single)?)
+        .bind(sql_position(after))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+        positions.extend(rows.into_iter().map(i64::unsigned_abs));
+    }
+    for item in query.items.iter().filter(|i| i.single_tag().is_none()) {
         positions.extend(item_positions(conn, item, after, limit).await?);
     }
     positions.sort_unstable();

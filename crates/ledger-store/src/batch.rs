@@ -31,7 +31,9 @@ pub const MAX_TEXT_BYTES: usize = 4000;
 /// Most tags on one event.
 pub const MAX_TAGS: usize = 32;
 /// Most items in an append condition's query (each item: at most [`MAX_TAGS`] types and tags).
-pub const MAX_QUERY_ITEMS: usize = 16;
+/// A decision fenced on every unit it read (a plan requiring a province's units) has one
+/// item per unit; the backends check all the one-tag items in one indexed read.
+pub const MAX_QUERY_ITEMS: usize = 256;
 
 /// A checked request with the digest its idempotency key is bound to.
 #[derive(Debug, Clone)]

@@ -29,6 +29,16 @@ pub struct QueryItem {
 }
 
 impl QueryItem {
+    /// The tag of an item that is one tag of any type (what a decision fenced on the streams
+    /// it read asks), which a backend can look up with others in one read.
+    #[must_use]
+    pub fn single_tag(&self) -> Option<&str> {
+        match (self.types.is_empty(), self.tags.as_slice()) {
+            (true, [tag]) => Some(tag),
+            _ => None,
+        }
+    }
+
     /// Whether an event of `event_type` with `tags` matches.
     #[must_use]
     pub fn matches(&self, event_type: &str, tags: &[String]) -> bool {
