@@ -9,9 +9,9 @@
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use ledger_app::{AppError, CommandPath, Principal, Request, demo, load, scenario};
+use ledger_app::{AppError, CommandPath, Outcome, Principal, Request, demo, load, scenario};
 use ledger_domain::access::Role;
-use ledger_domain::command::RefusalKind;
+use ledger_domain::command::{Command, RefusalKind};
 use ledger_domain::obstacle::{EscalateObstacle, RaiseObstacle};
 use ledger_domain::policy::{Dating, PolicyError};
 use ledger_domain::report::{
@@ -93,13 +93,9 @@ async fn given_units_and_a_task<S: EventStore>(path: &CommandPath<S>) {
             .await
             .unwrap();
     }
-    path.execute(
-        &secretariat(),
-        &Request::default(),
-        assignment("nv-1", "2026-11-30"),
-    )
-    .await
-    .unwrap();
+    run(path, &secretariat(), assignment("nv-1", "2026-11-30"))
+        .await
+        .unwrap();
 }
 
 fn assignment(id: &str, on: &str) -> AssignTask {
@@ -127,6 +123,15 @@ fn progress(by: &str, on: &str) -> ReportProgress {
     }
 }
 
+/// Runs `command` as `who` with no caller reason, document or key.
+async fn run<S: EventStore, C: Command>(
+    path: &CommandPath<S>,
+    who: &Principal,
+    command: C,
+) -> Result<Outcome, AppError> {
+    path.execute(who, &Request::default(), command).await
+}
+
 async fn events<S: EventStore>(store: &S) -> Vec<ledger_store::StoredEvent> {
     store.read_all(&ReadAll::after(0, 10_000)).await.unwrap()
 }
@@ -139,13 +144,12 @@ async fn given_a_role_that_may_not_run_a_command_then_it_is_forbidden_and_nothin
     given_units_and_a_task(&path).await;
     let before = events(path.store()).await.len();
     for role in [Role::Inspector, Role::Supervisor, Role::UnitReporter] {
-        let refused = path
-            .execute(
-                &person(role, Some("so-tu-phap")),
-                &Request::default(),
-                assignment("nv-2", "2026-12-01"),
-            )
-            .await;
+        let refused = run(
+            &path,
+            &person(role, Some("so-tu-phap")),
+            assignment("nv-2", "2026-12-01"),
+        )
+        .await;
         assert!(
             matches!(
                 refused,
@@ -159,12 +163,7 @@ async fn given_a_role_that_may_not_run_a_command_then_it_is_forbidden_and_nothin
     }
     // A secretariat cannot report progress for a unit.
     assert!(matches!(
-        path.execute(
-            &secretariat(),
-            &Request::default(),
-            progress("so-tu-phap", "2026-12-01")
-        )
-        .await,
+        run(&path, &secretariat(), progress("so-tu-phap", "2026-12-01")).await,
         Err(AppError::Forbidden { .. })
     ));
     assert_eq!(events(path.store()).await.len(), before);
@@ -175,21 +174,20 @@ async fn given_a_unit_reporter_then_it_acts_for_its_own_unit_only<B: Backend>() 
     let backend = B::new().await;
     let path = path(&backend);
     given_units_and_a_task(&path).await;
-    let refused = path
-        .execute(
-            &reporter("so-tai-chinh"),
-            &Request::default(),
-            progress("so-tu-phap", "2026-12-01"),
-        )
-        .await;
+    let refused = run(
+        &path,
+        &reporter("so-tai-chinh"),
+        progress("so-tu-phap", "2026-12-01"),
+    )
+    .await;
     assert!(
         matches!(refused, Err(AppError::OutOfScope { .. })),
         "{refused:?}"
     );
     assert!(refused.unwrap_err().vi().contains("đơn vị của mình"));
-    path.execute(
+    run(
+        &path,
         &reporter("so-tu-phap"),
-        &Request::default(),
         progress("so-tu-phap", "2026-12-01"),
     )
     .await
@@ -201,9 +199,9 @@ async fn given_a_correction_then_its_unit_comes_from_the_report_in_the_log<B: Ba
     let backend = B::new().await;
     let path = path(&backend);
     given_units_and_a_task(&path).await;
-    path.execute(
+    run(
+        &path,
         &reporter("so-tu-phap"),
-        &Request::default(),
         submission("r-1", "so-tu-phap", vec![]),
     )
     .await
@@ -215,18 +213,12 @@ async fn given_a_correction_then_its_unit_comes_from_the_report_in_the_log<B: Ba
         submitted_on: day("2026-12-01"),
         content: ReportContent::default(),
     };
-    let refused = path
-        .execute(
-            &reporter("so-tai-chinh"),
-            &Request::default(),
-            correction.clone(),
-        )
-        .await;
+    let refused = run(&path, &reporter("so-tai-chinh"), correction.clone()).await;
     assert!(
         matches!(refused, Err(AppError::OutOfScope { .. })),
         "{refused:?}"
     );
-    path.execute(&reporter("so-tu-phap"), &Request::default(), correction)
+    run(&path, &reporter("so-tu-phap"), correction)
         .await
         .unwrap();
     backend.cleanup().await;
@@ -236,13 +228,12 @@ async fn given_a_date_after_today_then_only_scheduled_changes_take_it<B: Backend
     let backend = B::new().await;
     let path = path(&backend);
     given_units_and_a_task(&path).await;
-    let refused = path
-        .execute(
-            &reporter("so-tu-phap"),
-            &Request::default(),
-            progress("so-tu-phap", "2030-12-01"),
-        )
-        .await;
+    let refused = run(
+        &path,
+        &reporter("so-tu-phap"),
+        progress("so-tu-phap", "2030-12-01"),
+    )
+    .await;
     assert!(
         matches!(refused, Err(AppError::Policy(PolicyError::InFuture { .. }))),
         "{refused:?}"
@@ -254,10 +245,7 @@ async fn given_a_date_after_today_then_only_scheduled_changes_take_it<B: Backend
         on: day("2027-01-01"),
         basis: doc("99/NQ-HĐND"),
     };
-    let outcome = path
-        .execute(&secretariat(), &Request::default(), merger)
-        .await
-        .unwrap();
+    let outcome = run(&path, &secretariat(), merger).await.unwrap();
     assert_eq!(outcome.dating, Dating::Contemporaneous);
     backend.cleanup().await;
 }
@@ -275,9 +263,9 @@ async fn given_a_date_before_the_grace_then_a_reporter_is_refused_and_the_secret
         deliverable: doc("12/BC-STP"),
         on: day("2026-11-30"),
     };
-    path.execute(
+    run(
+        &path,
         &reporter("so-tu-phap"),
-        &Request::default(),
         progress("so-tu-phap", "2026-11-30"),
     )
     .await
@@ -287,8 +275,7 @@ async fn given_a_date_before_the_grace_then_a_reporter_is_refused_and_the_secret
         ..completion.clone()
     };
     assert!(matches!(
-        path.execute(&reporter("so-tu-phap"), &Request::default(), backdated)
-            .await,
+        run(&path, &reporter("so-tu-phap"), backdated).await,
         Err(AppError::Policy(PolicyError::BackdatingNotAllowed { .. }))
     ));
     // The secretariat may backdate an extension, with a reason and a source document.
@@ -302,10 +289,7 @@ async fn given_a_date_before_the_grace_then_a_reporter_is_refused_and_the_secret
         reason: text("Chờ kinh phí"),
         basis: doc("215/QĐ-UBND"),
     };
-    let outcome = path
-        .execute(&secretariat(), &Request::default(), extension.clone())
-        .await
-        .unwrap();
+    let outcome = run(&path, &secretariat(), extension.clone()).await.unwrap();
     assert_eq!(outcome.dating, Dating::Backdated);
     let stored = path
         .store()
@@ -344,7 +328,7 @@ async fn given_a_date_before_the_grace_then_a_reporter_is_refused_and_the_secret
         }))
     ));
     // Completion within the grace is accepted.
-    path.execute(&reporter("so-tu-phap"), &Request::default(), completion)
+    run(&path, &reporter("so-tu-phap"), completion)
         .await
         .unwrap();
     backend.cleanup().await;
@@ -364,8 +348,7 @@ async fn given_the_archive_then_records_are_historical_and_need_their_attesting_
         basis: None,
     };
     assert!(matches!(
-        path.execute(&archivist(), &Request::default(), register.clone())
-            .await,
+        run(&path, &archivist(), register.clone()).await,
         Err(AppError::Policy(PolicyError::HistoricalWithoutDocument))
     ));
     let outcome = path
@@ -439,9 +422,9 @@ async fn given_a_command_naming_a_unit_then_the_unit_must_be_active_that_day<B: 
     let backend = B::new().await;
     let path = path(&backend);
     given_units_and_a_task(&path).await;
-    path.execute(
+    run(
+        &path,
         &secretariat(),
-        &Request::default(),
         DissolveUnit {
             id: unit("ubnd-huyen-dai-tu"),
             on: day("2026-11-28"),
@@ -450,9 +433,9 @@ async fn given_a_command_naming_a_unit_then_the_unit_must_be_active_that_day<B: 
     )
     .await
     .unwrap();
-    path.execute(
+    run(
+        &path,
         &reporter("so-tu-phap"),
-        &Request::default(),
         RaiseObstacle {
             id: "vuong-mac-1".parse().unwrap(),
             task: TaskId::parse("nv-1").unwrap(),
@@ -464,35 +447,25 @@ async fn given_a_command_naming_a_unit_then_the_unit_must_be_active_that_day<B: 
     .await
     .unwrap();
     // Escalating to a dissolved unit: the proof is checked and used, not dropped.
-    let refused = path
-        .execute(
-            &secretariat(),
-            &Request::default(),
-            EscalateObstacle {
-                id: "vuong-mac-1".parse().unwrap(),
-                to: unit("ubnd-huyen-dai-tu"),
-                on: day("2026-12-01"),
-                note: None,
-            },
-        )
-        .await;
+    let refused = run(
+        &path,
+        &secretariat(),
+        EscalateObstacle {
+            id: "vuong-mac-1".parse().unwrap(),
+            to: unit("ubnd-huyen-dai-tu"),
+            on: day("2026-12-01"),
+            note: None,
+        },
+    )
+    .await;
     assert!(matches!(refused, Err(AppError::Refused(_))), "{refused:?}");
-    let refused = path
-        .execute(
-            &secretariat(),
-            &Request::default(),
-            assignment("nv-3", "2026-12-01"),
-        )
-        .await;
+    let refused = run(&path, &secretariat(), assignment("nv-3", "2026-12-01")).await;
     assert!(refused.is_ok(), "{refused:?}");
     let unknown = AssignTask {
         lead: unit("khong-co"),
         ..assignment("nv-4", "2026-12-01")
     };
-    let refused = path
-        .execute(&secretariat(), &Request::default(), unknown)
-        .await
-        .unwrap_err();
+    let refused = run(&path, &secretariat(), unknown).await.unwrap_err();
     assert_eq!(refused.refusal_kind(), Some(RefusalKind::NotFound));
     backend.cleanup().await;
 }
@@ -516,21 +489,20 @@ async fn given_a_report_for_a_period_then_a_second_one_is_refused_even_in_a_race
     let backend = B::new().await;
     let path = path(&backend);
     given_units_and_a_task(&path).await;
-    path.execute(
+    run(
+        &path,
         &reporter("so-tu-phap"),
-        &Request::default(),
         submission("r-1", "so-tu-phap", vec![]),
     )
     .await
     .unwrap();
-    let second = path
-        .execute(
-            &reporter("so-tu-phap"),
-            &Request::default(),
-            submission("r-2", "so-tu-phap", vec![]),
-        )
-        .await
-        .unwrap_err();
+    let second = run(
+        &path,
+        &reporter("so-tu-phap"),
+        submission("r-2", "so-tu-phap", vec![]),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(second.refusal_kind(), Some(RefusalKind::AlreadyExists));
     assert!(second.to_string().contains("report/r-1"), "{second}");
     // Eight submissions under eight ids for another unit, all at once: one is written.
@@ -538,9 +510,9 @@ async fn given_a_report_for_a_period_then_a_second_one_is_refused_even_in_a_race
     for i in 0..8 {
         let path = path.clone();
         tasks.push(tokio::spawn(async move {
-            path.execute(
+            run(
+                &path,
                 &reporter("so-tai-chinh"),
-                &Request::default(),
                 submission(&format!("tc-{i}"), "so-tai-chinh", vec![]),
             )
             .await
@@ -568,14 +540,13 @@ async fn given_lines_contradicting_the_ledger_then_they_are_recorded_and_must_be
         status: ItemStatus::Completed,
         percent: Percent::new(100).unwrap(),
     };
-    let outcome = path
-        .execute(
-            &reporter("so-tu-phap"),
-            &Request::default(),
-            submission("r-1", "so-tu-phap", vec![claims_done]),
-        )
-        .await
-        .unwrap();
+    let outcome = run(
+        &path,
+        &reporter("so-tu-phap"),
+        submission("r-1", "so-tu-phap", vec![claims_done]),
+    )
+    .await
+    .unwrap();
     assert_eq!(outcome.discrepancies.len(), 1);
     assert_eq!(
         outcome.discrepancies[0].kind,
@@ -587,16 +558,10 @@ async fn given_lines_contradicting_the_ledger_then_they_are_recorded_and_must_be
         on: day("2026-12-01"),
         acknowledge_discrepancies: acknowledge,
     };
-    let refused = path
-        .execute(&secretariat(), &Request::default(), accept(false))
-        .await
-        .unwrap_err();
+    let refused = run(&path, &secretariat(), accept(false)).await.unwrap_err();
     assert_eq!(refused.refusal_kind(), Some(RefusalKind::Discrepancies));
     assert!(refused.detail().unwrap().to_string().contains("nv-1"));
-    let accepted = path
-        .execute(&secretariat(), &Request::default(), accept(true))
-        .await
-        .unwrap();
+    let accepted = run(&path, &secretariat(), accept(true)).await.unwrap();
     assert_eq!(accepted.discrepancies.len(), 1, "kept with the acceptance");
     // Accepting changed no task.
     let (task, _) = load::<ledger_domain::task::Task, _>(path.store(), "task/nv-1")
@@ -618,12 +583,7 @@ async fn given_a_report_then_only_the_archive_attests_when_it_was_received<B: Ba
         ..submission("r-1", "so-tu-phap", vec![])
     };
     assert!(matches!(
-        path.execute(
-            &reporter("so-tu-phap"),
-            &Request::default(),
-            claimed.clone()
-        )
-        .await,
+        run(&path, &reporter("so-tu-phap"), claimed.clone()).await,
         Err(AppError::Policy(PolicyError::AttestationNotAllowed))
     ));
     path.execute(&archivist(), &attested(), claimed)
@@ -668,9 +628,9 @@ async fn given_a_request_then_the_envelope_carries_its_caller_reason_and_documen
     assert_eq!(m.source_document.as_deref(), Some("30/CV-STP"));
     assert_eq!(m.dating, None);
     // A command's own reason and basis fill the envelope when the caller gives none.
-    path.execute(
+    run(
+        &path,
         &secretariat(),
-        &Request::default(),
         ExtendDeadline {
             task: TaskId::parse("nv-1").unwrap(),
             deadline: day("2027-03-31"),
@@ -881,9 +841,9 @@ async fn given_a_unit_dissolved_between_the_read_and_the_append_then_the_assignm
     let dissolve = {
         let path = path.clone();
         async move {
-            path.execute(
+            run(
+                &path,
                 &secretariat(),
-                &Request::default(),
                 DissolveUnit {
                     id: unit("so-tai-chinh"),
                     on: day("2026-12-01"),
