@@ -679,6 +679,16 @@ async fn serves_tlog_tiles<B: ServerBackend>() {
         "tile/2/000.p/1",
         "tile/entries/001.p/254",
         "tile/x",
+        // Paths that made `tlog_tiles` panic or wrap: width 0, levels past the tree or 63.
+        "tile/0/000.p/0",
+        "tile/64/000",
+        "tile/255/000",
+        "tile/8/000",
+        "tile/9/000.p/1",
+        "tile/16/000",
+        "tile/63/000.p/1",
+        "tile/0/x999/x999/x999/x999/x999/x999/x999/999",
+        "tile/entries/000.p/0",
     ] {
         let (status, _) = http_bytes(addr, &format!("/log/{path}")).await;
         assert_eq!(status, 404, "{path}");

@@ -45,6 +45,11 @@ pub enum AppError {
     /// The input cannot be recorded as given (a date outside the years the log holds).
     #[error("invalid input: {0}")]
     Invalid(String),
+    /// The store refused the request as malformed or too large (an overlong reason, an
+    /// idempotency key with spaces, an event beyond 65,535 canonical bytes); nothing was
+    /// written.
+    #[error("{0}")]
+    Input(#[source] ledger_store::Error),
     /// The store failed; for an append, the outcome may be unknown (retry with the same
     /// idempotency key).
     #[error("the event store failed: {0}")]
@@ -71,6 +76,13 @@ impl AppError {
                 format!("{what} vừa được thay đổi bởi thao tác khác; vui lòng thử lại")
             }
             Self::Invalid(message) => format!("dữ liệu không hợp lệ: {message}"),
+            Self::Input(ledger_store::Error::TooLarge { what, size, limit }) => {
+                format!("{what} có {size} byte, vượt giới hạn {limit} byte")
+            }
+            Self::Input(ledger_store::Error::Invalid { field, problem }) => {
+                format!("{field} không hợp lệ ({problem})")
+            }
+            Self::Input(e) => format!("dữ liệu không hợp lệ: {e}"),
             Self::Store(_) => "lỗi lưu trữ; vui lòng thử lại sau".to_owned(),
         }
     }
@@ -96,6 +108,11 @@ impl AppError {
 
 impl From<ledger_store::Error> for AppError {
     fn from(e: ledger_store::Error) -> Self {
-        Self::Store(e)
+        match e {
+            ledger_store::Error::Invalid { .. } | ledger_store::Error::TooLarge { .. } => {
+                Self::Input(e)
+            }
+            e => Self::Store(e),
+        }
     }
 }

@@ -358,10 +358,7 @@ impl<S: EventStore> CommandPath<S> {
                 Err(StoreError::IdempotencyKeyReused { key }) => {
                     return Err(AppError::IdempotencyKeyReused { key });
                 }
-                Err(StoreError::Invalid { field, problem }) => {
-                    return Err(AppError::Invalid(format!("{field}: {problem}")));
-                }
-                Err(e) => return Err(AppError::Store(e)),
+                Err(e) => return Err(e.into()),
             }
         }
         Err(AppError::Conflict(stream))

@@ -130,7 +130,7 @@ fn refusal(e: &AppError) -> async_graphql::Error {
     use async_graphql::ErrorExtensions;
     let code = match e {
         AppError::Forbidden { .. } | AppError::OutOfScope { .. } => Code::Forbidden,
-        AppError::Policy(_) | AppError::Invalid(_) => Code::BadUserInput,
+        AppError::Policy(_) | AppError::Invalid(_) | AppError::Input(_) => Code::BadUserInput,
         AppError::Refused(_) => match e.refusal_kind() {
             Some(RefusalKind::NotFound) => Code::NotFound,
             Some(RefusalKind::AlreadyExists) => Code::AlreadyExists,

@@ -11,6 +11,7 @@ pub mod canonical;
 pub mod checkpoint;
 pub mod merkle;
 pub mod proof;
+pub mod tile;
 
 pub use canonical::{CanonicalError, check_value, to_canonical_vec};
 pub use merkle::{Frontier, Hash, MerkleError, leaf_hash, root_from_leaves};

@@ -5,19 +5,17 @@
 //! its leaf hash is computed from, with a big-endian 16-bit length).
 //!
 //! Tiles are served for the tree the latest kept checkpoint signs, so what a client fetches
-//! always matches a signed root. The tile arithmetic and the hash-tile bytes are
-//! `tlog_tiles`' (its sumdb-style paths carry the height, fixed at 8 here).
+//! always matches a signed root. Paths are parsed and bound-checked by `ledger_proof::tile`;
+//! the stored-hash layout is `tlog_tiles`'. Every event's canonical form is at most 65,535
+//! bytes (the store refuses larger ones), so every entry fits its bundle's 16-bit length.
 
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use ledger_proof::tile::{FULL_WIDTH, TileKind, TilePath};
 use ledger_store::{EventStore, ReadAll};
-use tlog_tiles::Tile;
 
 use crate::AppState;
-
-/// Tile height: 256 hashes a tile.
-const HEIGHT: u8 = 8;
 
 fn not_found(message: String) -> Response {
     (StatusCode::NOT_FOUND, message).into_response()
@@ -52,19 +50,11 @@ pub async fn checkpoint(State(state): State<AppState>) -> Response {
     }
 }
 
-/// `GET /log/tile/...`.
+/// `GET /log/tile/...`: the path is parsed and placed in the signed tree by
+/// [`ledger_proof::tile`], with every bound checked, before anything is read; anything outside
+/// the grammar or the tree is a 404.
 pub async fn tile(State(state): State<AppState>, Path(path): Path<String>) -> Response {
-    let (entries, rest) = match path.strip_prefix("entries/") {
-        Some(rest) => (true, rest.to_owned()),
-        None => (false, path.clone()),
-    };
-    // tlog_tiles parses sumdb paths (tile/<H>/<L>/<N>); entry bundles are its data tiles.
-    let sumdb = if entries {
-        format!("tile/{HEIGHT}/data/{rest}")
-    } else {
-        format!("tile/{HEIGHT}/{rest}")
-    };
-    let Ok(tile) = Tile::from_path(&sumdb) else {
+    let Some(tile) = TilePath::parse(&path) else {
         return not_found(format!("not a tile path: tile/{path}"));
     };
     let size = match latest(&state).await {
@@ -72,34 +62,20 @@ pub async fn tile(State(state): State<AppState>, Path(path): Path<String>) -> Re
         Ok(None) => return not_found("no checkpoint has been signed yet".to_owned()),
         Err(response) => return response,
     };
-    // The tile must lie within the signed tree: `width` hashes from `start` at its level.
-    let level_size = size >> (u32::from(HEIGHT) * u32::from(tile.level()));
-    let start = tile.level_index() << HEIGHT;
-    let width = u64::from(tile.width());
-    if start + width > level_size {
+    let Some(placed) = tile.within(size) else {
         return not_found(format!(
             "tile/{path} is beyond the tree of {size} events the latest checkpoint signs"
         ));
-    }
-    let full = width == 1 << HEIGHT;
-    let body = if entries {
-        match bundle(&state, start, width).await {
+    };
+    let body = match tile.kind {
+        TileKind::Entries => match bundle(&state, placed.start, tile.width).await {
             Ok(body) => body,
             Err(response) => return response,
-        }
-    } else {
-        let indexes: Vec<u64> = (0..width)
-            .map(|i| tlog_tiles::stored_hash_index(HEIGHT * tile.level(), start + i))
-            .collect();
-        let hashes = match state.store.stored_hashes(&indexes).await {
-            Ok(hashes) => hashes,
+        },
+        TileKind::Hash { .. } => match state.store.stored_hashes(&placed.hash_indexes()).await {
+            Ok(hashes) => hashes.iter().flat_map(|h| h.0).collect(),
             Err(e) => return failed(e),
-        };
-        let stored: ledger_proof::Stored = indexes.into_iter().zip(hashes).collect();
-        match tile.read_data(&stored) {
-            Ok(data) => data,
-            Err(e) => return failed(e),
-        }
+        },
     };
     // Full tiles never change; partial ones grow into longer ones under other paths.
     (
@@ -107,7 +83,7 @@ pub async fn tile(State(state): State<AppState>, Path(path): Path<String>) -> Re
             (header::CONTENT_TYPE, "application/octet-stream"),
             (
                 header::CACHE_CONTROL,
-                if full {
+                if tile.width == FULL_WIDTH {
                     "public, max-age=31536000, immutable"
                 } else {
                     "public, max-age=60"
@@ -131,17 +107,15 @@ async fn bundle(state: &AppState, start: u64, width: u64) -> Result<Vec<u8>, Res
     let mut body = Vec::new();
     for event in events.iter().take(limit) {
         let bytes = event.canonical_bytes().map_err(failed)?;
-        let Ok(length) = u16::try_from(bytes.len()) else {
-            return Err((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!(
-                    "the event at position {} is {} bytes, beyond the 65,535 an entry bundle holds; read it with ledger export",
-                    event.position,
-                    bytes.len()
-                ),
-            )
-                .into_response());
-        };
+        // The store keeps events within 65,535 canonical bytes; a larger one was not written
+        // by this ledger.
+        let length = u16::try_from(bytes.len()).map_err(|_| {
+            failed(format!(
+                "the event at position {} is {} bytes, beyond the 65,535 an entry bundle holds",
+                event.position,
+                bytes.len()
+            ))
+        })?;
         body.extend_from_slice(&length.to_be_bytes());
         body.extend_from_slice(&bytes);
     }

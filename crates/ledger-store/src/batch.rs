@@ -17,9 +17,14 @@ use sha2::{Digest, Sha256};
 use crate::envelope::{AppendRequest, AppendResult, Head, StoredEvent, StreamVersion, Timestamp};
 use crate::error::{Error, Result};
 
-/// Largest canonical payload of one event: 256 KiB. Reports carry text, not files; documents
-/// are referenced, not embedded.
-pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+/// Largest canonical form of one whole event (envelope and payload): 65,535 bytes, what the
+/// 16-bit length of a C2SP tlog-tiles entry bundle holds, so every entry of the log can be
+/// served as tlog-tiles. About fifteen pages of Vietnamese text: reports carry text, not files;
+/// longer annexes are documents, referenced by number.
+pub const MAX_EVENT_BYTES: usize = 65_535;
+/// Largest canonical payload of one event, checked before the envelope is built (the whole
+/// event must still fit [`MAX_EVENT_BYTES`]).
+pub const MAX_PAYLOAD_BYTES: usize = 60 * 1024;
 /// Most events in one append request.
 pub const MAX_REQUEST_EVENTS: usize = 1000;
 /// Largest sum of canonical payloads in one request: 4 MiB.
@@ -541,7 +546,15 @@ fn decide(
                 tags: new.tags.clone(),
                 leaf_hash: Hash::default(),
             };
-            event.leaf_hash = leaf_hash(&event.canonical_bytes()?);
+            let bytes = event.canonical_bytes()?;
+            if bytes.len() > MAX_EVENT_BYTES {
+                return Err(Error::TooLarge {
+                    what: format!("the event for stream {}", stream.stream_id),
+                    size: bytes.len(),
+                    limit: MAX_EVENT_BYTES,
+                });
+            }
+            event.leaf_hash = leaf_hash(&bytes);
             events.push(event);
         }
         versions.push(StreamVersion {
@@ -615,6 +628,39 @@ mod tests {
         let leaves: Vec<Hash> = plan.events.iter().map(|e| e.leaf_hash).collect();
         assert_eq!(plan.head.root, ledger_proof::root_from_leaves(&leaves));
         assert_eq!(plan.outcomes[2].as_ref().unwrap().streams[0].version, 3);
+    }
+
+    /// An event whose payload is within its limit but whose whole canonical form is not (a long
+    /// reason in the envelope) is refused alone: its batch neighbours are written.
+    #[test]
+    fn an_event_beyond_an_entry_bundles_length_is_refused_alone() {
+        let mut metadata = meta();
+        metadata.reason = Some("lý do ".repeat(MAX_TEXT_BYTES / 7).trim().to_owned());
+        let big = NewEvent::new("Noted", json!("x".repeat(MAX_PAYLOAD_BYTES - 2)));
+        let request =
+            AppendRequest::single("big", "task", ExpectedVersion::Any, vec![big], metadata);
+        let big = PreparedAppend::prepare(request).unwrap();
+        let batch = [
+            req("a", ExpectedVersion::Any, 1),
+            big,
+            req("b", ExpectedVersion::Any, 1),
+        ];
+        let plan = plan_batch(empty_state(), &batch, Timestamp::now());
+        assert!(
+            matches!(
+                &plan.outcomes[1],
+                Err(Error::TooLarge { size, limit: MAX_EVENT_BYTES, .. }) if *size > MAX_EVENT_BYTES
+            ),
+            "{:?}",
+            plan.outcomes[1]
+        );
+        let positions: Vec<u64> = plan.events.iter().map(|e| e.position).collect();
+        assert_eq!(positions, vec![1, 2]);
+        assert!(
+            plan.events
+                .iter()
+                .all(|e| e.canonical_bytes().unwrap().len() <= MAX_EVENT_BYTES)
+        );
     }
 
     fn tagged(stream: &str, tag: &str, condition: Option<u64>) -> PreparedAppend {
