@@ -351,6 +351,7 @@ struct Running<B> {
     keys: Keys,
     stop: tokio::sync::oneshot::Sender<()>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
+    projector: Arc<ledger_projections::Projector<ledger_store::DynStore>>,
     backend: B,
 }
 
@@ -439,6 +440,7 @@ async fn run_demo<B: ServerBackend>() -> Running<B> {
         keys,
         stop,
         server,
+        projector,
         backend,
     }
 }
@@ -723,6 +725,50 @@ async fn http_bytes(addr: std::net::SocketAddr, path: &str) -> (u16, Vec<u8>) {
     (status, body)
 }
 
+/// A projector stopped by a failure that would repeat (here an event it cannot project,
+/// written behind the command path's back) makes `/readyz` answer 503 with the reason; it
+/// answered 200 while answers fell behind.
+async fn readiness_says_when_the_projector_stopped<B: ServerBackend>() {
+    use ledger_store::{Actor, AppendRequest, EventStore, ExpectedVersion, Metadata, NewEvent};
+    let server = run_demo::<B>().await;
+    let (status, _) = http(server.addr, "GET", "/readyz", &[], b"").await;
+    assert_eq!(status, 200);
+    let mut health = server.projector.health_changes();
+    let unknown = AppendRequest::single(
+        "nv-unknown",
+        "task",
+        ExpectedVersion::Any,
+        vec![NewEvent::new("TaskTeleported", json!({}))],
+        Metadata::new(Actor {
+            subject: "dba".into(),
+            display_name: "Quản trị".into(),
+            role: "secretariat".into(),
+        }),
+    );
+    server.backend.store().append(unknown).await.unwrap();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        health.wait_for(|h| matches!(h, ledger_projections::Health::Stopped { .. })),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let (status, body) = http(server.addr, "GET", "/readyz", &[], b"").await;
+    assert_eq!(status, 503, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["ready"], false);
+    assert_eq!(body["projector"]["state"], "stopped");
+    assert_eq!(body["lag"], 1, "{body}");
+    assert!(
+        body["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("TaskTeleported"),
+        "{body}"
+    );
+    server.stop().await;
+}
+
 mod sqlite {
     use super::*;
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -736,6 +782,10 @@ mod sqlite {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn serves_tlog_tiles() {
         super::serves_tlog_tiles::<Sqlite>().await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn readiness_says_when_the_projector_stopped() {
+        super::readiness_says_when_the_projector_stopped::<Sqlite>().await;
     }
 }
 
@@ -752,5 +802,9 @@ mod postgres {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn serves_tlog_tiles() {
         super::serves_tlog_tiles::<Postgres>().await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn readiness_says_when_the_projector_stopped() {
+        super::readiness_says_when_the_projector_stopped::<Postgres>().await;
     }
 }

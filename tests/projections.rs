@@ -821,6 +821,74 @@ async fn live_lag_read_your_writes_and_two_instances<B: ReadModelBackend>() {
     backend.cleanup().await;
 }
 
+/// The way the read side once froze: the database ends the server's sessions (an
+/// administrator's `pg_terminate_backend`, a failover: SQLSTATE 57P01) while writers append.
+/// The projector retries, says so in its health, and catches up without a restart to exactly
+/// what a fresh projection of the same log holds.
+async fn survives_terminated_connections<B: ReadModelBackend>() {
+    let backend = B::new().await;
+    let store = backend.store().clone();
+    let db = backend.read_db();
+    db.migrate().await.unwrap();
+    let projector = std::sync::Arc::new(Projector::new(store.clone(), db.clone(), options(7)));
+    let runner = tokio::spawn({
+        let projector = projector.clone();
+        async move { projector.run(std::future::pending()).await }
+    });
+    // Writers import the demo; an import cut off by a terminated session is run again, and its
+    // idempotency keys make it resume where it stopped.
+    let writer = tokio::spawn({
+        let store = store.clone();
+        async move {
+            let path = CommandPath::new(store);
+            let scenario = demo();
+            let mut failures = 0;
+            while import(&path, &scenario, |_| {}).await.is_err() {
+                failures += 1;
+                assert!(failures < 1_000, "the import never got through");
+            }
+            failures
+        }
+    });
+    // Terminate every session of the database each time the read models have moved on (at
+    // most two seconds apart: a frozen projector must not stall the test), thirty times or
+    // until the writers are done.
+    let mut checkpoint = projector.checkpoint();
+    let (mut terminations, mut rounds) = (0, 0);
+    while !writer.is_finished() && rounds < 30 {
+        rounds += 1;
+        let before = *checkpoint.borrow_and_update();
+        terminations += backend.drop_connections().await;
+        let _ = tokio::time::timeout(Duration::from_secs(2), checkpoint.wait_for(|p| *p > before))
+            .await;
+    }
+    let failures = writer.await.unwrap();
+    let head = store.head().await.unwrap().size;
+    assert!(head >= 506, "the demo is in the log ({head} events)");
+    projector
+        .wait_for(head, Duration::from_secs(60))
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "no catch-up after {terminations} terminations: {e}; health {:?}",
+                projector.health()
+            )
+        });
+    assert_eq!(projector.health(), ledger_projections::Health::Following);
+    assert!(!runner.is_finished(), "the projector is still running");
+    runner.abort();
+    eprintln!("{terminations} sessions terminated, {failures} imports interrupted");
+    let other = B::other_db().await;
+    project(&store, &other.db, 5_000).await;
+    assert_same(
+        &dump(&db, AsOf::Present, true).await,
+        &dump(&other.db, AsOf::Present, true).await,
+        "after terminations vs fresh",
+    );
+    other.cleanup().await;
+    backend.cleanup().await;
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
@@ -852,4 +920,5 @@ on_both_backends!(
     crash_and_resume,
     rebuild_equals_incremental,
     live_lag_read_your_writes_and_two_instances,
+    survives_terminated_connections,
 );

@@ -31,7 +31,7 @@ pub use db::{Db, Meta};
 pub use error::{Error, Result};
 pub use memo::Memo;
 pub use projector::{
-    CrashPoint, Lag, Progress, Projector, ProjectorOptions, RebuildSummary, rebuild,
+    CrashPoint, Health, Lag, Progress, Projector, ProjectorOptions, RebuildSummary, rebuild,
 };
 
 pub use query::{AsOf, AuditFilter, ReadModels, ReportFilter, RollupBy, Snapshot};

@@ -70,6 +70,39 @@ impl Lag {
     }
 }
 
+/// How a running projector is doing: what `/readyz` reports and operators watch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    /// Not started, or loading its working set.
+    Starting,
+    /// Following the log.
+    Following,
+    /// A transient failure (a lost connection, a failover, a busy database): retrying with
+    /// backoff, for as long as it takes.
+    Retrying {
+        /// The last failure.
+        error: String,
+        /// Failed attempts in a row.
+        attempts: u32,
+        /// When the first of them failed.
+        since: chrono::DateTime<chrono::Utc>,
+    },
+    /// Stopped on a failure that would repeat (an event it cannot project, corrupt data, a
+    /// permission): answers fall behind the log until an operator fixes it and restarts.
+    Stopped {
+        /// Why.
+        error: String,
+    },
+}
+
+impl Health {
+    /// Whether answers keep up with the log.
+    #[must_use]
+    pub fn is_following(&self) -> bool {
+        matches!(self, Self::Following)
+    }
+}
+
 /// Progress of a long projection run.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Progress {
@@ -185,18 +218,33 @@ pub struct Projector<S: EventStore> {
     db: Db,
     options: ProjectorOptions,
     checkpoint: watch::Sender<u64>,
+    health: watch::Sender<Health>,
 }
 
 impl<S: EventStore> Projector<S> {
     /// A projector of `store` into `db` (which must be migrated: [`Db::migrate`]).
     pub fn new(store: S, db: Db, options: ProjectorOptions) -> Self {
         let (checkpoint, _) = watch::channel(0);
+        let (health, _) = watch::channel(Health::Starting);
         Self {
             store,
             db,
             options,
             checkpoint,
+            health,
         }
+    }
+
+    /// How the projector is doing now.
+    #[must_use]
+    pub fn health(&self) -> Health {
+        self.health.borrow().clone()
+    }
+
+    /// A receiver of the projector's health as it changes.
+    #[must_use]
+    pub fn health_changes(&self) -> watch::Receiver<Health> {
+        self.health.subscribe()
     }
 
     /// The read-model database.
@@ -268,12 +316,15 @@ impl<S: EventStore> Projector<S> {
         self.run_inner(Some(position), std::future::pending()).await
     }
 
-    /// Follows the log until `shutdown` completes. Transient failures (a lost connection, a
-    /// swap by a rebuild) reload the working set and carry on.
+    /// Follows the log until `shutdown` completes. Transient failures ([`Error::is_transient`]:
+    /// a lost connection, a failover, a swap by a rebuild) reload the working set and carry on
+    /// after a backoff (50 ms doubling to 5 s), forever; [`Projector::health`] says so meanwhile.
     ///
     /// # Errors
-    /// An event that cannot be projected ([`Error::Event`]), corrupt read-model data, or an
-    /// injected crash; the checkpoint stays before the failing batch.
+    /// A permanent failure: an event that cannot be projected ([`Error::Event`]), corrupt
+    /// read-model data, a refused permission, or an injected crash; the checkpoint stays before
+    /// the failing batch, [`Projector::health`] is [`Health::Stopped`] and an ERROR line says
+    /// why.
     pub async fn run(&self, shutdown: impl Future<Output = ()>) -> Result<u64> {
         self.run_inner(None, shutdown).await
     }
@@ -286,11 +337,14 @@ impl<S: EventStore> Projector<S> {
         tokio::pin!(shutdown);
         let mut committed = 0usize;
         let mut backoff = Duration::from_millis(50);
+        let mut attempts = 0u32;
+        let mut since = None;
         loop {
             let before = *self.checkpoint.borrow();
             let attempt = async {
                 let (mut meta, mut state) = self.load().await?;
                 self.checkpoint.send_replace(meta.position);
+                self.health.send_replace(Health::Following);
                 if until.is_some_and(|u| meta.position >= u) {
                     return Ok(meta.position);
                 }
@@ -348,12 +402,30 @@ impl<S: EventStore> Projector<S> {
                     if *self.checkpoint.borrow() > before {
                         // It had made progress: not a failure that repeats.
                         backoff = Duration::from_millis(50);
+                        attempts = 0;
+                        since = None;
                     }
-                    tracing::warn!(error = %e, "projector reloading");
-                    tokio::time::sleep(backoff).await;
+                    attempts = attempts.saturating_add(1);
+                    let since = *since.get_or_insert_with(chrono::Utc::now);
+                    tracing::warn!(error = %e, attempts, retry_in_ms = backoff.as_millis(), "projector retrying");
+                    self.health.send_replace(Health::Retrying {
+                        error: e.to_string(),
+                        attempts,
+                        since,
+                    });
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff) => {}
+                        () = &mut shutdown => return Ok(*self.checkpoint.borrow()),
+                    }
                     backoff = (backoff * 2).min(Duration::from_secs(5));
                 }
-                Err(e) => return Err(e),
+                Err(e) => {
+                    tracing::error!(error = %e, checkpoint = *self.checkpoint.borrow(), "the projector stopped: answers will fall behind the log until this is fixed and the server restarted");
+                    self.health.send_replace(Health::Stopped {
+                        error: e.to_string(),
+                    });
+                    return Err(e);
+                }
             }
         }
     }

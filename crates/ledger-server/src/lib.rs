@@ -27,7 +27,7 @@ use ledger_app::CommandPath;
 use ledger_graphql::answers::{Answers, answer};
 use ledger_graphql::auth::Keys;
 use ledger_graphql::{Api, LedgerSchema};
-use ledger_projections::{Projector, ProjectorOptions};
+use ledger_projections::{Health, Projector, ProjectorOptions};
 use ledger_store::{DynStore, EventStore};
 use ledger_store_postgres::PostgresStore;
 use ledger_store_sqlite::SqliteStore;
@@ -194,9 +194,8 @@ impl Ledger {
                 let shutdown = async move {
                     let _ = stop.wait_for(|s| *s).await;
                 };
-                if let Err(e) = projector.run(shutdown).await {
-                    tracing::error!(error = %e, "the projector stopped; answers will fall behind the log");
-                }
+                // A permanent failure is logged by the projector and shown by `/readyz`.
+                let _ = projector.run(shutdown).await;
             }
         });
         let mut api = Api::new(store.clone(), read_db, projector.clone(), anonymous_rollups);
@@ -494,37 +493,62 @@ async fn graphiql() -> Html<String> {
     Html(page.replacen("<body>", &format!("<body>{seed}"), 1))
 }
 
+/// Ready when the log answers, the projector is following it (not retrying a lost
+/// connection, not stopped) and the read models are at most [`READY_MAX_LAG`] events behind.
+/// The body says which, with the reason when not ready.
 async fn readyz(State(state): State<AppState>) -> Response {
+    let health = state.projector.health();
     let head = state.store.head().await;
     let live = state.projector.db().live().await;
-    match (head, live) {
+    let projector = match &health {
+        Health::Starting => serde_json::json!({ "state": "starting" }),
+        Health::Following => serde_json::json!({ "state": "following" }),
+        Health::Retrying {
+            error,
+            attempts,
+            since,
+        } => serde_json::json!({
+            "state": "retrying", "error": error, "attempts": attempts, "since": since.to_rfc3339()
+        }),
+        Health::Stopped { error } => serde_json::json!({ "state": "stopped", "error": error }),
+    };
+    let mut body = serde_json::json!({ "projector": projector });
+    let mut reasons = Vec::new();
+    match (&head, &live) {
         (Ok(head), Ok(live)) => {
             let lag = head.size.saturating_sub(live.position);
-            let body =
-                serde_json::json!({ "head": head.size, "checkpoint": live.position, "lag": lag });
-            let status = if lag <= READY_MAX_LAG {
-                StatusCode::OK
-            } else {
-                StatusCode::SERVICE_UNAVAILABLE
-            };
-            (
-                status,
-                [(header::CONTENT_TYPE, "application/json")],
-                body.to_string(),
-            )
-                .into_response()
+            body["head"] = head.size.into();
+            body["checkpoint"] = live.position.into();
+            body["lag"] = lag.into();
+            if lag > READY_MAX_LAG {
+                reasons.push(format!(
+                    "the read models are {lag} events behind the log (at most {READY_MAX_LAG})"
+                ));
+            }
         }
-        (Err(e), _) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("log unreachable: {e}"),
-        )
-            .into_response(),
-        (_, Err(e)) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("read models unreachable: {e}"),
-        )
-            .into_response(),
+        (Err(e), _) => reasons.push(format!("log unreachable: {e}")),
+        (_, Err(e)) => reasons.push(format!("read models unreachable: {e}")),
     }
+    match &health {
+        Health::Stopped { error } => reasons.push(format!("the projector stopped: {error}")),
+        Health::Retrying { error, .. } => {
+            reasons.push(format!("the projector is retrying: {error}"));
+        }
+        Health::Starting | Health::Following => {}
+    }
+    body["ready"] = reasons.is_empty().into();
+    let status = if reasons.is_empty() {
+        StatusCode::OK
+    } else {
+        body["reasons"] = reasons.into();
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 #[cfg(test)]
