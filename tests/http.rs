@@ -141,6 +141,89 @@ async fn live_feed(
     }
 }
 
+/// Opens a subscription socket and sends `connection_init` with `token`; returns the socket
+/// once acknowledged.
+async fn subscribed(
+    addr: std::net::SocketAddr,
+    token: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://{addr}/graphql/ws")
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
+    ws.send(Message::text(init.to_string())).await.unwrap();
+    let ack = ws.next().await.unwrap().unwrap();
+    assert!(ack.to_text().unwrap().contains("connection_ack"), "{ack}");
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": {
+        "query": "subscription { events(filter: { streamType: \"unit\" }) { position } }" } });
+    ws.send(Message::text(subscribe.to_string())).await.unwrap();
+    ws
+}
+
+/// The close frame a socket ends with (skipping data messages), within 30 s.
+async fn close_code(
+    ws: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+) -> u16 {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let closed = async {
+        while let Some(message) = ws.next().await {
+            if let Ok(Message::Close(frame)) = message {
+                return frame.map_or(1005, |f| u16::from(f.code));
+            }
+        }
+        1006
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(30), closed)
+        .await
+        .expect("the socket closes")
+}
+
+/// A subscription ends when its token expires (4403) and when the server stops (1001, going
+/// away); a message larger than a request body is refused, not read.
+async fn subscriptions_end<B: ServerBackend>() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let server = run_demo::<B>().await;
+    let inspector = Principal {
+        subject: "tt-1".into(),
+        name: "Thanh tra".into(),
+        role: Role::Inspector,
+        unit: None,
+    };
+    let short = server.keys.issue(&inspector, 2).unwrap();
+    let mut expiring = subscribed(server.addr, &short).await;
+    assert_eq!(close_code(&mut expiring).await, 4403);
+
+    let mut huge = subscribed(server.addr, server.token(Role::Inspector)).await;
+    let _ = huge
+        .send(Message::text("x".repeat(ledger_server::MAX_BODY_BYTES + 1)))
+        .await;
+    assert_eq!(close_code(&mut huge).await, 1009, "message too big");
+
+    let mut open = subscribed(server.addr, server.token(Role::Inspector)).await;
+    let Running {
+        stop,
+        server: task,
+        backend,
+        ..
+    } = server;
+    stop.send(()).unwrap();
+    assert_eq!(close_code(&mut open).await, 1001);
+    task.await.unwrap().unwrap();
+    backend.cleanup().await;
+}
+
 fn code(answer: &Value) -> Option<&str> {
     answer["errors"][0]["extensions"]["code"].as_str()
 }
@@ -787,6 +870,10 @@ mod sqlite {
     async fn readiness_says_when_the_projector_stopped() {
         super::readiness_says_when_the_projector_stopped::<Sqlite>().await;
     }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn subscriptions_end() {
+        super::subscriptions_end::<Sqlite>().await;
+    }
 }
 
 mod postgres {
@@ -806,5 +893,9 @@ mod postgres {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn readiness_says_when_the_projector_stopped() {
         super::readiness_says_when_the_projector_stopped::<Postgres>().await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn subscriptions_end() {
+        super::subscriptions_end::<Postgres>().await;
     }
 }

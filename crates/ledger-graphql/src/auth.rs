@@ -19,6 +19,10 @@ struct Claims {
     unit: Option<ledger_domain::value::UnitId>,
     iat: i64,
     exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nbf: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    aud: Option<String>,
     iss: String,
 }
 
@@ -35,6 +39,9 @@ pub enum TokenError {
 
 /// The issuer written into and required of every token.
 pub const ISSUER: &str = "progress-ledger";
+/// Clock skew allowed between the token issuer and this server, in seconds, unless said
+/// ([`Keys::with_leeway`]): for `exp`, `nbf` and `iat`.
+pub const DEFAULT_LEEWAY_SECONDS: u64 = 5;
 
 /// Keys that verify (and, with a private or shared key, issue) tokens.
 #[derive(Clone)]
@@ -42,6 +49,8 @@ pub struct Keys {
     algorithm: Algorithm,
     encoding: Option<EncodingKey>,
     decoding: DecodingKey,
+    leeway: u64,
+    audience: Option<String>,
 }
 
 impl Keys {
@@ -52,6 +61,8 @@ impl Keys {
             algorithm: Algorithm::HS256,
             encoding: Some(EncodingKey::from_secret(secret)),
             decoding: DecodingKey::from_secret(secret),
+            leeway: DEFAULT_LEEWAY_SECONDS,
+            audience: None,
         }
     }
 
@@ -68,6 +79,8 @@ impl Keys {
                 .transpose()
                 .map_err(bad)?,
             decoding: DecodingKey::from_ed_pem(public_pem).map_err(bad)?,
+            leeway: DEFAULT_LEEWAY_SECONDS,
+            audience: None,
         })
     }
 
@@ -84,7 +97,23 @@ impl Keys {
                 .transpose()
                 .map_err(bad)?,
             decoding: DecodingKey::from_rsa_pem(public_pem).map_err(bad)?,
+            leeway: DEFAULT_LEEWAY_SECONDS,
+            audience: None,
         })
+    }
+
+    /// Allows `seconds` of clock skew for `exp`, `nbf` and `iat`.
+    #[must_use]
+    pub fn with_leeway(mut self, seconds: u64) -> Self {
+        self.leeway = seconds;
+        self
+    }
+
+    /// Requires tokens to name `audience` in `aud` (and writes it into issued ones).
+    #[must_use]
+    pub fn with_audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = Some(audience.into());
+        self
     }
 
     /// Issues a token for `principal`, valid for `ttl_seconds`.
@@ -101,24 +130,50 @@ impl Keys {
             unit: principal.unit.clone(),
             iat: now,
             exp: now + ttl_seconds,
+            nbf: None,
+            aud: self.audience.clone(),
             iss: ISSUER.to_owned(),
         };
         jsonwebtoken::encode(&Header::new(self.algorithm), &claims, key)
             .map_err(|e| TokenError::Invalid(e.to_string()))
     }
 
-    /// Verifies a token (signature, algorithm, expiry, issuer) and returns its principal.
+    /// Verifies a token (signature, algorithm, expiry, not-before, issued-at, issuer, and the
+    /// audience when one is required) and returns its principal.
     ///
     /// # Errors
     /// [`TokenError::Invalid`], saying why.
     pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+        self.verify_until(token).map(|(principal, _)| principal)
+    }
+
+    /// As [`Keys::verify`], with the token's expiry (seconds since the epoch): a subscription
+    /// is closed when its token expires.
+    ///
+    /// # Errors
+    /// [`TokenError::Invalid`], saying why.
+    pub fn verify_until(&self, token: &str) -> Result<(Principal, i64), TokenError> {
         let mut validation = Validation::new(self.algorithm);
         validation.set_issuer(&[ISSUER]);
-        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
-        validation.leeway = 30;
+        validation.validate_nbf = true;
+        validation.leeway = self.leeway;
+        match &self.audience {
+            Some(audience) => {
+                validation.set_audience(&[audience]);
+                validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
+            }
+            None => {
+                validation.validate_aud = false;
+                validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+            }
+        }
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
-            .map_err(|e| TokenError::Invalid(e.to_string()))?;
+            .map_err(|e| TokenError::Invalid(describe(&e)))?;
         let c = data.claims;
+        let now = chrono::Utc::now().timestamp();
+        if c.iat > now.saturating_add(i64::try_from(self.leeway).unwrap_or(i64::MAX)) {
+            return Err(TokenError::Invalid("issued in the future (iat)".into()));
+        }
         if c.sub.trim().is_empty() || c.name.trim().is_empty() {
             return Err(TokenError::Invalid("empty subject or name".into()));
         }
@@ -127,12 +182,15 @@ impl Keys {
                 "a unit reporter's token must name its unit".into(),
             ));
         }
-        Ok(Principal {
-            subject: c.sub,
-            name: c.name,
-            role: c.role,
-            unit: c.unit,
-        })
+        Ok((
+            Principal {
+                subject: c.sub,
+                name: c.name,
+                role: c.role,
+                unit: c.unit,
+            },
+            c.exp,
+        ))
     }
 
     /// Verifies an HTTP `Authorization` header value (`Bearer …`).
@@ -140,13 +198,40 @@ impl Keys {
     /// # Errors
     /// [`TokenError::Invalid`] when it is not a bearer token or the token is refused.
     pub fn verify_header(&self, header: &str) -> Result<Principal, TokenError> {
+        self.verify_header_until(header)
+            .map(|(principal, _)| principal)
+    }
+
+    /// As [`Keys::verify_header`], with the token's expiry.
+    ///
+    /// # Errors
+    /// As [`Keys::verify_header`].
+    pub fn verify_header_until(&self, header: &str) -> Result<(Principal, i64), TokenError> {
         let token = header
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
             .ok_or_else(|| {
                 TokenError::Invalid("expected `Authorization: Bearer <token>`".into())
             })?;
-        self.verify(token.trim())
+        self.verify_until(token.trim())
+    }
+}
+
+/// Why a token was refused, in words (never the library's type names).
+fn describe(e: &jsonwebtoken::errors::Error) -> String {
+    use jsonwebtoken::errors::ErrorKind as K;
+    match e.kind() {
+        K::ExpiredSignature => "the token has expired".into(),
+        K::ImmatureSignature => "the token is not valid yet (nbf)".into(),
+        K::InvalidSignature => "the token's signature does not verify".into(),
+        K::InvalidIssuer => "the token was issued for another service (iss)".into(),
+        K::InvalidAudience => "the token is meant for another audience (aud)".into(),
+        K::InvalidAlgorithm | K::InvalidAlgorithmName => {
+            "the token is signed with an algorithm this server does not accept".into()
+        }
+        K::MissingRequiredClaim(claim) => format!("the token lacks the {claim} claim"),
+        K::Json(_) => "the token's claims are not what a ledger token holds".into(),
+        _ => "not a well-formed token".into(),
     }
 }
 
@@ -178,7 +263,7 @@ mod tests {
         assert!(other.verify(&token).is_err());
         let expired = keys.issue(&reporter(), -3600).unwrap_or_default();
         assert!(
-            matches!(keys.verify(&expired), Err(TokenError::Invalid(m)) if m.contains("Expired"))
+            matches!(keys.verify(&expired), Err(TokenError::Invalid(m)) if m.contains("expired"))
         );
         assert!(keys.verify_header(&token).is_err());
         assert!(keys.verify("not.a.token").is_err());
@@ -233,5 +318,86 @@ mod tests {
             )
             .unwrap_or_default();
         assert!(keys.verify(&token).is_err());
+    }
+
+    /// A token with these times (relative to now) signed with `secret`.
+    fn token_at(secret: &[u8], iat: i64, nbf: Option<i64>, exp: i64, aud: Option<&str>) -> String {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: "stp-01".into(),
+            name: "Nguyễn Văn A".into(),
+            role: Role::Inspector,
+            unit: None,
+            iat: now + iat,
+            exp: now + exp,
+            nbf: nbf.map(|n| now + n),
+            aud: aud.map(str::to_owned),
+            iss: ISSUER.into(),
+        };
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(secret),
+        )
+        .unwrap_or_default()
+    }
+
+    #[test]
+    fn times_and_audience_are_checked_with_a_few_seconds_of_leeway() {
+        let secret = b"demo secret, long enough for HS256 use";
+        let keys = Keys::hs256(secret);
+        let refused = |token: &str, why: &str| {
+            let e = keys.verify(token).unwrap_err().to_string();
+            assert!(e.contains(why), "{e} should say {why}");
+        };
+        assert!(keys.verify(&token_at(secret, 0, None, 600, None)).is_ok());
+        // Not yet valid; issued in the future; expired 30 s ago (the old leeway let it in).
+        refused(&token_at(secret, 0, Some(120), 600, None), "not valid yet");
+        refused(
+            &token_at(secret, 120, None, 600, None),
+            "issued in the future",
+        );
+        refused(&token_at(secret, -600, None, -30, None), "has expired");
+        // Within the leeway: a clock 3 s apart.
+        assert!(
+            keys.verify(&token_at(secret, 3, Some(3), 600, None))
+                .is_ok()
+        );
+        assert!(keys.verify(&token_at(secret, -600, None, -3, None)).is_ok());
+        assert!(
+            keys.clone()
+                .with_leeway(0)
+                .verify(&token_at(secret, -600, None, -3, None))
+                .is_err()
+        );
+        // An audience, when required, must be named.
+        let scoped = keys.clone().with_audience("ledger.thainguyen.gov.vn");
+        assert!(
+            scoped
+                .verify(&token_at(
+                    secret,
+                    0,
+                    None,
+                    600,
+                    Some("ledger.thainguyen.gov.vn")
+                ))
+                .is_ok()
+        );
+        assert!(
+            scoped
+                .verify(&token_at(secret, 0, None, 600, Some("other")))
+                .is_err()
+        );
+        assert!(
+            scoped
+                .verify(&token_at(secret, 0, None, 600, None))
+                .is_err()
+        );
+        let issued = scoped.issue(&reporter(), 60).unwrap_or_default();
+        assert!(scoped.verify(&issued).is_ok());
+        let (_, exp) = keys
+            .verify_header_until(&format!("Bearer {}", token_at(secret, 0, None, 600, None)))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!((exp - chrono::Utc::now().timestamp() - 600).abs() <= 2);
     }
 }

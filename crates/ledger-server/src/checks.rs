@@ -44,9 +44,44 @@ fn read_text(path: &Path) -> Result<String, Failed> {
         .map_err(|e| Failed::from(format!("cannot read {}: {e}", path.display())))
 }
 
-/// `ledger key generate`: writes `<out>.key` (private, readable by its owner only) and
-/// `<out>.pub`, and prints the public key.
+/// Creates `path` (which must not exist) readable and writable by its owner only (mode 0600),
+/// and writes `contents`: for private keys and secrets.
+///
+/// # Errors
+/// A message naming the file.
+pub fn write_private(path: &Path, contents: &str) -> Result<(), String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .and_then(|mut f| f.write_all(contents.as_bytes()))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// `ledger key generate`: writes the key files ([`write_key_files`]) and prints the public key.
 pub fn generate(name: &str, out: &Path) -> Result<(), Failed> {
+    let (public, key_file, pub_file, cosigner_file) = write_key_files(name, out)?;
+    println!("{public}");
+    eprintln!(
+        "private key: {} (keep it secret); public key: {}; as a tlog-cosignature/v1 witness: {}",
+        key_file.display(),
+        pub_file.display(),
+        cosigner_file.display()
+    );
+    Ok(())
+}
+
+/// Writes `<out>.key` (private, readable by its owner only), `<out>.pub` and
+/// `<out>.cosigner.pub`; returns the public key and the three files.
+pub fn write_key_files(
+    name: &str,
+    out: &Path,
+) -> Result<(String, PathBuf, PathBuf, PathBuf), Failed> {
     let (private, public) = checkpoint::generate_key(&mut rand_core::OsRng, name)
         .map_err(|e| Failed::from(e.to_string()))?;
     let key_file = PathBuf::from(format!("{}.key", out.display()));
@@ -56,17 +91,7 @@ pub fn generate(name: &str, out: &Path) -> Result<(), Failed> {
             return Err(format!("{} exists; not overwriting a key", file.display()).into());
         }
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    options
-        .open(&key_file)
-        .and_then(|mut f| writeln!(f, "{private}"))
-        .map_err(|e| Failed::from(format!("cannot write {}: {e}", key_file.display())))?;
+    write_private(&key_file, &format!("{private}\n")).map_err(Failed::from)?;
     std::fs::write(&pub_file, format!("{public}\n"))
         .map_err(|e| Failed::from(format!("cannot write {}: {e}", pub_file.display())))?;
     // The same key as a C2SP tlog-cosignature/v1 witness key (type 0x04).
@@ -75,14 +100,7 @@ pub fn generate(name: &str, out: &Path) -> Result<(), Failed> {
         checkpoint::cosigner_public_key(&private).map_err(|e| Failed::from(e.to_string()))?;
     std::fs::write(&cosigner_file, format!("{cosigner}\n"))
         .map_err(|e| Failed::from(format!("cannot write {}: {e}", cosigner_file.display())))?;
-    println!("{public}");
-    eprintln!(
-        "private key: {} (keep it secret); public key: {}; as a tlog-cosignature/v1 witness: {}",
-        key_file.display(),
-        pub_file.display(),
-        cosigner_file.display()
-    );
-    Ok(())
+    Ok((public, key_file, pub_file, cosigner_file))
 }
 
 /// Signs the head of `store` with the private key in `key` (the origin is the key's name),

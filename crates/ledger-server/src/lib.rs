@@ -13,13 +13,16 @@ use std::time::Duration;
 
 pub mod store;
 mod tiles;
+mod ws;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLWebSocket};
+use async_graphql::http::WebSocketProtocols;
+use async_graphql_axum::GraphQLBatchRequest;
 use axum::Router;
 use axum::extract::State;
 use axum::extract::WebSocketUpgrade;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -44,6 +47,8 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 pub const MAX_BATCH: usize = 10;
 /// Longest a request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a stopping server lets requests in flight finish before it closes them.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// Most events the read models may lag behind the log for `/readyz` to answer ready.
 pub const READY_MAX_LAG: u64 = 10_000;
 
@@ -144,6 +149,8 @@ pub struct AppState {
     pub projector: Arc<Projector<DynStore>>,
     /// Answers shared between callers asking the same at the same position.
     pub answers: Arc<Answers>,
+    /// Becomes `true` when the server starts stopping: subscriptions close.
+    pub closing: tokio::sync::watch::Receiver<bool>,
 }
 
 /// A running ledger: the projector task and the HTTP state.
@@ -155,6 +162,9 @@ pub struct Ledger {
     checkpoint_task: Option<tokio::task::JoinHandle<()>>,
     projector_task: tokio::task::JoinHandle<()>,
     stop_projector: tokio::sync::watch::Sender<bool>,
+    closing: tokio::sync::watch::Sender<bool>,
+    shutdown_grace: Duration,
+    store: AnyStore,
 }
 
 impl Ledger {
@@ -181,7 +191,9 @@ impl Ledger {
         path: impl FnOnce(CommandPath<DynStore>) -> CommandPath<DynStore>,
     ) -> Self {
         let read_db = store.read_db();
-        let store = store.to_dyn();
+        let any = store;
+        let store = any.to_dyn();
+        let (closing, closing_rx) = tokio::sync::watch::channel(false);
         let projector = Arc::new(Projector::new(
             store.clone(),
             read_db.clone(),
@@ -212,9 +224,13 @@ impl Ledger {
                 store,
                 projector,
                 answers: Arc::new(Answers::default()),
+                closing: closing_rx,
             },
             projector_task,
             stop_projector,
+            closing,
+            shutdown_grace: SHUTDOWN_GRACE,
+            store: any,
         }
     }
 
@@ -295,7 +311,19 @@ impl Ledger {
         self
     }
 
-    /// Serves HTTP on `listener` until `shutdown` completes, then stops the projector.
+    /// Lets requests in flight finish for at most `grace` when stopping
+    /// ([`SHUTDOWN_GRACE`] unless said).
+    #[must_use]
+    pub fn with_shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+
+    /// Serves HTTP on `listener` until `shutdown` completes, then stops in order: no new
+    /// connections; subscriptions closed (code 1001, going away); requests in flight finish
+    /// within the grace (their writes are acknowledged only once committed; the projector keeps
+    /// running meanwhile, so mutations still see their effect); then the projector stops after
+    /// its batch, the checkpoint signer stops, and the database pool closes.
     ///
     /// # Errors
     /// When the server fails.
@@ -305,14 +333,40 @@ impl Ledger {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let app = router(self.state.clone());
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let closing = self.closing.clone();
+        let signalled = async move {
+            shutdown.await;
+            tracing::info!("stopping: no new connections; finishing requests in flight");
+            let _ = closing.send(true);
+        };
+        let mut stopping = self.closing.subscribe();
+        let grace = self.shutdown_grace;
+        let server = axum::serve(listener, app).with_graceful_shutdown(signalled);
+        let served = tokio::select! {
+            served = async { server.await } => served,
+            () = async {
+                let _ = stopping.wait_for(|c| *c).await;
+                tokio::time::sleep(grace).await;
+            } => {
+                tracing::warn!(grace_seconds = grace.as_secs_f64(), "requests still in flight after the grace period: closed");
+                Ok(())
+            }
+        };
         let _ = self.stop_projector.send(true);
         let _ = self.projector_task.await;
         if let Some(task) = self.checkpoint_task {
             let _ = task.await;
         }
+        drop(self.state);
+        if tokio::time::timeout(grace, self.store.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "database connections still busy after the grace period: not waited for"
+            );
+        }
+        tracing::info!("stopped");
         served
     }
 }
@@ -427,33 +481,40 @@ async fn graphql(
 }
 
 /// Subscriptions over `graphql-transport-ws` (and the older `graphql-ws`); the token goes in
-/// the `connection_init` payload as `{"Authorization": "Bearer …"}`.
+/// the `connection_init` payload as `{"Authorization": "Bearer …"}`. Messages are held to the
+/// HTTP body limit ([`MAX_BODY_BYTES`]).
 async fn websocket(
     State(state): State<AppState>,
-    protocol: GraphQLProtocol,
-    upgrade: WebSocketUpgrade,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    let keys = state.keys.clone();
+    let Ok(upgrade) = upgrade else {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            "BAD_USER_INPUT",
+            "/graphql/ws takes WebSocket upgrades only (GET with Upgrade: websocket)",
+        );
+    };
+    let protocol = headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|protocols| {
+            protocols
+                .split(',')
+                .find_map(|p| p.trim().parse::<WebSocketProtocols>().ok())
+        });
+    let Some(protocol) = protocol else {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            "BAD_USER_INPUT",
+            "name the subprotocol: Sec-WebSocket-Protocol: graphql-transport-ws (or graphql-ws)",
+        );
+    };
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |stream| {
-            GraphQLWebSocket::new(stream, state.schema.clone(), protocol)
-                .on_connection_init(move |payload| async move {
-                    let mut data = async_graphql::Data::default();
-                    let header = payload
-                        .get("Authorization")
-                        .or_else(|| payload.get("authorization"))
-                        .and_then(|v| v.as_str());
-                    if let Some(header) = header {
-                        let principal = keys
-                            .verify_header(header)
-                            .map_err(|e| async_graphql::Error::new(e.to_string()))?;
-                        data.insert(principal);
-                    }
-                    Ok(data)
-                })
-                .serve()
-        })
+        .max_message_size(MAX_BODY_BYTES)
+        .max_frame_size(MAX_BODY_BYTES)
+        .on_upgrade(move |socket| ws::serve(socket, state, protocol))
 }
 
 /// The cookbook's questions as one document of named operations, for GraphiQL's editor.

@@ -107,6 +107,17 @@ enum Command {
         /// source document (docs/domain.md, "Time").
         #[arg(long, env = "LEDGER__GRACE_DAYS")]
         grace_days: Option<u32>,
+        /// Seconds of clock skew allowed for tokens' `exp`, `nbf` and `iat` (default 5).
+        #[arg(long, env = "LEDGER__JWT_LEEWAY_SECONDS")]
+        jwt_leeway_seconds: Option<u64>,
+        /// Require tokens to name this audience (`aud`), as an identity provider serving
+        /// several services issues them.
+        #[arg(long, env = "LEDGER__JWT_AUDIENCE")]
+        jwt_audience: Option<String>,
+        /// How long a stopping server (SIGTERM, Ctrl-C) lets requests in flight finish, e.g.
+        /// 10s (the default) or 1m.
+        #[arg(long, env = "LEDGER__SHUTDOWN_GRACE")]
+        shutdown_grace: Option<String>,
     },
     /// Creates or upgrades the log's and the read models' tables.
     Migrate {
@@ -427,6 +438,9 @@ async fn run(command: Command) -> Result<(), checks::Failed> {
             checkpoint_every,
             witness_key,
             grace_days,
+            jwt_leeway_seconds,
+            jwt_audience,
+            shutdown_grace,
         } => {
             let file = match &config {
                 Some(path) => ConfigFile::read(path)?,
@@ -447,7 +461,21 @@ async fn run(command: Command) -> Result<(), checks::Failed> {
             let listen = listen
                 .or(file.listen)
                 .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
-            let keys = load_keys(&keys)?;
+            let mut keys = load_keys(&keys)?.with_leeway(
+                jwt_leeway_seconds
+                    .or(file.jwt_leeway_seconds)
+                    .unwrap_or(ledger_graphql::auth::DEFAULT_LEEWAY_SECONDS),
+            );
+            if let Some(audience) = jwt_audience.or(file.jwt_audience) {
+                keys = keys.with_audience(audience);
+            }
+            let shutdown_grace = shutdown_grace
+                .or(file.shutdown_grace)
+                .map(|t| parse_ttl(&t))
+                .transpose()?
+                .map_or(ledger_server::SHUTDOWN_GRACE, |s| {
+                    std::time::Duration::from_secs(u64::try_from(s).unwrap_or(10))
+                });
             let checkpoint_key = checkpoint_key
                 .or(file.checkpoint_key)
                 .map(|path| {
@@ -457,6 +485,7 @@ async fn run(command: Command) -> Result<(), checks::Failed> {
                 .transpose()?;
             let policy =
                 temporal_policy(grace_days.or(file.grace_days), file.grace_days_by_command)?;
+            let listener = bind(&listen).await?;
             let store = open_store(&database_url).await?;
             let ledger = Ledger::start_with(
                 store,
@@ -465,6 +494,7 @@ async fn run(command: Command) -> Result<(), checks::Failed> {
                 !(no_introspection || file.no_introspection.unwrap_or(false)),
                 |path| path.with_policy(policy),
             )
+            .with_shutdown_grace(shutdown_grace)
             .with_answer_budget(
                 answer_cache_mib
                     .or(file.answer_cache_mib)
@@ -493,7 +523,7 @@ async fn run(command: Command) -> Result<(), checks::Failed> {
                 None if witnesses.is_empty() => ledger,
                 None => return Err("--witness-key needs --checkpoint-key".into()),
             };
-            Ok(serve(ledger, &listen, None).await?)
+            Ok(serve(ledger, listener, None).await?)
         }
         Command::Migrate { database } => {
             open_store(&database.database_url).await?;
@@ -608,6 +638,9 @@ struct ConfigFile {
     grace_days: Option<u32>,
     #[serde(default)]
     grace_days_by_command: std::collections::BTreeMap<String, u32>,
+    jwt_leeway_seconds: Option<u64>,
+    jwt_audience: Option<String>,
+    shutdown_grace: Option<String>,
 }
 
 impl ConfigFile {
@@ -707,21 +740,29 @@ fn load_keys(args: &KeyArgs) -> Result<Keys, String> {
     }
 }
 
-async fn serve(ledger: Ledger, listen: &str, banner: Option<String>) -> Result<(), String> {
-    let listener = tokio::net::TcpListener::bind(listen)
+/// Binds the listening socket: first, so a port in use is said before anything is written.
+async fn bind(listen: &str) -> Result<tokio::net::TcpListener, String> {
+    tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))
+}
+
+async fn serve(
+    ledger: Ledger,
+    listener: tokio::net::TcpListener,
+    banner: Option<String>,
+) -> Result<(), String> {
     let address = listener
         .local_addr()
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        .map_err(|e| format!("cannot read the listening address: {e}"))?;
     println!("GraphQL:  http://{address}/graphql");
     println!("GraphiQL: http://{address}/graphiql");
     if let Some(banner) = banner {
         println!("{banner}");
     }
     let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-        eprintln!("stopping…");
+        let signal = stop_signal().await;
+        eprintln!("{signal}: stopping…");
     };
     ledger
         .serve(listener, shutdown)
@@ -729,9 +770,35 @@ async fn serve(ledger: Ledger, listen: &str, banner: Option<String>) -> Result<(
         .map_err(|e| format!("the server failed: {e}"))
 }
 
+/// Waits for SIGTERM (what systemd and container runtimes send) or SIGINT (Ctrl-C) and names
+/// it.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; Ctrl-C only");
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}
+
 /// The demo: reuse or create the file, import the demo scenario (or finish importing it),
 /// run its live actions once, serve.
 async fn demo(file: &Path, listen: &str) -> Result<(), String> {
+    let listener = bind(listen).await?;
     let url = format!("sqlite://{}", file.display());
     let store = open_store(&url).await?;
     let head = store.head().await.map_err(|e| e.to_string())?.size;
@@ -769,7 +836,7 @@ async fn demo(file: &Path, listen: &str) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         tokens.push_str(&format!("\n  {:<14} {token}", principal.role.as_str()));
     }
-    serve(ledger, listen, Some(tokens)).await
+    serve(ledger, listener, Some(tokens)).await
 }
 
 /// The demo's checkpoint key, made on first run beside the database (`FILE.checkpoint.key`,
@@ -780,7 +847,7 @@ fn demo_checkpoint_key(file: &Path) -> Result<String, String> {
         return Ok(key);
     }
     let prefix = PathBuf::from(format!("{}.checkpoint", file.display()));
-    checks::generate("ledger.demo.local/de-an-10", &prefix).map_err(|f| f.message)?;
+    checks::write_key_files("ledger.demo.local/de-an-10", &prefix).map_err(|f| f.message)?;
     std::fs::read_to_string(&private).map_err(|e| format!("cannot read {}: {e}", private.display()))
 }
 
@@ -797,7 +864,9 @@ fn demo_secret(file: &Path) -> Result<Vec<u8>, String> {
         uuid::Uuid::new_v4().simple(),
         uuid::Uuid::new_v4().simple()
     );
-    std::fs::write(&path, &secret).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    // A short or unreadable file from an older demo is replaced, owner-only.
+    let _ = std::fs::remove_file(&path);
+    checks::write_private(&path, &secret)?;
     Ok(secret.into_bytes())
 }
 

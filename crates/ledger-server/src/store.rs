@@ -29,6 +29,15 @@ impl AnyStore {
         }
     }
 
+    /// Closes the database pool (log and read models) once its connections are returned: on
+    /// SQLite the last connection to close checkpoints the WAL into the database file.
+    pub async fn close(&self) {
+        match self {
+            Self::Postgres(s) => s.pool().close().await,
+            Self::Sqlite(s) => s.pool().close().await,
+        }
+    }
+
     /// The store behind one type, for the layers above.
     #[must_use]
     pub fn to_dyn(&self) -> DynStore {
