@@ -11,6 +11,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod http;
 pub mod store;
 mod tiles;
 mod ws;
@@ -164,6 +165,7 @@ pub struct Ledger {
     stop_projector: tokio::sync::watch::Sender<bool>,
     closing: tokio::sync::watch::Sender<bool>,
     shutdown_grace: Duration,
+    header_read_timeout: Duration,
     store: AnyStore,
 }
 
@@ -230,6 +232,7 @@ impl Ledger {
             stop_projector,
             closing,
             shutdown_grace: SHUTDOWN_GRACE,
+            header_read_timeout: http::HEADER_READ_TIMEOUT,
             store: any,
         }
     }
@@ -319,6 +322,14 @@ impl Ledger {
         self
     }
 
+    /// Closes connections that do not send a request's headers within `timeout`, or stay idle
+    /// that long between requests ([`http::HEADER_READ_TIMEOUT`] unless said).
+    #[must_use]
+    pub fn with_header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
     /// Serves HTTP on `listener` until `shutdown` completes, then stops in order: no new
     /// connections; subscriptions closed (code 1001, going away); requests in flight finish
     /// within the grace (their writes are acknowledged only once committed; the projector keeps
@@ -334,24 +345,23 @@ impl Ledger {
     ) -> std::io::Result<()> {
         let app = router(self.state.clone());
         let closing = self.closing.clone();
-        let signalled = async move {
+        let signalled = tokio::spawn(async move {
             shutdown.await;
             tracing::info!("stopping: no new connections; finishing requests in flight");
             let _ = closing.send(true);
-        };
-        let mut stopping = self.closing.subscribe();
+        });
         let grace = self.shutdown_grace;
-        let server = axum::serve(listener, app).with_graceful_shutdown(signalled);
-        let served = tokio::select! {
-            served = async { server.await } => served,
-            () = async {
-                let _ = stopping.wait_for(|c| *c).await;
-                tokio::time::sleep(grace).await;
-            } => {
-                tracing::warn!(grace_seconds = grace.as_secs_f64(), "requests still in flight after the grace period: closed");
-                Ok(())
-            }
+        let timeouts = http::Timeouts {
+            header_read: self.header_read_timeout,
+            grace,
         };
+        if !http::serve(listener, app, self.closing.subscribe(), timeouts).await {
+            tracing::warn!(
+                grace_seconds = grace.as_secs_f64(),
+                "requests still in flight after the grace period: closed"
+            );
+        }
+        signalled.abort();
         let _ = self.stop_projector.send(true);
         let _ = self.projector_task.await;
         if let Some(task) = self.checkpoint_task {
@@ -367,7 +377,7 @@ impl Ledger {
             );
         }
         tracing::info!("stopped");
-        served
+        Ok(())
     }
 }
 

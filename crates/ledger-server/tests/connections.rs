@@ -1,0 +1,91 @@
+//! Connections that cost the server without asking anything: a client that never finishes its
+//! headers, one that keeps a connection open and idle, one that sends a huge head. Each is
+//! closed or refused after a bounded time, while the server keeps answering others.
+
+// Test code: a failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used)]
+
+use std::time::{Duration, Instant};
+
+use ledger_graphql::auth::Keys;
+use ledger_server::{Ledger, open_store};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Reads until the server closes the connection; the bytes read and how long it took.
+async fn until_closed(stream: &mut TcpStream) -> (Vec<u8>, Duration) {
+    let started = Instant::now();
+    let mut seen = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut seen)).await;
+    assert!(read.is_ok(), "the server closed the connection");
+    (seen, started.elapsed())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_idle_and_oversized_connections_are_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(&format!("sqlite://{}", dir.path().join("l.db").display()))
+        .await
+        .unwrap();
+    let ledger = Ledger::start(
+        store,
+        Keys::hs256(b"a test secret long enough for HS256!"),
+        false,
+        true,
+    )
+    .with_header_read_timeout(Duration::from_secs(1));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(ledger.serve(listener, async move {
+        let _ = stopped.await;
+    }));
+
+    // Headers that never end.
+    let mut slow = TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    // A connection kept alive after one answer, then idle.
+    let mut idle = TcpStream::connect(addr).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    // A connection that sends nothing at all.
+    let mut silent = TcpStream::connect(addr).await.unwrap();
+    let (answer, _) = until_closed(&mut idle).await;
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    let (_, waited) = until_closed(&mut slow).await;
+    assert!(waited < Duration::from_secs(10), "{waited:?}");
+    let (_, waited) = until_closed(&mut silent).await;
+    assert!(waited < Duration::from_secs(10), "{waited:?}");
+
+    // A head over the limit is refused (431), not buffered without end.
+    let mut huge = TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: {}\r\n\r\n",
+        "a".repeat(ledger_server::http::MAX_HEAD_BYTES)
+    );
+    let _ = huge.write_all(head.as_bytes()).await;
+    let (answer, _) = until_closed(&mut huge).await;
+    assert!(
+        answer.starts_with(b"HTTP/1.1 431"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+
+    // Meanwhile others are answered.
+    let mut other = TcpStream::connect(addr).await.unwrap();
+    other
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let (answer, _) = until_closed(&mut other).await;
+    assert!(answer.starts_with(b"HTTP/1.1 200"));
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
