@@ -224,6 +224,16 @@ async fn subscriptions_end<B: ServerBackend>() {
     backend.cleanup().await;
 }
 
+/// Asserts a raw body is a coded refusal with a Vietnamese message.
+fn assert_coded(body: &str, code: &str) {
+    let value: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    assert_eq!(value["errors"][0]["extensions"]["code"], code, "{body}");
+    assert!(
+        value["errors"][0]["extensions"]["messageVi"].is_string(),
+        "{body}"
+    );
+}
+
 fn code(answer: &Value) -> Option<&str> {
     answer["errors"][0]["extensions"]["code"].as_str()
 }
@@ -347,7 +357,7 @@ async fn serves_the_demo_over_http<B: ServerBackend>() {
     assert_eq!(extended["deadline"], "2027-03-31");
     // An oversized body is refused before it is read.
     let huge = vec![b' '; ledger_server::MAX_BODY_BYTES + 1];
-    let (status, _) = http(
+    let (status, body) = http(
         addr,
         "POST",
         "/graphql",
@@ -356,6 +366,82 @@ async fn serves_the_demo_over_http<B: ServerBackend>() {
     )
     .await;
     assert_eq!(status, 413);
+    assert_coded(&body, "PAYLOAD_TOO_LARGE");
+    // Every refusal is JSON with a code and Vietnamese, without a parser's or library's words.
+    for (method, path, content_type, body, status_expected, code_expected) in [
+        (
+            "POST",
+            "/graphql",
+            "application/json",
+            &b"{not json"[..],
+            400,
+            "BAD_USER_INPUT",
+        ),
+        (
+            "POST",
+            "/graphql",
+            "application/json",
+            &b"[1, 2]"[..],
+            400,
+            "BAD_USER_INPUT",
+        ),
+        (
+            "POST",
+            "/graphql",
+            "multipart/form-data; boundary=x",
+            &b"--x\r\n\r\n"[..],
+            400,
+            "BAD_USER_INPUT",
+        ),
+        (
+            "POST",
+            "/graphql",
+            "application/json",
+            &b"{\"query\": 5}"[..],
+            400,
+            "BAD_USER_INPUT",
+        ),
+        ("GET", "/nowhere", "text/plain", &b""[..], 404, "NOT_FOUND"),
+        (
+            "DELETE",
+            "/graphql",
+            "text/plain",
+            &b""[..],
+            405,
+            "BAD_USER_INPUT",
+        ),
+        (
+            "GET",
+            "/graphql/ws",
+            "text/plain",
+            &b""[..],
+            400,
+            "BAD_USER_INPUT",
+        ),
+        (
+            "GET",
+            "/log/tile/0/000.p/0",
+            "text/plain",
+            &b""[..],
+            404,
+            "NOT_FOUND",
+        ),
+    ] {
+        let (status, answer) =
+            http(addr, method, path, &[("Content-Type", content_type)], body).await;
+        assert_eq!(status, status_expected, "{method} {path}: {answer}");
+        assert_coded(&answer, code_expected);
+        for internal in [
+            "expected",
+            "untagged",
+            "BatchRequest",
+            "u8",
+            "serde",
+            "Error(",
+        ] {
+            assert!(!answer.contains(internal), "{method} {path}: {answer}");
+        }
+    }
     // A batch: answered in order as an array; more than MAX_BATCH refused with a code.
     let batch = |n: usize| {
         serde_json::to_vec(&vec![json!({ "query": "{ checkpoint { position } }" }); n]).unwrap()
@@ -587,7 +673,7 @@ async fn roles_and_bad_input_over_http<B: ServerBackend>() {
         let (status, answer) = graphql(addr, None, &query).await;
         assert_eq!(
             (status, codes(&answer)),
-            (200, vec!["UNAUTHENTICATED".to_owned()])
+            (401, vec!["UNAUTHENTICATED".to_owned()])
         );
     }
 

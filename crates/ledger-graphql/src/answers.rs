@@ -86,6 +86,7 @@ struct Kept {
 pub struct Answers {
     kept: Mutex<Kept>,
     budget: usize,
+    max_answer: usize,
 }
 
 /// The default budget of [`Answers`]: 64 MiB of answers.
@@ -104,7 +105,15 @@ impl Answers {
         Self {
             kept: Mutex::new(Kept::default()),
             budget,
+            max_answer: MAX_ANSWER_BYTES,
         }
+    }
+
+    /// Sends answers of at most `bytes` ([`MAX_ANSWER_BYTES`] unless said).
+    #[must_use]
+    pub fn with_max_answer_bytes(mut self, bytes: usize) -> Self {
+        self.max_answer = bytes;
+        self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
@@ -159,6 +168,30 @@ fn is_query(request: &async_graphql::Request) -> bool {
     operation.is_some_and(|op| op.node.ty == OperationType::Query)
 }
 
+/// Largest answer sent: 4 MiB of JSON. The limits on a document (fields, aliases,
+/// complexity, pages of 100) keep ordinary questions far below; a larger answer is refused
+/// with `ANSWER_TOO_LARGE` rather than sent.
+pub const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
+
+/// The refusal of an answer over the maximum.
+fn too_large(size: usize, max: usize) -> String {
+    serde_json::json!({
+        "data": null,
+        "errors": [{
+            "message": format!(
+                "the answer is {size} bytes, over the {max} sent at most: ask for fewer fields, fewer aliases or smaller pages"
+            ),
+            "extensions": {
+                "code": "ANSWER_TOO_LARGE",
+                "messageVi": format!(
+                    "câu trả lời dài {size} byte, vượt giới hạn {max} byte: hãy hỏi ít trường, ít bí danh hoặc trang nhỏ hơn"
+                ),
+            }
+        }]
+    })
+    .to_string()
+}
+
 /// Answers `request` from `caller` as JSON: a query is pinned at the checkpoint of the read
 /// models in `read_db` and answered from `answers` when the same question was answered at the
 /// same position today ([`crate::today`]); otherwise it runs ([`crate::execute`]).
@@ -202,13 +235,17 @@ pub async fn answer(
         None => None,
     };
     let response = crate::execute(schema, request).await;
-    let body: Arc<str> = serde_json::to_string(&response)
-        .unwrap_or_else(|e| {
+    let body: Arc<str> = match serde_json::to_string(&response) {
+        Ok(body) if body.len() > answers.max_answer => {
+            return too_large(body.len(), answers.max_answer).into();
+        }
+        Ok(body) => body.into(),
+        Err(e) => {
             tracing::error!(error = %e, "an answer could not be encoded");
             r#"{"data":null,"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#
-                .to_owned()
-        })
-        .into();
+                .into()
+        }
+    };
     if let Some(pin) = pinned
         && response.errors.is_empty()
         && !pin.is_volatile()

@@ -111,6 +111,12 @@ pub fn vietnamese_for(message: &str) -> String {
         ("Unknown field", "trường không có trong kiểu"),
         ("Unknown argument", "tham số không tồn tại"),
         ("Unknown type", "kiểu không tồn tại"),
+        ("Unknown fragment", "fragment không tồn tại"),
+        ("spreads itself", "fragment tự trải chính nó (vòng lặp)"),
+        (
+            "the query is too large",
+            "truy vấn quá lớn khi mở rộng các fragment",
+        ),
         ("Unknown operation", "không có thao tác tên này"),
         ("Invalid value for argument", "giá trị tham số không hợp lệ"),
         ("Failed to parse", "giá trị không hợp lệ"),

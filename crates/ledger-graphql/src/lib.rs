@@ -111,7 +111,7 @@ pub fn schema(api: Api, introspection: bool) -> LedgerSchema {
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(32)
         .limit_directives(20)
-        .extension(limits::AliasLimit);
+        .extension(limits::DocumentLimits);
     let builder = if introspection {
         builder
     } else {

@@ -365,6 +365,24 @@ async fn deep_and_costly_queries_are_refused() {
     assert_eq!(data["a29"]["lag"], 0);
     let (_, errors) = run(&d, Some(Role::Supervisor), &aliased(31), json!({})).await;
     assert_eq!(errors, ["BAD_USER_INPUT"]);
+    // About 1 KB, anonymous: 21 fragments that each spread the next twice expand to two million
+    // fields; it tied the server up for seconds and hundreds of MB. Refused before validation.
+    let mut doubling = String::from("query { ...F0 }\n");
+    for i in 0..21 {
+        doubling.push_str(&format!(
+            "fragment F{i} on QueryRoot {{ ...F{} ...F{} }}\n",
+            i + 1,
+            i + 1
+        ));
+    }
+    doubling.push_str("fragment F21 on QueryRoot { checkpoint { head } }");
+    assert!(doubling.len() < 1500);
+    let response = ledger_graphql::execute(&d.schema, Request::new(doubling)).await;
+    assert!(
+        response.errors[0].message.contains("too large"),
+        "{:?}",
+        response.errors
+    );
 }
 
 /// Pages count by their size: a few aliased full pages exceed the complexity limit.
@@ -1099,6 +1117,42 @@ async fn a_request_reads_its_pinned_position() {
         .data(Arc::new(ledger_graphql::answers::Pin::new(150, today)));
     let response = ledger_graphql::execute(&d.schema, request).await;
     assert_eq!(response.errors.len(), 1);
+}
+
+/// An answer over the most sent is refused, coded, instead of sent (cheap in, unbounded out:
+/// 30 aliased heavy fields made 47 MB answers from 5 KB).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_over_the_limit_are_refused() {
+    use ledger_graphql::answers::{Answers, answer};
+    let d = demo(false).await;
+    let answers = Answers::default().with_max_answer_bytes(20_000);
+    let heavy: String = (0..30)
+        .map(|i| format!("a{i}: units(first: 50) {{ nodes {{ id name }} }} "))
+        .collect();
+    let body = answer(
+        &d.schema,
+        &answers,
+        &d.db,
+        Some(principal(Role::Inspector)),
+        Request::new(format!("{{ {heavy} }}")),
+    )
+    .await;
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "ANSWER_TOO_LARGE",
+        "{body}"
+    );
+    assert!(body["errors"][0]["extensions"]["messageVi"].is_string());
+    assert_eq!(body["data"], serde_json::Value::Null);
+    let small = answer(
+        &d.schema,
+        &answers,
+        &d.db,
+        Some(principal(Role::Inspector)),
+        Request::new("{ checkpoint { head } }"),
+    )
+    .await;
+    assert!(small.contains("head"), "{small}");
 }
 
 /// Answers are shared between callers asking the same at the same position, never across

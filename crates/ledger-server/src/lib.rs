@@ -48,6 +48,17 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 pub const MAX_BATCH: usize = 10;
 /// Longest a request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a GraphQL request waits for one of the answering slots before it is refused with
+/// 503 and `Retry-After`.
+pub const QUEUE_WAIT: Duration = Duration::from_secs(2);
+
+/// How many GraphQL requests are answered at once: four per core, at least eight. The rest
+/// wait up to [`QUEUE_WAIT`]; health and readiness never wait.
+#[must_use]
+pub fn default_concurrent_answers() -> usize {
+    std::thread::available_parallelism().map_or(8, |n| (n.get() * 4).max(8))
+}
+
 /// How long a stopping server lets requests in flight finish before it closes them.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// Most events the read models may lag behind the log for `/readyz` to answer ready.
@@ -152,6 +163,8 @@ pub struct AppState {
     pub answers: Arc<Answers>,
     /// Becomes `true` when the server starts stopping: subscriptions close.
     pub closing: tokio::sync::watch::Receiver<bool>,
+    /// Slots for GraphQL requests being answered ([`default_concurrent_answers`]).
+    pub answering: Arc<tokio::sync::Semaphore>,
 }
 
 /// A running ledger: the projector task and the HTTP state.
@@ -227,6 +240,7 @@ impl Ledger {
                 projector,
                 answers: Arc::new(Answers::default()),
                 closing: closing_rx,
+                answering: Arc::new(tokio::sync::Semaphore::new(default_concurrent_answers())),
             },
             projector_task,
             stop_projector,
@@ -322,6 +336,14 @@ impl Ledger {
         self
     }
 
+    /// Answers at most `n` GraphQL requests at once ([`default_concurrent_answers`] unless
+    /// said); 0 refuses them all (503), which only tests want.
+    #[must_use]
+    pub fn with_concurrent_answers(mut self, n: usize) -> Self {
+        self.state.answering = Arc::new(tokio::sync::Semaphore::new(n));
+        self
+    }
+
     /// Closes connections that do not send a request's headers within `timeout`, or stay idle
     /// that long between requests ([`http::HEADER_READ_TIMEOUT`] unless said).
     #[must_use]
@@ -391,17 +413,95 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/log/checkpoint", get(tiles::checkpoint))
         .route("/log/tile/{*path}", get(tiles::tile))
+        .fallback(|| async {
+            refused(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                "no such page: the API is at /graphql",
+                "không có trang này: API ở /graphql",
+            )
+        })
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        .layer(axum::middleware::map_response(coded))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
+/// Gives every refusal made below the handlers (a body over the limit, a timeout, a method
+/// a route does not take, a tile outside the tree) the JSON shape of all others: a fixed
+/// message per status in English and Vietnamese and `extensions.code`, never a library's text.
+/// Our own plain-text refusals (tiles) keep their message.
+async fn coded(response: Response) -> Response {
+    let status = response.status();
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.contains("json"));
+    if !(status.is_client_error() || status.is_server_error()) || json {
+        return response;
+    }
+    let (code, en, vi) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "PAYLOAD_TOO_LARGE",
+            format!("the request is over {MAX_BODY_BYTES} bytes"),
+            format!("yêu cầu vượt quá {MAX_BODY_BYTES} byte"),
+        ),
+        StatusCode::REQUEST_TIMEOUT => (
+            "TIMEOUT",
+            format!(
+                "the request took longer than {} s and was stopped",
+                REQUEST_TIMEOUT.as_secs()
+            ),
+            format!(
+                "yêu cầu chạy quá {} giây và đã bị dừng",
+                REQUEST_TIMEOUT.as_secs()
+            ),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "BAD_USER_INPUT",
+            "this address does not take that method".to_owned(),
+            "địa chỉ này không nhận phương thức đó".to_owned(),
+        ),
+        StatusCode::NOT_FOUND => {
+            let text = axum::body::to_bytes(response.into_body(), 4096)
+                .await
+                .ok()
+                .and_then(|b| String::from_utf8(b.to_vec()).ok())
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| "not found".to_owned());
+            ("NOT_FOUND", text, "không tìm thấy".to_owned())
+        }
+        s if s.is_server_error() => (
+            "INTERNAL",
+            "internal error".to_owned(),
+            "lỗi hệ thống".to_owned(),
+        ),
+        _ => (
+            "BAD_USER_INPUT",
+            "the request is not one this server understands".to_owned(),
+            "máy chủ không hiểu yêu cầu này".to_owned(),
+        ),
+    };
+    refused(status, code, &en, &vi)
+}
+
 fn unauthenticated(message: &str) -> Response {
-    refused(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message)
+    let mut response = refused(
+        StatusCode::UNAUTHORIZED,
+        "UNAUTHENTICATED",
+        message,
+        &format!("mã đăng nhập (token) không hợp lệ: {message}"),
+    );
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        axum::http::HeaderValue::from_static("Bearer"),
+    );
+    response
 }
 
 /// Whether a document holds a mutation (refused over GET, which must not change anything).
@@ -413,10 +513,12 @@ fn has_mutation(query: &str) -> bool {
     })
 }
 
-fn refused(status: StatusCode, code: &str, message: &str) -> Response {
+/// A refusal before GraphQL runs: JSON with `extensions.code` and the message in English and
+/// Vietnamese.
+fn refused(status: StatusCode, code: &str, message: &str, vi: &str) -> Response {
     let body = serde_json::json!({
         "data": null,
-        "errors": [{ "message": message, "extensions": { "code": code } }]
+        "errors": [{ "message": message, "extensions": { "code": code, "messageVi": vi } }]
     });
     (
         status,
@@ -426,12 +528,37 @@ fn refused(status: StatusCode, code: &str, message: &str) -> Response {
         .into_response()
 }
 
+/// The refusal of a body that is not a GraphQL request (malformed JSON or multipart, too
+/// large), without the parser's words.
+fn not_graphql(e: &async_graphql::ParseRequestError) -> Response {
+    let too_large = matches!(e, async_graphql::ParseRequestError::PayloadTooLarge)
+        || matches!(e, async_graphql::ParseRequestError::Io(io) if io.to_string().contains("length limit"));
+    if too_large {
+        return refused(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            &format!("the request is over {MAX_BODY_BYTES} bytes"),
+            &format!("yêu cầu vượt quá {MAX_BODY_BYTES} byte"),
+        );
+    }
+    refused(
+        StatusCode::BAD_REQUEST,
+        "BAD_USER_INPUT",
+        "not a GraphQL request: send JSON {\"query\": \"…\", \"variables\": {…}} with POST, or ?query=… with GET",
+        "không phải yêu cầu GraphQL: gửi JSON {\"query\": \"…\", \"variables\": {…}} bằng POST, hoặc ?query=… bằng GET",
+    )
+}
+
 async fn graphql(
     State(state): State<AppState>,
     method: Method,
     headers: HeaderMap,
-    request: GraphQLBatchRequest,
+    request: Result<GraphQLBatchRequest, async_graphql_axum::rejection::GraphQLRejection>,
 ) -> Response {
+    let request = match request {
+        Ok(request) => request,
+        Err(rejection) => return not_graphql(&rejection.0),
+    };
     let requests = match request.into_inner() {
         async_graphql::BatchRequest::Single(request) => vec![request],
         async_graphql::BatchRequest::Batch(requests) => {
@@ -440,6 +567,7 @@ async fn graphql(
                     StatusCode::BAD_REQUEST,
                     "BAD_USER_INPUT",
                     &format!("a batch holds 1 to {MAX_BATCH} requests"),
+                    &format!("một lô gồm từ 1 đến {MAX_BATCH} yêu cầu"),
                 );
             }
             requests
@@ -451,6 +579,7 @@ async fn graphql(
             StatusCode::METHOD_NOT_ALLOWED,
             "BAD_USER_INPUT",
             "mutations must be sent with POST",
+            "thao tác thay đổi dữ liệu (mutation) phải gửi bằng POST",
         );
     }
     let mut caller = None;
@@ -464,6 +593,23 @@ async fn graphql(
             Err(message) => return unauthenticated(&message),
         }
     }
+    // A slot to answer in: heavy questions cannot crowd out everything else, and what they
+    // hold in memory is bounded by the slots times what one answer may take.
+    let Ok(Ok(_slot)) =
+        tokio::time::timeout(QUEUE_WAIT, state.answering.clone().acquire_owned()).await
+    else {
+        let mut response = refused(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SERVER_BUSY",
+            "the server is answering as many questions as it can; try again in a second",
+            "máy chủ đang bận trả lời các yêu cầu khác; vui lòng thử lại sau một giây",
+        );
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static("1"),
+        );
+        return response;
+    };
     // A batch's requests run one after another, in order (a mutation then a query sees it).
     let mut bodies = Vec::with_capacity(requests.len());
     for request in requests {
@@ -478,16 +624,34 @@ async fn graphql(
             .await,
         );
     }
+    // Without a token, a question that needs one is answered 401, as a bad token is.
+    let status = if caller.is_none()
+        && bodies
+            .iter()
+            .any(|b| b.contains(r#""code":"UNAUTHENTICATED""#))
+    {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
     let body = if batch {
         format!("[{}]", bodies.join(","))
     } else {
         bodies.concat()
     };
-    (
+    let mut response = (
+        status,
         [(header::CONTENT_TYPE, "application/graphql-response+json")],
         body,
     )
-        .into_response()
+        .into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            axum::http::HeaderValue::from_static("Bearer"),
+        );
+    }
+    response
 }
 
 /// Subscriptions over `graphql-transport-ws` (and the older `graphql-ws`); the token goes in
@@ -503,6 +667,7 @@ async fn websocket(
             StatusCode::BAD_REQUEST,
             "BAD_USER_INPUT",
             "/graphql/ws takes WebSocket upgrades only (GET with Upgrade: websocket)",
+            "/graphql/ws chỉ nhận kết nối WebSocket (GET với Upgrade: websocket)",
         );
     };
     let protocol = headers
@@ -518,6 +683,7 @@ async fn websocket(
             StatusCode::BAD_REQUEST,
             "BAD_USER_INPUT",
             "name the subprotocol: Sec-WebSocket-Protocol: graphql-transport-ws (or graphql-ws)",
+            "cần nêu giao thức con: Sec-WebSocket-Protocol: graphql-transport-ws (hoặc graphql-ws)",
         );
     };
     upgrade

@@ -89,3 +89,51 @@ async fn slow_idle_and_oversized_connections_are_closed() {
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
+
+/// When every answering slot is taken, GraphQL requests wait a bounded time and are refused
+/// with 503 and `Retry-After`, coded; health never waits for a slot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_server_says_so_and_stays_healthy() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(&format!("sqlite://{}", dir.path().join("l.db").display()))
+        .await
+        .unwrap();
+    let ledger = Ledger::start(
+        store,
+        Keys::hs256(b"a test secret long enough for HS256!"),
+        false,
+        true,
+    )
+    .with_concurrent_answers(0);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(ledger.serve(listener, async move {
+        let _ = stopped.await;
+    }));
+    let body = r#"{"query":"{ checkpoint { head } }"}"#;
+    let mut busy = TcpStream::connect(addr).await.unwrap();
+    busy.write_all(
+        format!(
+            "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut health = TcpStream::connect(addr).await.unwrap();
+    health
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let (answer, _) = until_closed(&mut health).await;
+    assert!(answer.starts_with(b"HTTP/1.1 200"));
+    let (answer, _) = until_closed(&mut busy).await;
+    let answer = String::from_utf8_lossy(&answer).to_lowercase();
+    assert!(answer.starts_with("http/1.1 503"), "{answer}");
+    assert!(answer.contains("retry-after: 1"), "{answer}");
+    assert!(answer.contains("server_busy"), "{answer}");
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
