@@ -161,15 +161,16 @@ async fn run<C: Command>(
     if let Some(key) = &idempotency_key
         && (key.trim().is_empty()
             || key.len() > MAX_KEY_BYTES
-            || key.chars().any(|c| c.is_control() || c.is_whitespace()))
+            || key.chars().any(|c| c.is_control() || c.is_whitespace())
+            || !unicode_normalization::is_nfc(key))
     {
         return Err(coded_vi(
             Code::BadUserInput,
             format!(
-                "idempotencyKey: use 1 to {MAX_KEY_BYTES} bytes without spaces or control characters"
+                "idempotencyKey: use 1 to {MAX_KEY_BYTES} bytes of Unicode NFC without spaces or control characters"
             ),
             format!(
-                "idempotencyKey: dùng từ 1 đến {MAX_KEY_BYTES} byte, không có khoảng trắng hay ký tự điều khiển"
+                "idempotencyKey: dùng từ 1 đến {MAX_KEY_BYTES} byte Unicode NFC, không có khoảng trắng hay ký tự điều khiển"
             ),
         ));
     }

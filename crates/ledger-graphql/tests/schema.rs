@@ -478,6 +478,21 @@ async fn scope_bad_input_and_the_recorded_actor() {
             errors.len() == 1 && (errors[0] == "BAD_USER_INPUT" || errors[0] == "NOT_FOUND"),
             "{what}: {errors:?}"
         );
+        // Refused for what it names, not for a typo in the case: the message says which.
+        if query.contains("reason:") || query.contains("idempotencyKey:") {
+            let response = ledger_graphql::execute(
+                &d.schema,
+                Request::new(*query).data(principal(Role::Secretariat)),
+            )
+            .await;
+            let message = &response.errors[0].message;
+            assert!(
+                message.contains("reason")
+                    || message.contains("idempotency")
+                    || message.contains("text"),
+                "{what}: {message}"
+            );
+        }
     }
     let overlong = "x".repeat(600);
     let (_, errors) = run(

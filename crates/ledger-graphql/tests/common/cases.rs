@@ -228,7 +228,51 @@ pub const BAD_INPUT: &[(&str, &str)] = &[
         r#"{ tasks(on: "2025-13-01") { totalCount } }"#,
         "an impossible day",
     ),
+    // What comes with a mutation: reason and idempotency key (these were INTERNAL).
+    (
+        "mutation { renameUnit(input: { id: \"so-tu-phap\", name: \"Sở\", on: \"2026-11-30\", basis: \"44-KH/TU\" }, reason: \"có\\u0000NUL\") { lastPosition } }",
+        "a NUL in the reason",
+    ),
+    (
+        r#"mutation { renameUnit(input: { id: "so-tu-phap", name: "Sở", on: "2026-11-30", basis: "44-KH/TU" }, reason: "   ") { lastPosition } }"#,
+        "a blank reason",
+    ),
+    (
+        r#"mutation { renameUnit(input: { id: "so-tu-phap", name: "Sở", on: "2026-11-30", basis: "44-KH/TU" }, reason: "") { lastPosition } }"#,
+        "an empty reason",
+    ),
+    (
+        OVERLONG_REASON,
+        "a reason over the 4,000 bytes the envelope keeps",
+    ),
+    (
+        r#"mutation { renameUnit(input: { id: "so-tu-phap", name: "Sở", on: "2026-11-30", basis: "44-KH/TU" }, idempotencyKey: "") { lastPosition } }"#,
+        "an empty idempotency key",
+    ),
+    (
+        r#"mutation { renameUnit(input: { id: "so-tu-phap", name: "Sở", on: "2026-11-30", basis: "44-KH/TU" }, idempotencyKey: "  ") { lastPosition } }"#,
+        "a blank idempotency key",
+    ),
+    (
+        "mutation { renameUnit(input: { id: \"so-tu-phap\", name: \"Sở\", on: \"2026-11-30\", basis: \"44-KH/TU\" }, idempotencyKey: \"kho\u{0302}a\") { lastPosition } }",
+        "an idempotency key not in NFC",
+    ),
+    (OVERLONG_KEY, "an idempotency key over 200 bytes"),
 ];
+
+/// A reason of 1,500 three-byte characters: within a LongText, over what the envelope keeps.
+pub const OVERLONG_REASON: &str = concat!(
+    r#"mutation { renameUnit(input: { id: "so-tu-phap", name: "Sở", on: "2026-11-30", basis: "44-KH/TU" }, reason: ""#,
+    include_str!("overlong.txt"),
+    r#"") { lastPosition } }"#
+);
+
+/// An idempotency key of 300 bytes.
+pub const OVERLONG_KEY: &str = concat!(
+    r#"mutation { renameUnit(input: { id: "so-tu-phap", name: "Sở", on: "2026-11-30", basis: "44-KH/TU" }, idempotencyKey: ""#,
+    include_str!("overlong-key.txt"),
+    r#"") { lastPosition } }"#
+);
 
 /// Requests the rules about time, reports and keys refuse, each with nothing written: (role,
 /// query, the code it is refused with, what is wrong). Today is 1 December 2026.
