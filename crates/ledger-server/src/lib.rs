@@ -14,6 +14,7 @@ use std::time::Duration;
 pub mod http;
 pub mod store;
 mod tiles;
+pub mod trusted;
 mod ws;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
@@ -165,6 +166,8 @@ pub struct AppState {
     pub closing: tokio::sync::watch::Receiver<bool>,
     /// Slots for GraphQL requests being answered ([`default_concurrent_answers`]).
     pub answering: Arc<tokio::sync::Semaphore>,
+    /// When set, the only documents answered for roles not allowed ad-hoc ones.
+    pub trusted: Option<Arc<trusted::TrustedDocuments>>,
 }
 
 /// A running ledger: the projector task and the HTTP state.
@@ -241,6 +244,7 @@ impl Ledger {
                 answers: Arc::new(Answers::default()),
                 closing: closing_rx,
                 answering: Arc::new(tokio::sync::Semaphore::new(default_concurrent_answers())),
+                trusted: None,
             },
             projector_task,
             stop_projector,
@@ -336,6 +340,14 @@ impl Ledger {
         self
     }
 
+    /// Answers only `documents` (by text or hash) for callers whose role may not send ad-hoc
+    /// documents.
+    #[must_use]
+    pub fn with_trusted_documents(mut self, documents: trusted::TrustedDocuments) -> Self {
+        self.state.trusted = Some(Arc::new(documents));
+        self
+    }
+
     /// Answers at most `n` GraphQL requests at once ([`default_concurrent_answers`] unless
     /// said); 0 refuses them all (503), which only tests want.
     #[must_use]
@@ -408,6 +420,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql).post(graphql))
         .route("/graphql/ws", get(websocket))
+        .route("/graphql/documents", get(documents))
         .route("/graphiql", get(graphiql))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
@@ -559,7 +572,7 @@ async fn graphql(
         Ok(request) => request,
         Err(rejection) => return not_graphql(&rejection.0),
     };
-    let requests = match request.into_inner() {
+    let mut requests = match request.into_inner() {
         async_graphql::BatchRequest::Single(request) => vec![request],
         async_graphql::BatchRequest::Batch(requests) => {
             if requests.is_empty() || requests.len() > MAX_BATCH {
@@ -574,14 +587,6 @@ async fn graphql(
         }
     };
     let batch = requests.len() > 1;
-    if method == Method::GET && requests.iter().any(|r| has_mutation(&r.query)) {
-        return refused(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "BAD_USER_INPUT",
-            "mutations must be sent with POST",
-            "thao tác thay đổi dữ liệu (mutation) phải gửi bằng POST",
-        );
-    }
     let mut caller = None;
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let verified = value
@@ -592,6 +597,27 @@ async fn graphql(
             Ok(principal) => caller = Some(principal),
             Err(message) => return unauthenticated(&message),
         }
+    }
+    if let Some(trusted) = &state.trusted {
+        for request in &mut requests {
+            if let Err(not) = trusted.admit(request, caller.as_ref().map(|p| p.role)) {
+                let (code, en, vi) = not.refusal();
+                let status = if code == "BAD_USER_INPUT" {
+                    StatusCode::BAD_REQUEST
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                return refused(status, code, &en, &vi);
+            }
+        }
+    }
+    if method == Method::GET && requests.iter().any(|r| has_mutation(&r.query)) {
+        return refused(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "BAD_USER_INPUT",
+            "mutations must be sent with POST",
+            "thao tác thay đổi dữ liệu (mutation) phải gửi bằng POST",
+        );
     }
     // A slot to answer in: heavy questions cannot crowd out everything else, and what they
     // hold in memory is bounded by the slots times what one answer may take.
@@ -691,6 +717,21 @@ async fn websocket(
         .max_message_size(MAX_BODY_BYTES)
         .max_frame_size(MAX_BODY_BYTES)
         .on_upgrade(move |socket| ws::serve(socket, state, protocol))
+}
+
+/// `GET /graphql/documents`: the trusted documents by hash (empty when every document is
+/// answered).
+async fn documents(State(state): State<AppState>) -> Response {
+    let documents = state
+        .trusted
+        .as_ref()
+        .map(|t| t.documents().clone())
+        .unwrap_or_default();
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::to_string(&documents).unwrap_or_default(),
+    )
+        .into_response()
 }
 
 /// The cookbook's questions as one document of named operations, for GraphiQL's editor.

@@ -118,6 +118,18 @@ enum Command {
         /// 10s (the default) or 1m.
         #[arg(long, env = "LEDGER__SHUTDOWN_GRACE")]
         shutdown_grace: Option<String>,
+        /// Answer only trusted documents (the cookbook's questions, and those of
+        /// --trusted-documents-file), by text or by SHA-256 hash, to callers whose role is not
+        /// in --ad-hoc-roles; `GET /graphql/documents` lists them.
+        #[arg(long, env = "LEDGER__TRUSTED_DOCUMENTS")]
+        trusted_documents: bool,
+        /// More trusted documents: a JSON array of texts, or an object from hashes to texts.
+        #[arg(long, env = "LEDGER__TRUSTED_DOCUMENTS_FILE")]
+        trusted_documents_file: Option<PathBuf>,
+        /// With --trusted-documents, the roles that may still send their own documents, comma
+        /// separated (default: every signed-in role; `none` for nobody).
+        #[arg(long, env = "LEDGER__AD_HOC_ROLES")]
+        ad_hoc_roles: Option<String>,
     },
     /// Creates or upgrades the log's and the read models' tables.
     Migrate {
@@ -441,6 +453,9 @@ async fn run(command: Command) -> Result<(), checks::Failed> {
             jwt_leeway_seconds,
             jwt_audience,
             shutdown_grace,
+            trusted_documents,
+            trusted_documents_file,
+            ad_hoc_roles,
         } => {
             let file = match &config {
                 Some(path) => ConfigFile::read(path)?,
@@ -476,6 +491,11 @@ async fn run(command: Command) -> Result<(), checks::Failed> {
                 .map_or(ledger_server::SHUTDOWN_GRACE, |s| {
                     std::time::Duration::from_secs(u64::try_from(s).unwrap_or(10))
                 });
+            let trusted = trusted_documents_settings(
+                trusted_documents || file.trusted_documents.unwrap_or(false),
+                trusted_documents_file.or(file.trusted_documents_file),
+                ad_hoc_roles.or(file.ad_hoc_roles),
+            )?;
             let checkpoint_key = checkpoint_key
                 .or(file.checkpoint_key)
                 .map(|path| {
@@ -502,6 +522,10 @@ async fn run(command: Command) -> Result<(), checks::Failed> {
                         mib.saturating_mul(1 << 20)
                     }),
             );
+            let ledger = match trusted {
+                Some(trusted) => ledger.with_trusted_documents(trusted),
+                None => ledger,
+            };
             let every = checkpoint_every
                 .or(file.checkpoint_every)
                 .map_or(Ok(600), |t| parse_ttl(&t))?;
@@ -641,6 +665,9 @@ struct ConfigFile {
     jwt_leeway_seconds: Option<u64>,
     jwt_audience: Option<String>,
     shutdown_grace: Option<String>,
+    trusted_documents: Option<bool>,
+    trusted_documents_file: Option<PathBuf>,
+    ad_hoc_roles: Option<String>,
 }
 
 impl ConfigFile {
@@ -752,6 +779,7 @@ async fn serve(
     listener: tokio::net::TcpListener,
     banner: Option<String>,
 ) -> Result<(), String> {
+    let stopped = stop_signal()?;
     let address = listener
         .local_addr()
         .map_err(|e| format!("cannot read the listening address: {e}"))?;
@@ -761,7 +789,7 @@ async fn serve(
         println!("{banner}");
     }
     let shutdown = async {
-        let signal = stop_signal().await;
+        let signal = stopped.await;
         eprintln!("{signal}: stopping…");
     };
     ledger
@@ -770,28 +798,67 @@ async fn serve(
         .map_err(|e| format!("the server failed: {e}"))
 }
 
-/// Waits for SIGTERM (what systemd and container runtimes send) or SIGINT (Ctrl-C) and names
-/// it.
-async fn stop_signal() -> &'static str {
+/// The trusted documents of `ledger serve`, when asked for.
+fn trusted_documents_settings(
+    on: bool,
+    file: Option<PathBuf>,
+    ad_hoc_roles: Option<String>,
+) -> Result<Option<ledger_server::trusted::TrustedDocuments>, String> {
+    if !on {
+        if file.is_some() || ad_hoc_roles.is_some() {
+            return Err(
+                "--trusted-documents-file and --ad-hoc-roles need --trusted-documents".into(),
+            );
+        }
+        return Ok(None);
+    }
+    let mut trusted = ledger_server::trusted::TrustedDocuments::cookbook();
+    if let Some(file) = file {
+        trusted.add_file(&file)?;
+    }
+    if let Some(roles) = ad_hoc_roles {
+        let roles = if roles.trim() == "none" {
+            Vec::new()
+        } else {
+            roles
+                .split(',')
+                .map(|r| {
+                    r.trim()
+                        .parse::<ledger_graphql::auth::Role>()
+                        .map_err(|_| format!("--ad-hoc-roles: {r:?} is not a role"))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        trusted = trusted.with_ad_hoc_roles(roles);
+    }
+    Ok(Some(trusted))
+}
+
+/// Listens for SIGTERM (what systemd and container runtimes send) and SIGINT (Ctrl-C) from now
+/// on, so a signal sent as soon as the address is printed is not lost; the future names the
+/// first to come.
+fn stop_signal() -> Result<impl std::future::Future<Output = &'static str>, String> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => tokio::select! {
+        let listen = |kind| signal(kind).map_err(|e| format!("cannot listen for signals: {e}"));
+        let (mut term, mut int) = (
+            listen(SignalKind::terminate())?,
+            listen(SignalKind::interrupt())?,
+        );
+        Ok(async move {
+            tokio::select! {
                 _ = term.recv() => "SIGTERM",
-                _ = tokio::signal::ctrl_c() => "SIGINT",
-            },
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGTERM; Ctrl-C only");
-                let _ = tokio::signal::ctrl_c().await;
-                "SIGINT"
+                _ = int.recv() => "SIGINT",
             }
-        }
+        })
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
-        "Ctrl-C"
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        })
     }
 }
 

@@ -137,3 +137,99 @@ async fn a_full_server_says_so_and_stays_healthy() {
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
+
+/// POSTs `body` as JSON with an optional token; the raw answer.
+async fn post(addr: std::net::SocketAddr, token: Option<&str>, body: &str) -> String {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    stream
+        .write_all(
+            format!(
+                "POST /graphql HTTP/1.1\r\nHost: x\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let (answer, _) = until_closed(&mut stream).await;
+    String::from_utf8(answer).unwrap()
+}
+
+/// With trusted documents on, a role not allowed ad-hoc documents gets the published ones,
+/// by text or by hash, and a coded 403 for anything else; `GET /graphql/documents` lists them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trusted_documents_only() {
+    use ledger_graphql::auth::{Principal, Role};
+    use ledger_server::trusted::{TrustedDocuments, hash};
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(&format!("sqlite://{}", dir.path().join("l.db").display()))
+        .await
+        .unwrap();
+    let keys = Keys::hs256(b"a test secret long enough for HS256!");
+    let ledger = Ledger::start(store, keys.clone(), false, true).with_trusted_documents(
+        TrustedDocuments::cookbook().with_ad_hoc_roles(vec![Role::Inspector]),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(ledger.serve(listener, async move {
+        let _ = stopped.await;
+    }));
+    let token = |role: Role| {
+        keys.issue(
+            &Principal {
+                subject: "t".into(),
+                name: "T".into(),
+                role,
+                unit: Some("so-tu-phap".parse().unwrap()),
+            },
+            600,
+        )
+        .unwrap()
+    };
+    let question = ledger_graphql::cookbook()
+        .into_iter()
+        .find(|q| q.role == Role::Supervisor)
+        .unwrap();
+    let supervisor = token(Role::Supervisor);
+    let by_text = post(
+        addr,
+        Some(&supervisor),
+        &serde_json::json!({ "query": question.query }).to_string(),
+    )
+    .await;
+    assert!(by_text.starts_with("HTTP/1.1 200"), "{by_text}");
+    let by_hash = post(
+        addr,
+        Some(&supervisor),
+        &serde_json::json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash(&question.query) } } }).to_string(),
+    )
+    .await;
+    assert!(by_hash.starts_with("HTTP/1.1 200"), "{by_hash}");
+    let ad_hoc = serde_json::json!({ "query": "{ checkpoint { head } }" }).to_string();
+    for caller in [Some(supervisor.as_str()), None] {
+        let refused = post(addr, caller, &ad_hoc).await;
+        assert!(refused.starts_with("HTTP/1.1 403"), "{refused}");
+        assert!(refused.contains("TRUSTED_DOCUMENTS_ONLY"), "{refused}");
+        assert!(refused.contains("messageVi"), "{refused}");
+    }
+    let inspector = post(addr, Some(&token(Role::Inspector)), &ad_hoc).await;
+    assert!(inspector.starts_with("HTTP/1.1 200"), "{inspector}");
+    let unknown = post(
+        addr,
+        Some(&supervisor),
+        r#"{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"abc"}}}"#,
+    )
+    .await;
+    assert!(unknown.contains("PERSISTED_QUERY_NOT_FOUND"), "{unknown}");
+    let mut list = TcpStream::connect(addr).await.unwrap();
+    list.write_all(b"GET /graphql/documents HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let (listed, _) = until_closed(&mut list).await;
+    let listed = String::from_utf8(listed).unwrap();
+    assert!(listed.contains(&hash(&question.query)), "{listed}");
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
