@@ -9,11 +9,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
+};
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, Selection, SelectionSet,
 };
-use async_graphql::{ServerError, ServerResult, Variables};
+use async_graphql::{ServerError, ServerResult};
 
 /// Most aliased fields a document may hold.
 pub const MAX_ALIASES: usize = 30;
@@ -91,7 +93,7 @@ impl<'a> Expansion<'a> {
 }
 
 /// The fields a document's operations hold with fragments expanded, at most
-/// [`MAX_EXPANDED_FIELDS`]; fragments no operation spreads count too (validation visits them).
+/// [`MAX_EXPANDED_FIELDS`]; fragments no operation spreads count once (validation visits them).
 ///
 /// # Errors
 /// [`Refusal`] when over the limit, or a spread is circular or names no fragment.
@@ -111,8 +113,11 @@ pub fn expanded_fields(document: &ExecutableDocument) -> Result<u64, Refusal> {
     for set in operations {
         total = total.saturating_add(expansion.selection(set)?);
     }
+    // Fragments no operation spreads are walked by validation too: count them once.
     for name in document.fragments.keys() {
-        total = total.saturating_add(expansion.fragment(name.as_str())?);
+        if !expansion.sizes.contains_key(name.as_str()) {
+            total = total.saturating_add(expansion.fragment(name.as_str())?);
+        }
     }
     if total > MAX_EXPANDED_FIELDS {
         return Err(Refusal::TooLarge(total));
@@ -151,47 +156,54 @@ pub fn count_aliases(document: &ExecutableDocument) -> usize {
             .sum::<usize>()
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for DocumentLimits {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        match expanded_fields(&document) {
-            Ok(_) => {}
-            Err(Refusal::TooLarge(_)) => {
-                return Err(ServerError::new(
-                    format!(
-                        "the query is too large: with its fragments expanded it holds more than {MAX_EXPANDED_FIELDS} fields"
-                    ),
-                    None,
-                ));
-            }
-            Err(Refusal::Cycle(name)) => {
-                return Err(ServerError::new(
-                    format!("fragment {name} spreads itself"),
-                    None,
-                ));
-            }
-            Err(Refusal::UnknownFragment(name)) => {
-                return Err(ServerError::new(
-                    format!("Unknown fragment \"{name}\""),
-                    None,
-                ));
-            }
-        }
-        let n = count_aliases(&document);
-        if n > MAX_ALIASES {
+/// The refusal of a document, before anything else walks it.
+fn check(document: &ExecutableDocument) -> ServerResult<()> {
+    match expanded_fields(document) {
+        Ok(_) => {}
+        Err(Refusal::TooLarge(_)) => {
             return Err(ServerError::new(
-                format!("the query has {n} aliases; at most {MAX_ALIASES} are allowed"),
+                format!(
+                    "the query is too large: with its fragments expanded it holds more than {MAX_EXPANDED_FIELDS} fields"
+                ),
                 None,
             ));
         }
-        Ok(document)
+        Err(Refusal::Cycle(name)) => {
+            return Err(ServerError::new(
+                format!("fragment {name} spreads itself"),
+                None,
+            ));
+        }
+        Err(Refusal::UnknownFragment(name)) => {
+            return Err(ServerError::new(
+                format!("Unknown fragment \"{name}\""),
+                None,
+            ));
+        }
+    }
+    let n = count_aliases(document);
+    if n > MAX_ALIASES {
+        return Err(ServerError::new(
+            format!("the query has {n} aliases; at most {MAX_ALIASES} are allowed"),
+            None,
+        ));
+    }
+    Ok(())
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for DocumentLimits {
+    /// Parses the document here, checks it, and hands it on parsed: the engine's own first
+    /// walk (its recursion-depth check follows every fragment spread without memory, so it
+    /// is exponential in a document of doubling fragments) then meets only small documents.
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: async_graphql::Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<async_graphql::Request> {
+        check(request.parsed_query()?)?;
+        next.run(ctx, request).await
     }
 }
 
@@ -226,8 +238,8 @@ mod tests {
             expanded_fields(&doc(
                 "{ a { b c } ...F } fragment F on Q { d ...G ...G } fragment G on Q { e { f } }"
             )),
-            // a b c (3) + F = d (1) + G twice (2 × 2) = 5 … plus F and G once each (5 + 2).
-            Ok(3 + 5 + 5 + 2)
+            // a b c (3) + F = d (1) + G twice (2 × 2) = 5.
+            Ok(3 + 5)
         );
         // 11 levels: 2^11 × 2 fields, over the limit; 9 levels (1,024 × 2 = 2,048 plus the
         // fragments) likewise; 8 levels pass.

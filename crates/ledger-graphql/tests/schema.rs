@@ -377,7 +377,18 @@ async fn deep_and_costly_queries_are_refused() {
     }
     doubling.push_str("fragment F21 on QueryRoot { checkpoint { head } }");
     assert!(doubling.len() < 1500);
-    let response = ledger_graphql::execute(&d.schema, Request::new(doubling)).await;
+    let response = ledger_graphql::execute(&d.schema, Request::new(doubling.clone())).await;
+    assert!(
+        response.errors[0].message.contains("too large"),
+        "{:?}",
+        response.errors
+    );
+    // Refused before the engine's own first walk, which follows every spread without memory
+    // (2^30 paths for 30 levels): a document the engine would refuse at once for nesting
+    // 40 fields deep gets our refusal, so ours came first.
+    let deep = format!("{}y {}", "x { ".repeat(40), "} ".repeat(40));
+    let both = doubling.replacen("query { ...F0 }", &format!("query {{ {deep} ...F0 }}"), 1);
+    let response = ledger_graphql::execute(&d.schema, Request::new(both)).await;
     assert!(
         response.errors[0].message.contains("too large"),
         "{:?}",
