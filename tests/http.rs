@@ -168,25 +168,59 @@ async fn subscribed(
     ws
 }
 
-/// The close frame a socket ends with (skipping data messages), within 30 s.
-async fn close_code(
+/// The close frame a socket ends with (skipping data messages), within 30 s: its code and
+/// reason.
+async fn close_frame(
     ws: &mut tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
     >,
-) -> u16 {
+) -> (u16, String) {
     use futures_util::StreamExt;
     use tokio_tungstenite::tungstenite::Message;
     let closed = async {
         while let Some(message) = ws.next().await {
             if let Ok(Message::Close(frame)) = message {
-                return frame.map_or(1005, |f| u16::from(f.code));
+                return frame.map_or((1005, String::new()), |f| {
+                    (u16::from(f.code), f.reason.to_string())
+                });
             }
         }
-        1006
+        (1006, String::new())
     };
     tokio::time::timeout(std::time::Duration::from_secs(30), closed)
         .await
         .expect("the socket closes")
+}
+
+/// The close code a socket ends with.
+async fn close_code(
+    ws: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+) -> u16 {
+    close_frame(ws).await.0
+}
+
+/// With trusted documents on, a subscription's document is held to the list too: a role not
+/// allowed ad-hoc documents has its socket closed (4403, the refusal's code as the reason).
+async fn subscriptions_and_trusted_documents<B: ServerBackend>() {
+    use ledger_server::trusted::TrustedDocuments;
+    let server = run_demo_with::<B>(|ledger| {
+        ledger.with_trusted_documents(
+            TrustedDocuments::cookbook().with_ad_hoc_roles(vec![Role::Inspector]),
+        )
+    })
+    .await;
+    let mut supervisor = subscribed(server.addr, server.token(Role::Supervisor)).await;
+    let (code, reason) = close_frame(&mut supervisor).await;
+    assert_eq!((code, reason.as_str()), (4403, "TRUSTED_DOCUMENTS_ONLY"));
+    // The inspector may send its own: its feed opens and answers.
+    let feed = live_feed(server.addr, server.token(Role::Inspector), 0).await;
+    let first = tokio::time::timeout(std::time::Duration::from_secs(30), feed)
+        .await
+        .unwrap();
+    assert!(first["position"].as_u64().is_some(), "{first}");
+    server.stop().await;
 }
 
 /// A subscription ends when its token expires (4403) and when the server stops (1001, going
@@ -551,6 +585,11 @@ impl<B: ServerBackend> Running<B> {
 /// The demo served as of 1 December 2026, 10:00 in Việt Nam: its live actions and every
 /// change the tests make are judged against that day, whatever day they run.
 async fn run_demo<B: ServerBackend>() -> Running<B> {
+    run_demo_with(|ledger| ledger).await
+}
+
+/// The demo served, with the server set up by `with` (trusted documents, say).
+async fn run_demo_with<B: ServerBackend>(with: impl FnOnce(Ledger) -> Ledger) -> Running<B> {
     let backend = B::new().await;
     let store = backend.any();
     let now = Utc.with_ymd_and_hms(2026, 12, 1, 3, 0, 0).unwrap();
@@ -571,6 +610,7 @@ async fn run_demo<B: ServerBackend>() -> Running<B> {
     })
     .with_checkpoint_key(&checkpoint_key)
     .unwrap();
+    let ledger = with(ledger);
     let projector = ledger.state.projector.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -960,6 +1000,10 @@ mod sqlite {
     async fn subscriptions_end() {
         super::subscriptions_end::<Sqlite>().await;
     }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn subscriptions_and_trusted_documents() {
+        super::subscriptions_and_trusted_documents::<Sqlite>().await;
+    }
 }
 
 mod postgres {
@@ -983,5 +1027,9 @@ mod postgres {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn subscriptions_end() {
         super::subscriptions_end::<Postgres>().await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn subscriptions_and_trusted_documents() {
+        super::subscriptions_and_trusted_documents::<Postgres>().await;
     }
 }

@@ -94,31 +94,46 @@ type Case = (&'static str, bool, Box<dyn Fn(usize) -> String>);
 fn cases(plan: &'static str, unit: &'static str) -> Vec<Case> {
     vec![
         (
-            "30 aliases × tasks on a new day (full scans)",
+            "9 aliases × tasks on a new day (full scans)",
             false,
             Box::new(|r| {
-                let fields: String = (0..30)
-                    .map(|i| format!("a{i}: tasks(on: \"{}\", first: 50) {{ totalCount nodes {{ status }} }} ", day(r * 30 + i)))
+                let fields: String = (0..9)
+                    .map(|i| format!("a{i}: tasks(on: \"{}\", first: 50) {{ totalCount nodes {{ status }} }} ", day(r * 9 + i)))
                     .collect();
                 format!("{{ {fields} }}")
             }),
         ),
         (
-            "30 aliases × progress by group on a new day (anonymous)",
+            "9 aliases × progress by group on a new day (anonymous)",
             true,
             Box::new(|r| {
-                let fields: String = (0..30)
-                    .map(|i| format!("a{i}: progress(by: GROUP, on: \"{}\") {{ items {{ key tasks progress }} }} ", day(1000 + r * 30 + i)))
+                let fields: String = (0..9)
+                    .map(|i| format!("a{i}: progress(by: GROUP, on: \"{}\") {{ items {{ key tasks progress }} }} ", day(1000 + r * 9 + i)))
                     .collect();
                 format!("{{ {fields} }}")
             }),
         ),
         (
-            "30 aliases × compliance matrix on a new day",
+            "9 aliases × compliance matrix on a new day",
             false,
             Box::new(move |r| {
-                let fields: String = (0..30)
-                    .map(|i| format!("a{i}: complianceMatrix(plan: \"{plan}\", on: \"{}\") {{ matrix {{ periods rows {{ unitId cells {{ status }} }} }} }} ", day(2000 + r * 30 + i)))
+                let fields: String = (0..9)
+                    .map(|i| format!("a{i}: complianceMatrix(plan: \"{plan}\", on: \"{}\") {{ matrix {{ periods rows {{ unitId cells {{ status }} }} }} }} ", day(2000 + r * 9 + i)))
+                    .collect();
+                format!("{{ {fields} }}")
+            }),
+        ),
+        (
+            "10 aliases × progress (refused: complexity)",
+            true,
+            Box::new(|r| {
+                let fields: String = (0..10)
+                    .map(|i| {
+                        format!(
+                            "a{i}: progress(by: GROUP, on: \"{}\") {{ items {{ key }} }} ",
+                            day(3000 + r * 10 + i)
+                        )
+                    })
                     .collect();
                 format!("{{ {fields} }}")
             }),

@@ -365,6 +365,34 @@ async fn deep_and_costly_queries_are_refused() {
     assert_eq!(data["a29"]["lag"], 0);
     let (_, errors) = run(&d, Some(Role::Supervisor), &aliased(31), json!({})).await;
     assert_eq!(errors, ["BAD_USER_INPUT"]);
+    // Questions that may read every task cost 500 besides their fields: nine roll-ups on
+    // different days are answered, ten refused (each new day is a full computation).
+    let rollups = |n: usize| {
+        let fields: String = (0..n)
+            .map(|i| {
+                format!(
+                    "a{i}: progress(by: GROUP, on: \"2024-01-{:02}\") {{ items {{ key }} }} ",
+                    i + 1
+                )
+            })
+            .collect();
+        format!("{{ {fields} }}")
+    };
+    let (_, errors) = run(&d, Some(Role::Supervisor), &rollups(9), json!({})).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    let response = ledger_graphql::execute(
+        &d.schema,
+        Request::new(rollups(10)).data(principal(Role::Supervisor)),
+    )
+    .await;
+    assert!(
+        response
+            .errors
+            .iter()
+            .any(|e| e.message.contains("too complex")),
+        "{:?}",
+        response.errors
+    );
     // About 1 KB, anonymous: 21 fragments that each spread the next twice expand to two million
     // fields; it tied the server up for seconds and hundreds of MB. Refused before validation.
     let mut doubling = String::from("query { ...F0 }\n");

@@ -23,6 +23,27 @@ pub struct AnswerFields {
 /// A page of items, Relay style.
 pub type Page<T> = Connection<OpaqueCursor<usize>, T, AnswerFields>;
 
+/// What a question that may read every task of the ledger costs in the query-complexity
+/// limit, besides its fields: a day's task list, a roll-up, a compliance matrix, missing unit
+/// plans. Each is computed once per position and day and then shared, but a request asking
+/// about many new days forces as many full computations (at a million events, about 0.2 to
+/// 0.6 s and up to 60 MiB each): at most nine in one request.
+pub(crate) const SCAN_COST: usize = 500;
+
+/// What a scanning question costs: [`SCAN_COST`] and its fields.
+pub(crate) fn scan_cost(child_complexity: usize) -> usize {
+    SCAN_COST.saturating_add(child_complexity)
+}
+
+/// What a page of a scanning question costs: [`SCAN_COST`] and the page's.
+pub(crate) fn scan_page_cost(
+    first: Option<i32>,
+    last: Option<i32>,
+    child_complexity: usize,
+) -> usize {
+    SCAN_COST.saturating_add(page_cost(first, last, child_complexity))
+}
+
 /// What a page costs in the query-complexity limit: its child fields times the items it may
 /// return, so a query cannot ask for many large pages (aliases included).
 pub(crate) fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {

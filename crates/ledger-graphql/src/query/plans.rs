@@ -126,6 +126,7 @@ impl PlanQuery {
     /// Unit plans a plan requires that were not issued by `on` (default: today), each with
     /// the unit that holds the duty that day: a merged or dissolved unit's duty passes to its
     /// successor from the day of the succession.
+    #[graphql(complexity = "super::paging::scan_cost(child_complexity)")]
     async fn missing_unit_plans(
         &self,
         ctx: &Context<'_>,

@@ -11,7 +11,7 @@ use ledger_projections::query::{ComplianceMatrix, ReportRevision};
 use ledger_projections::tables::{ReportDiscrepancyFact, ReportRow};
 
 use super::node::global_id;
-use super::paging::{Page, connection, page_cost, paging, window};
+use super::paging::{Page, connection, page_cost, paging, scan_cost, window};
 use super::{
     AsOfInput, ListAnswer, finish, list, on_day, require_reader, snapshot, snapshot_as_of,
 };
@@ -197,6 +197,7 @@ impl ReportQuery {
     /// and how the receipt is known; each unit's totals. Periods from `from` to `to`
     /// (inclusive, of the length asked), and only `units`, when given.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "scan_cost(child_complexity)")]
     async fn compliance_matrix(
         &self,
         ctx: &Context<'_>,

@@ -5,7 +5,7 @@ use ledger_domain::value::Date;
 use ledger_projections::query::{Rollup, TaskOn};
 
 use super::node::global_id;
-use super::paging::{Page, page_cost, page_map, paging};
+use super::paging::{Page, page_map, paging, scan_cost, scan_page_cost};
 use super::units::{OrderDirection, directed};
 use super::{AsOfInput, ListAnswer, finish, list, list_of, on_day, require_reader, snapshot};
 use crate::error::{Code, coded_vi, from_read};
@@ -131,7 +131,7 @@ impl TaskQuery {
     /// Tasks as they stood on `on` (default: today), by id: deadline, lead and percentage in
     /// force that day, whether overdue, completed late or due soon, and whether that state
     /// rests on a backdated change.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "scan_page_cost(first, last, child_complexity)")]
     async fn tasks(
         &self,
         ctx: &Context<'_>,
@@ -178,6 +178,7 @@ impl TaskQuery {
     /// assigned and not cancelled weighs the same (see docs/projections.md). By unit, a task
     /// counts as the own work of the unit that led it that day and as inherited work of the
     /// units that succeeded it.
+    #[graphql(complexity = "scan_cost(child_complexity)")]
     async fn progress(
         &self,
         ctx: &Context<'_>,
