@@ -94,44 +94,44 @@ type Case = (&'static str, bool, Box<dyn Fn(usize) -> String>);
 fn cases(plan: &'static str, unit: &'static str) -> Vec<Case> {
     vec![
         (
-            "9 aliases × tasks on a new day (full scans)",
+            "4 aliases × tasks on a new day (full scans)",
             false,
             Box::new(|r| {
-                let fields: String = (0..9)
-                    .map(|i| format!("a{i}: tasks(on: \"{}\", first: 50) {{ totalCount nodes {{ status }} }} ", day(r * 9 + i)))
+                let fields: String = (0..4)
+                    .map(|i| format!("a{i}: tasks(on: \"{}\", first: 10) {{ totalCount nodes {{ status }} }} ", day(r * 4 + i)))
                     .collect();
                 format!("{{ {fields} }}")
             }),
         ),
         (
-            "9 aliases × progress by group on a new day (anonymous)",
+            "4 aliases × progress by group on a new day (anonymous)",
             true,
             Box::new(|r| {
-                let fields: String = (0..9)
-                    .map(|i| format!("a{i}: progress(by: GROUP, on: \"{}\") {{ items {{ key tasks progress }} }} ", day(1000 + r * 9 + i)))
+                let fields: String = (0..4)
+                    .map(|i| format!("a{i}: progress(by: GROUP, on: \"{}\") {{ items {{ key tasks progress }} }} ", day(1000 + r * 4 + i)))
                     .collect();
                 format!("{{ {fields} }}")
             }),
         ),
         (
-            "9 aliases × compliance matrix on a new day",
+            "4 aliases × compliance matrix on a new day",
             false,
             Box::new(move |r| {
-                let fields: String = (0..9)
-                    .map(|i| format!("a{i}: complianceMatrix(plan: \"{plan}\", on: \"{}\") {{ matrix {{ periods rows {{ unitId cells {{ status }} }} }} }} ", day(2000 + r * 9 + i)))
+                let fields: String = (0..4)
+                    .map(|i| format!("a{i}: complianceMatrix(plan: \"{plan}\", on: \"{}\") {{ matrix {{ periods rows {{ unitId cells {{ status }} }} }} }} ", day(2000 + r * 4 + i)))
                     .collect();
                 format!("{{ {fields} }}")
             }),
         ),
         (
-            "10 aliases × progress (refused: complexity)",
+            "5 aliases × progress (refused: complexity)",
             true,
             Box::new(|r| {
-                let fields: String = (0..10)
+                let fields: String = (0..5)
                     .map(|i| {
                         format!(
                             "a{i}: progress(by: GROUP, on: \"{}\") {{ items {{ key }} }} ",
-                            day(3000 + r * 10 + i)
+                            day(3000 + r * 5 + i)
                         )
                     })
                     .collect();

@@ -26,9 +26,9 @@ pub type Page<T> = Connection<OpaqueCursor<usize>, T, AnswerFields>;
 /// What a question that may read every task of the ledger costs in the query-complexity
 /// limit, besides its fields: a day's task list, a roll-up, a compliance matrix, missing unit
 /// plans. Each is computed once per position and day and then shared, but a request asking
-/// about many new days forces as many full computations (at a million events, about 0.2 to
-/// 0.6 s and up to 60 MiB each): at most nine in one request.
-pub(crate) const SCAN_COST: usize = 500;
+/// about many new days forces as many full computations (at a million events, a roll-up on a
+/// new day took 1.3 s and up to 180 MiB: `benches/limits.rs`): at most four in one request.
+pub(crate) const SCAN_COST: usize = 1_200;
 
 /// What a scanning question costs: [`SCAN_COST`] and its fields.
 pub(crate) fn scan_cost(child_complexity: usize) -> usize {
