@@ -275,9 +275,13 @@ fn body_from_row(row: &PgRow) -> Result<EventBody> {
 }
 
 /// Follows `NOTIFY ledger_events` and publishes head sizes; after a (re)connection it wakes
-/// every subscriber, since notifications sent while disconnected are lost.
+/// every subscriber, since notifications sent while disconnected are lost. Ends when the pool
+/// is closed (the server stopping).
 async fn listen(pool: PgPool, head: watch::Sender<u64>) {
     loop {
+        if pool.is_closed() {
+            return;
+        }
         match PgListener::connect_with(&pool).await {
             Ok(mut listener) => {
                 if let Err(error) = listener.listen(NOTIFY_CHANNEL).await {
@@ -302,6 +306,7 @@ async fn listen(pool: PgPool, head: watch::Sender<u64>) {
                         // The connection dropped; the next call reconnects. Wake subscribers so
                         // they read whatever was committed meanwhile.
                         Ok(None) => head.send_modify(|_| {}),
+                        Err(_) if pool.is_closed() => return,
                         Err(error) => {
                             tracing::warn!(%error, "notification listener failed; reconnecting");
                             break;
@@ -309,6 +314,7 @@ async fn listen(pool: PgPool, head: watch::Sender<u64>) {
                     }
                 }
             }
+            Err(_) if pool.is_closed() => return,
             Err(error) => {
                 tracing::warn!(%error, "notification listener cannot connect; retrying");
                 tokio::time::sleep(Duration::from_secs(1)).await;
