@@ -101,33 +101,15 @@ async fn live_feed(
     token: &str,
     after: u64,
 ) -> impl std::future::Future<Output = Value> {
-    use futures_util::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::Message;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut request = format!("ws://{addr}/graphql/ws")
-        .into_client_request()
-        .unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
-    ws.send(Message::text(init.to_string())).await.unwrap();
-    // Wait for the server to accept the connection before subscribing.
-    loop {
-        let message = ws.next().await.unwrap().unwrap();
-        let value: Value =
-            serde_json::from_str(message.to_text().unwrap_or("{}")).unwrap_or(Value::Null);
-        if value["type"] == "connection_ack" {
-            break;
-        }
-    }
-    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": {
-        "query": format!(
+    use futures_util::StreamExt;
+    let mut ws = subscribed(
+        addr,
+        token,
+        &format!(
             "subscription {{ events(after: {after}, filter: {{ streamType: \"unit\" }}) {{ position streamId actor }} }}"
-        ) } });
-    ws.send(Message::text(subscribe.to_string())).await.unwrap();
+        ),
+    )
+    .await;
     async move {
         loop {
             let message = ws.next().await.unwrap().unwrap();
@@ -141,11 +123,12 @@ async fn live_feed(
     }
 }
 
-/// Opens a subscription socket and sends `connection_init` with `token`; returns the socket
-/// once acknowledged.
+/// Opens a subscription socket, sends `connection_init` with `token`, waits for the
+/// acknowledgement and subscribes to `query`; returns the socket.
 async fn subscribed(
     addr: std::net::SocketAddr,
     token: &str,
+    query: &str,
 ) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
@@ -162,11 +145,13 @@ async fn subscribed(
     ws.send(Message::text(init.to_string())).await.unwrap();
     let ack = ws.next().await.unwrap().unwrap();
     assert!(ack.to_text().unwrap().contains("connection_ack"), "{ack}");
-    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": {
-        "query": "subscription { events(filter: { streamType: \"unit\" }) { position } }" } });
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": query } });
     ws.send(Message::text(subscribe.to_string())).await.unwrap();
     ws
 }
+
+/// A subscription to unit events.
+const UNIT_EVENTS: &str = "subscription { events(filter: { streamType: \"unit\" }) { position } }";
 
 /// The close frame a socket ends with (skipping data messages), within 30 s: its code and
 /// reason.
@@ -211,7 +196,7 @@ async fn subscriptions_and_trusted_documents<B: ServerBackend>() {
         )
     })
     .await;
-    let mut supervisor = subscribed(server.addr, server.token(Role::Supervisor)).await;
+    let mut supervisor = subscribed(server.addr, server.token(Role::Supervisor), UNIT_EVENTS).await;
     let (code, reason) = close_frame(&mut supervisor).await;
     assert_eq!((code, reason.as_str()), (4403, "TRUSTED_DOCUMENTS_ONLY"));
     // The inspector may send its own: its feed opens and answers.
@@ -236,16 +221,16 @@ async fn subscriptions_end<B: ServerBackend>() {
         unit: None,
     };
     let short = server.keys.issue(&inspector, 2).unwrap();
-    let mut expiring = subscribed(server.addr, &short).await;
+    let mut expiring = subscribed(server.addr, &short, UNIT_EVENTS).await;
     assert_eq!(close_code(&mut expiring).await, 4403);
 
-    let mut huge = subscribed(server.addr, server.token(Role::Inspector)).await;
+    let mut huge = subscribed(server.addr, server.token(Role::Inspector), UNIT_EVENTS).await;
     let _ = huge
         .send(Message::text("x".repeat(ledger_server::MAX_BODY_BYTES + 1)))
         .await;
     assert_eq!(close_code(&mut huge).await, 1009, "message too big");
 
-    let mut open = subscribed(server.addr, server.token(Role::Inspector)).await;
+    let mut open = subscribed(server.addr, server.token(Role::Inspector), UNIT_EVENTS).await;
     let Running {
         stop,
         server: task,

@@ -10,6 +10,11 @@
 // A benchmark: a failed unwrap stops it with its location.
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/client.rs"]
+mod client;
+#[path = "common/generated.rs"]
+mod generated;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,7 +24,6 @@ use ledger_server::Ledger;
 use ledger_server::store::AnyStore;
 use ledger_store::EventStore;
 use ledger_store_postgres::PostgresStore;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -69,25 +73,8 @@ fn generated_questions() -> Vec<(String, Role, String)> {
 
 /// Sends one query; answers the status and, for a failed answer, its body.
 async fn post(addr: std::net::SocketAddr, token: &str, query: &str) -> (u16, Option<String>) {
-    let body = serde_json::json!({ "query": query }).to_string();
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let head = format!(
-        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n\
-         Authorization: Bearer {token}\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
-    stream.write_all(body.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.unwrap();
-    let text = String::from_utf8_lossy(&raw);
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let failed = (status != 200 || text.contains("\"errors\""))
-        .then(|| text.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned());
+    let (status, body) = client::post(addr, Some(token), query).await;
+    let failed = (status != 200 || body.contains("\"errors\"")).then_some(body);
     (status, failed)
 }
 
@@ -269,40 +256,7 @@ async fn main() {
     if events > 0 {
         // KEEP_LOG=1 reuses the ledger (log and read models) of a previous run when it holds
         // `EVENTS` events.
-        let kept = if std::env::var_os("KEEP_LOG").is_some() {
-            let url = ledger_bench::database_url(&server, "ledger_bench_graphql_large");
-            match PostgresStore::connect(&url, 16).await {
-                Ok(pg) if pg.head().await.is_ok_and(|h| h.size == events) => Some(pg),
-                _ => None,
-            }
-        } else {
-            None
-        };
-        let store = if let Some(pg) = kept {
-            println!("  reusing the generated ledger of a previous run");
-            AnyStore::Postgres(pg)
-        } else {
-            let url = ledger_bench::fresh_database(&server, "ledger_bench_graphql_large").await;
-            let pg = PostgresStore::connect(&url, 16).await.unwrap();
-            let generated = Instant::now();
-            ledger_bench::generate::generate(&pg, events, &mut |_, _| {}).await;
-            println!(
-                "  generated {events} events in {:.0}s",
-                generated.elapsed().as_secs_f64()
-            );
-            let store = AnyStore::Postgres(pg);
-            let db = store.read_db();
-            db.migrate().await.unwrap();
-            ledger_projections::rebuild(
-                &store,
-                &db,
-                &ledger_projections::ProjectorOptions::default(),
-                &mut |_| {},
-            )
-            .await
-            .unwrap();
-            store
-        };
+        let store = generated::generated_ledger(&server, events).await;
         for shared in modes() {
             load(
                 "generated",

@@ -11,6 +11,11 @@
 // A benchmark: a failed unwrap stops it with its location.
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/client.rs"]
+mod client;
+#[path = "common/generated.rs"]
+mod generated;
+
 use std::time::{Duration, Instant};
 
 use ledger_app::CommandPath;
@@ -20,7 +25,6 @@ use ledger_server::Ledger;
 use ledger_server::store::AnyStore;
 use ledger_store::EventStore;
 use ledger_store_postgres::PostgresStore;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -35,37 +39,19 @@ fn status_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// Sends one query; answers the status, the body's size and whether it held errors' codes.
+/// Sends one query; answers the status, the body's size and the start of its first error.
 async fn post(
     addr: std::net::SocketAddr,
     token: Option<&str>,
     query: &str,
 ) -> (u16, usize, String) {
-    let body = serde_json::json!({ "query": query }).to_string();
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
-    let head = format!(
-        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n\
-         {auth}Content-Length: {}\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
-    stream.write_all(body.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.unwrap();
-    let text = String::from_utf8_lossy(&raw);
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
-    let code = body
+    let (status, body) = client::post(addr, token, query).await;
+    let error = body
         .split("\"message\":\"")
         .nth(1)
         .and_then(|c| c.split('"').next())
         .map_or(String::new(), |m| m.chars().take(60).collect());
-    (status, body.len(), code)
+    (status, body.len(), error)
 }
 
 /// Days not asked before: each run and alias asks about its own day.
@@ -247,35 +233,7 @@ async fn main() {
     measure("demo", store, "kh-44-kh-tu", "so-tu-phap", runs).await;
 
     if events > 0 {
-        let kept = if std::env::var_os("KEEP_LOG").is_some() {
-            let url = ledger_bench::database_url(&server, "ledger_bench_graphql_large");
-            match PostgresStore::connect(&url, 16).await {
-                Ok(pg) if pg.head().await.is_ok_and(|h| h.size == events) => Some(pg),
-                _ => None,
-            }
-        } else {
-            None
-        };
-        let store = if let Some(pg) = kept {
-            println!("  reusing the generated ledger of a previous run");
-            AnyStore::Postgres(pg)
-        } else {
-            let url = ledger_bench::fresh_database(&server, "ledger_bench_graphql_large").await;
-            let pg = PostgresStore::connect(&url, 16).await.unwrap();
-            ledger_bench::generate::generate(&pg, events, &mut |_, _| {}).await;
-            let store = AnyStore::Postgres(pg);
-            let db = store.read_db();
-            db.migrate().await.unwrap();
-            ledger_projections::rebuild(
-                &store,
-                &db,
-                &ledger_projections::ProjectorOptions::default(),
-                &mut |_| {},
-            )
-            .await
-            .unwrap();
-            store
-        };
+        let store = generated::generated_ledger(&server, events).await;
         measure("generated", store, "ke-hoach-0", "don-vi-7", runs).await;
     }
 }

@@ -18,6 +18,28 @@ fn ledger(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Starts `ledger` with `args` (a command that serves) and reads the address it prints first.
+fn serving(args: &[&str], stderr: std::process::Stdio) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env_remove("LEDGER__DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let address = first
+        .strip_prefix("GraphQL:  http://")
+        .and_then(|a| a.strip_suffix("/graphql"))
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned();
+    // Keep reading what it prints: a closed pipe would fail its next line.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, address)
+}
+
 fn text(out: &[u8]) -> String {
     String::from_utf8_lossy(out).into_owned()
 }
@@ -276,7 +298,7 @@ fn an_old_demo_file_is_named_not_served() {
 
 #[test]
 fn serves_from_a_config_file() {
-    use std::io::{BufRead, Read, Write};
+    use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
     let secret = dir.path().join("secret");
     std::fs::write(&secret, "a test secret that is long enough for HS256").unwrap();
@@ -290,20 +312,10 @@ fn serves_from_a_config_file() {
         ),
     )
     .unwrap();
-    let mut child = Command::new(BIN)
-        .args(["serve", "--config", config.to_str().unwrap()])
-        .env_remove("LEDGER__DATABASE_URL")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let address = first
-        .strip_prefix("GraphQL:  http://")
-        .and_then(|a| a.strip_suffix("/graphql"))
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_owned();
+    let (mut child, address) = serving(
+        &["serve", "--config", config.to_str().unwrap()],
+        std::process::Stdio::null(),
+    );
     let mut stream = std::net::TcpStream::connect(&address).unwrap();
     write!(
         stream,
@@ -766,14 +778,13 @@ fn post(address: &str, token: &str, query: &str) -> Option<(u16, serde_json::Val
 /// write it acknowledged is in the log afterwards.
 #[test]
 fn sigterm_under_load_stops_cleanly() {
-    use std::io::BufRead;
     use std::sync::mpsc;
     let dir = tempfile::tempdir().unwrap();
     let secret = dir.path().join("secret");
     std::fs::write(&secret, "a test secret that is long enough for HS256").unwrap();
     let url = format!("sqlite://{}", dir.path().join("l.db").display());
-    let mut child = Command::new(BIN)
-        .args([
+    let (mut child, address) = serving(
+        &[
             "serve",
             "--database-url",
             &url,
@@ -783,19 +794,9 @@ fn sigterm_under_load_stops_cleanly() {
             "127.0.0.1:0",
             "--shutdown-grace",
             "10s",
-        ])
-        .env_remove("LEDGER__DATABASE_URL")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let address = first
-        .strip_prefix("GraphQL:  http://")
-        .and_then(|a| a.strip_suffix("/graphql"))
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_owned();
+        ],
+        std::process::Stdio::piped(),
+    );
     let token = Keys::hs256(b"a test secret that is long enough for HS256")
         .issue(
             &ledger_graphql::auth::Principal {

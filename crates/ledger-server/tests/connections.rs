@@ -12,6 +12,46 @@ use ledger_server::{Ledger, open_store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// The test's token keys.
+fn keys() -> Keys {
+    Keys::hs256(b"a test secret long enough for HS256!")
+}
+
+/// A server on an empty SQLite ledger, set up by `with`, on a free port.
+struct Running {
+    addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Running {
+    async fn start(with: impl FnOnce(Ledger) -> Ledger) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open_store(&format!("sqlite://{}", dir.path().join("l.db").display()))
+            .await
+            .unwrap();
+        let ledger = with(Ledger::start(store, keys(), false, true));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(ledger.serve(listener, async move {
+            let _ = stopped.await;
+        }));
+        Self {
+            addr,
+            stop,
+            server,
+            _dir: dir,
+        }
+    }
+
+    async fn stop(self) {
+        self.stop.send(()).unwrap();
+        self.server.await.unwrap().unwrap();
+    }
+}
+
 /// Reads until the server closes the connection; the bytes read and how long it took.
 async fn until_closed(stream: &mut TcpStream) -> (Vec<u8>, Duration) {
     let started = Instant::now();
@@ -23,23 +63,8 @@ async fn until_closed(stream: &mut TcpStream) -> (Vec<u8>, Duration) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_idle_and_oversized_connections_are_closed() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_store(&format!("sqlite://{}", dir.path().join("l.db").display()))
-        .await
-        .unwrap();
-    let ledger = Ledger::start(
-        store,
-        Keys::hs256(b"a test secret long enough for HS256!"),
-        false,
-        true,
-    )
-    .with_header_read_timeout(Duration::from_secs(1));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(ledger.serve(listener, async move {
-        let _ = stopped.await;
-    }));
+    let running = Running::start(|l| l.with_header_read_timeout(Duration::from_secs(1))).await;
+    let addr = running.addr;
 
     // Headers that never end.
     let mut slow = TcpStream::connect(addr).await.unwrap();
@@ -86,31 +111,15 @@ async fn slow_idle_and_oversized_connections_are_closed() {
         .unwrap();
     let (answer, _) = until_closed(&mut other).await;
     assert!(answer.starts_with(b"HTTP/1.1 200"));
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
+    running.stop().await;
 }
 
 /// When every answering slot is taken, GraphQL requests wait a bounded time and are refused
 /// with 503 and `Retry-After`, coded; health never waits for a slot.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_server_says_so_and_stays_healthy() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_store(&format!("sqlite://{}", dir.path().join("l.db").display()))
-        .await
-        .unwrap();
-    let ledger = Ledger::start(
-        store,
-        Keys::hs256(b"a test secret long enough for HS256!"),
-        false,
-        true,
-    )
-    .with_concurrent_answers(0);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(ledger.serve(listener, async move {
-        let _ = stopped.await;
-    }));
+    let running = Running::start(|l| l.with_concurrent_answers(0)).await;
+    let addr = running.addr;
     let body = r#"{"query":"{ checkpoint { head } }"}"#;
     let mut busy = TcpStream::connect(addr).await.unwrap();
     busy.write_all(
@@ -134,8 +143,7 @@ async fn a_full_server_says_so_and_stays_healthy() {
     assert!(answer.starts_with("http/1.1 503"), "{answer}");
     assert!(answer.contains("retry-after: 1"), "{answer}");
     assert!(answer.contains("server_busy"), "{answer}");
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
+    running.stop().await;
 }
 
 /// POSTs `body` as JSON with an optional token; the raw answer.
@@ -162,20 +170,14 @@ async fn post(addr: std::net::SocketAddr, token: Option<&str>, body: &str) -> St
 async fn trusted_documents_only() {
     use ledger_graphql::auth::{Principal, Role};
     use ledger_server::trusted::{TrustedDocuments, hash};
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_store(&format!("sqlite://{}", dir.path().join("l.db").display()))
-        .await
-        .unwrap();
-    let keys = Keys::hs256(b"a test secret long enough for HS256!");
-    let ledger = Ledger::start(store, keys.clone(), false, true).with_trusted_documents(
-        TrustedDocuments::cookbook().with_ad_hoc_roles(vec![Role::Inspector]),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(ledger.serve(listener, async move {
-        let _ = stopped.await;
-    }));
+    let running = Running::start(|l| {
+        l.with_trusted_documents(
+            TrustedDocuments::cookbook().with_ad_hoc_roles(vec![Role::Inspector]),
+        )
+    })
+    .await;
+    let addr = running.addr;
+    let keys = keys();
     let token = |role: Role| {
         keys.issue(
             &Principal {
@@ -230,6 +232,5 @@ async fn trusted_documents_only() {
     let (listed, _) = until_closed(&mut list).await;
     let listed = String::from_utf8(listed).unwrap();
     assert!(listed.contains(&hash(&question.query)), "{listed}");
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
+    running.stop().await;
 }
