@@ -22,7 +22,6 @@ use ledger_app::CommandPath;
 use ledger_graphql::auth::{Keys, Principal, Role};
 use ledger_server::Ledger;
 use ledger_server::store::AnyStore;
-use ledger_store::EventStore;
 use ledger_store_postgres::PostgresStore;
 
 #[global_allocator]
@@ -106,19 +105,8 @@ async fn load(
         } else {
             0
         });
-    let head = store.head().await.unwrap().size;
-    ledger
-        .state
-        .projector
-        .wait_for(head, Duration::from_secs(3600))
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(ledger.serve(listener, async move {
-        let _ = stopped.await;
-    }));
+    let served = client::Served::start(ledger, &store).await;
+    let addr = served.addr;
     let tokens: Vec<String> = Role::ALL
         .iter()
         .map(|role| {
@@ -222,8 +210,7 @@ async fn load(
         percentile(&latencies, 0.5).as_secs_f64() * 1e3,
         percentile(&latencies, 0.99).as_secs_f64() * 1e3,
     );
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
+    served.stop().await;
 }
 
 #[tokio::main]

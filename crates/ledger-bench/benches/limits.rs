@@ -153,19 +153,8 @@ fn cases(plan: &'static str, unit: &'static str) -> Vec<Case> {
 async fn measure(name: &str, store: AnyStore, plan: &'static str, unit: &'static str, runs: usize) {
     let keys = Keys::hs256(b"benchmark secret, long enough for HS256");
     let ledger = Ledger::start(store.clone(), keys.clone(), true, true).with_answer_budget(0);
-    let head = store.head().await.unwrap().size;
-    ledger
-        .state
-        .projector
-        .wait_for(head, Duration::from_secs(3600))
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(ledger.serve(listener, async move {
-        let _ = stopped.await;
-    }));
+    let served = client::Served::start(ledger, &store).await;
+    let addr = served.addr;
     let token = keys
         .issue(
             &Principal {
@@ -177,6 +166,7 @@ async fn measure(name: &str, store: AnyStore, plan: &'static str, unit: &'static
             3600,
         )
         .unwrap();
+    let head = store.head().await.unwrap().size;
     println!("\n{name} ({head} events), {runs} runs a case, every answer computed:");
     println!(
         "  {:<62} {:>10} {:>10} {:>12} {:>10}  answer",
@@ -207,8 +197,7 @@ async fn measure(name: &str, store: AnyStore, plan: &'static str, unit: &'static
             peak_growth as f64 / 1024.0
         );
     }
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
+    served.stop().await;
 }
 
 #[tokio::main]
