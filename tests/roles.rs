@@ -99,3 +99,29 @@ async fn application_role_can_append_but_not_rewrite() {
             .expect("drop the test role");
     }
 }
+
+/// Opening an existing ledger (what `ledger verify` and `ledger export` do) changes nothing:
+/// an empty PostgreSQL database is said to hold no ledger, and no table appears in it; a
+/// migrated one opens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_an_existing_ledger_creates_nothing() {
+    let db = TestDatabase::create().await;
+    let refused = match ledger_server::open_existing(&db.url).await {
+        Ok(_) => panic!("an empty database opened as a ledger"),
+        Err(e) => e,
+    };
+    assert!(refused.contains("holds no ledger"), "{refused}");
+    let mut conn = PgConnection::connect(&db.url).await.unwrap();
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(tables, 0, "nothing was created");
+    conn.close().await.unwrap();
+    let store = PostgresStore::connect(&db.url, 2).await.unwrap();
+    drop(store);
+    assert!(ledger_server::open_existing(&db.url).await.is_ok());
+    db.drop_database().await;
+}

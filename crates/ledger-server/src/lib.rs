@@ -149,6 +149,34 @@ pub async fn open_log(url: &str) -> Result<AnyStore, String> {
     Ok(store)
 }
 
+/// Opens an existing ledger without creating, migrating or writing anything (`ledger verify`,
+/// `ledger export`): a missing SQLite file, a database without a ledger, or a schema that is
+/// not current is an error saying what to do.
+///
+/// # Errors
+/// A message naming the URL and what is wrong.
+pub async fn open_existing(url: &str) -> Result<AnyStore, String> {
+    let explain = |e: ledger_store::Error| match e {
+        ledger_store::Error::Invalid { problem, .. } => format!("{url}: {problem}"),
+        e => format!("cannot open {url}: {e}"),
+    };
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(AnyStore::Postgres(
+            PostgresStore::connect_existing(url, 8)
+                .await
+                .map_err(explain)?,
+        ))
+    } else if url.starts_with("sqlite:") {
+        Ok(AnyStore::Sqlite(
+            SqliteStore::connect_existing(url).await.map_err(explain)?,
+        ))
+    } else {
+        Err(format!(
+            "{url:?} is not a database URL: use postgres://user@host/db or sqlite://path/to/ledger.db"
+        ))
+    }
+}
+
 /// Everything a request handler reaches.
 #[derive(Clone)]
 pub struct AppState {

@@ -11,7 +11,7 @@ use ledger_domain::command::AnyCommand;
 use ledger_domain::policy::TemporalPolicy;
 use ledger_domain::value::UnitId;
 use ledger_graphql::auth::{Keys, Principal, Role};
-use ledger_server::{Ledger, open_log, open_store, rebuild_read_models};
+use ledger_server::{Ledger, open_existing, open_log, open_store, rebuild_read_models};
 use ledger_store::EventStore;
 
 mod checks;
@@ -159,6 +159,10 @@ enum Command {
         /// Write here instead of standard output.
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Export an empty log without complaint (by default an empty log is an error: a
+        /// mistyped database, most likely).
+        #[arg(long)]
+        allow_empty: bool,
     },
     /// Rebuilds every read model from the log without downtime.
     Rebuild {
@@ -206,6 +210,10 @@ enum Command {
         /// A public key trusted to sign checkpoints (repeatable; `ledger key generate` makes them).
         #[arg(long)]
         public_key: Vec<PathBuf>,
+        /// Accept an empty log in the database (by default an error: a mistyped database, most
+        /// likely).
+        #[arg(long)]
+        allow_empty: bool,
     },
 }
 
@@ -312,6 +320,7 @@ enum KeysAndChecks {
         event: Option<(PathBuf, PathBuf)>,
         checkpoint: Vec<PathBuf>,
         public_key: Vec<PathBuf>,
+        allow_empty: bool,
     },
 }
 
@@ -375,6 +384,7 @@ async fn keys_and_checks(command: KeysAndChecks) -> Result<(), checks::Failed> {
             event,
             checkpoint,
             public_key,
+            allow_empty,
         } => {
             let checkpoints = checks::open_checkpoints(&checkpoint, &public_key)?;
             if let Some((event, proof)) = event {
@@ -383,7 +393,10 @@ async fn keys_and_checks(command: KeysAndChecks) -> Result<(), checks::Failed> {
             let started = std::time::Instant::now();
             let summary = match (database_url, log) {
                 (Some(url), None) => {
-                    let store = open_store(&url).await?;
+                    let store = open_existing(&url).await?;
+                    if !allow_empty && store.head().await.map_err(|e| e.to_string())?.size == 0 {
+                        return Err(empty_log(&url).into());
+                    }
                     let mut checkpoints = checkpoints;
                     checkpoints
                         .extend(checks::stored_checkpoints(&store.to_dyn(), &public_key).await?);
@@ -427,6 +440,7 @@ async fn run(command: Command) -> Result<(), checks::Failed> {
             proof,
             checkpoint,
             public_key,
+            allow_empty,
         } => {
             keys_and_checks(KeysAndChecks::Verify {
                 database_url,
@@ -434,6 +448,7 @@ async fn run(command: Command) -> Result<(), checks::Failed> {
                 event: event.zip(proof),
                 checkpoint,
                 public_key,
+                allow_empty,
             })
             .await
         }
@@ -580,13 +595,17 @@ async fn run(command: Command) -> Result<(), checks::Failed> {
             stream_type,
             event_type,
             output,
+            allow_empty,
         } => {
             let csv = match format.as_str() {
                 "jsonl" => false,
                 "csv" => true,
                 other => return Err(format!("--format {other:?}: use jsonl or csv").into()),
             };
-            let store = open_store(&database.database_url).await?;
+            let store = open_existing(&database.database_url).await?;
+            if !allow_empty && store.head().await.map_err(|e| e.to_string())?.size == 0 {
+                return Err(empty_log(&database.database_url).into());
+            }
             let filter = ledger_store::LogFilter {
                 stream_types: stream_type,
                 event_types: event_type,
@@ -796,6 +815,13 @@ async fn serve(
         .serve(listener, shutdown)
         .await
         .map_err(|e| format!("the server failed: {e}"))
+}
+
+/// The refusal of an empty log where one was not expected.
+fn empty_log(url: &str) -> String {
+    format!(
+        "{url} holds an empty log: check the URL, or pass --allow-empty if an empty ledger is what you expect"
+    )
 }
 
 /// The trusted documents of `ledger serve`, when asked for.

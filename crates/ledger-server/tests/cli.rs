@@ -941,3 +941,77 @@ fn the_demo_checks_its_port_first_and_keeps_its_secrets_private() {
     );
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
+
+/// `ledger verify` and `ledger export` never create, migrate or write: a mistyped SQLite path
+/// is an error and no file appears; a file that holds no ledger says what to run; an empty
+/// log is an error unless `--allow-empty`.
+#[test]
+fn verify_and_export_never_create_or_migrate() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("mistyped.db");
+    let url = format!("sqlite://{}", missing.display());
+    for command in ["verify", "export"] {
+        let out = ledger(&[command, "--database-url", &url]);
+        assert!(!out.status.success(), "{command}");
+        assert!(
+            text(&out.stderr).contains("does not exist"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert!(!missing.exists(), "{command} created the file");
+    }
+    // A SQLite file that is not a ledger's.
+    let foreign = dir.path().join("foreign.db");
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(async {
+            use sqlx::Connection as _;
+            let options = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&foreign)
+                .create_if_missing(true);
+            let mut conn = sqlx::SqliteConnection::connect_with(&options)
+                .await
+                .unwrap();
+            sqlx::query("CREATE TABLE t (x)")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            conn.close().await.unwrap();
+        });
+    let before = std::fs::read(&foreign).unwrap();
+    let foreign_url = format!("sqlite://{}", foreign.display());
+    for command in ["verify", "export"] {
+        let out = ledger(&[command, "--database-url", &foreign_url]);
+        assert!(!out.status.success(), "{command}");
+        assert!(
+            text(&out.stderr).contains("holds no ledger")
+                && text(&out.stderr).contains("ledger migrate"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    assert_eq!(
+        std::fs::read(&foreign).unwrap(),
+        before,
+        "the file is unchanged"
+    );
+    // A ledger with nothing in it.
+    let empty = format!("sqlite://{}", dir.path().join("empty.db").display());
+    assert!(
+        ledger(&["migrate", "--database-url", &empty])
+            .status
+            .success()
+    );
+    for command in ["verify", "export"] {
+        let out = ledger(&[command, "--database-url", &empty]);
+        assert!(!out.status.success(), "{command}");
+        assert!(
+            text(&out.stderr).contains("empty log"),
+            "{}",
+            text(&out.stderr)
+        );
+        let out = ledger(&[command, "--database-url", &empty, "--allow-empty"]);
+        assert!(out.status.success(), "{command}: {}", text(&out.stderr));
+    }
+}

@@ -33,7 +33,7 @@ use ledger_store::store::{KeptCheckpoint, as_of_position, checked_limit, sql_pos
 use ledger_store::writer::{BatchCommitter, Writer, WriterOptions};
 use ledger_store::{
     AppendRequest, AppendResult, Error, EventBody, EventStore, Head, Metadata, ReadAll, ReadStream,
-    Result, StoredEvent, Timestamp,
+    Result, SchemaState, StoredEvent, Timestamp,
 };
 use sqlx::postgres::{PgConnection, PgListener, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Connection, Row};
@@ -118,6 +118,31 @@ impl PostgresStore {
             .await
             .map_err(db)?;
         Self::migrate(&pool).await?;
+        Self::open(pool).await
+    }
+
+    /// Opens an existing ledger without migrating anything: for every command but `ledger
+    /// migrate`, so a role that may not change the schema can run them. The schema must be
+    /// current.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] when the schema is not current (saying what to run);
+    /// [`Error::Backend`] when the database cannot be reached.
+    pub async fn connect_existing(url: &str, max_connections: u32) -> Result<Self> {
+        let options = url
+            .parse::<sqlx::postgres::PgConnectOptions>()
+            .map_err(db)?
+            .options([("jit", "off")]);
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections.max(2))
+            .acquire_timeout(Duration::from_secs(10))
+            .test_before_acquire(false)
+            .connect_with(options)
+            .await
+            .map_err(db)?;
+        if let Some(advice) = schema_state(&pool).await?.advice("the database") {
+            return Err(Error::invalid("database_url", advice));
+        }
         Self::open(pool).await
     }
 
@@ -272,6 +297,28 @@ fn body_from_row(row: &PgRow) -> Result<EventBody> {
         payload: serde_json::from_str(payload)
             .map_err(|e| Error::Corrupt(format!("event payload: {e}")))?,
     })
+}
+
+/// How a database's schema stands against [`MIGRATOR`] (no migrations table:
+/// [`SchemaState::Empty`]).
+///
+/// # Errors
+/// [`Error::Backend`] when it cannot be read.
+pub async fn schema_state(pool: &PgPool) -> Result<SchemaState> {
+    let table: Option<String> = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")
+        .fetch_one(pool)
+        .await
+        .map_err(db)?;
+    let applied: Vec<i64> = if table.is_some() {
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await
+            .map_err(db)?
+    } else {
+        Vec::new()
+    };
+    let needed: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+    Ok(SchemaState::of(&applied, &needed))
 }
 
 /// Follows `NOTIFY ledger_events` and publishes head sizes; after a (re)connection it wakes

@@ -23,7 +23,7 @@ use ledger_store::store::{KeptCheckpoint, as_of_position, checked_limit, sql_pos
 use ledger_store::writer::{BatchCommitter, Writer, WriterOptions};
 use ledger_store::{
     AppendRequest, AppendResult, Error, EventBody, EventStore, Head, ReadAll, ReadStream, Result,
-    StoredEvent, Timestamp,
+    SchemaState, StoredEvent, Timestamp,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -102,6 +102,49 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| Error::backend(sqlx::Error::Migrate(Box::new(e))))?;
+        Self::start(pool, writer).await
+    }
+
+    /// Opens an existing ledger file read-only, without creating or migrating anything: for
+    /// `ledger verify` and `ledger export`. The schema must be current.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming the file when it does not exist or its schema is not current
+    /// (with what to run); [`Error::Backend`] when it cannot be read.
+    pub async fn connect_existing(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| Error::invalid("database_url", e.to_string()))?;
+        let path = options.get_filename().to_owned();
+        if !path.exists() {
+            return Err(Error::invalid(
+                "database_url",
+                format!(
+                    "{} does not exist (nothing is created here)",
+                    path.display()
+                ),
+            ));
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(
+                options
+                    .create_if_missing(false)
+                    .read_only(true)
+                    .busy_timeout(Duration::from_secs(10)),
+            )
+            .await
+            .map_err(db)?;
+        if let Some(advice) = schema_state(&pool)
+            .await?
+            .advice(&path.display().to_string())
+        {
+            return Err(Error::invalid("database_url", advice));
+        }
+        Self::start(pool, WriterOptions::default()).await
+    }
+
+    /// The store over a migrated pool: its head read, its writer started.
+    async fn start(pool: SqlitePool, writer: WriterOptions) -> Result<Self> {
         let head = read_head(&pool).await?;
         let (head_tx, head_rx) = watch::channel(head.size);
         let writer = Writer::spawn(
@@ -124,6 +167,29 @@ impl SqliteStore {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+}
+
+/// How a file's schema stands against [`MIGRATOR`] (no migrations table: [`SchemaState::Empty`]).
+///
+/// # Errors
+/// [`Error::Backend`] when it cannot be read.
+pub async fn schema_state(pool: &SqlitePool) -> Result<SchemaState> {
+    let table: Option<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+    )
+    .fetch_optional(pool)
+    .await
+    .map_err(db)?;
+    let applied: Vec<i64> = if table.is_some() {
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await
+            .map_err(db)?
+    } else {
+        Vec::new()
+    };
+    let needed: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+    Ok(SchemaState::of(&applied, &needed))
 }
 
 async fn read_head<'e, E: sqlx::SqliteExecutor<'e>>(executor: E) -> Result<Head> {

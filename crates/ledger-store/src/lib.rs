@@ -23,6 +23,7 @@ pub mod dynamic;
 pub mod envelope;
 pub mod error;
 pub mod memory;
+pub mod schema;
 pub mod store;
 pub mod subscription;
 pub mod writer;
@@ -36,5 +37,6 @@ pub use envelope::{
 pub use error::{Error, Result};
 pub use ledger_proof::Hash;
 pub use memory::MemoryStore;
+pub use schema::SchemaState;
 pub use store::{AsOf, Direction, EventStore, KeptCheckpoint, LogFilter, ReadAll, ReadStream};
 pub use subscription::Subscription;
