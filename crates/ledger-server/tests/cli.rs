@@ -857,6 +857,10 @@ fn sigterm_under_load_stops_cleanly() {
     let status = status.unwrap();
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("SIGTERM: stopping"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no colour codes into a pipe: {stderr:?}"
+    );
     acknowledged.extend(acks.iter());
     for writer in writers {
         writer.join().unwrap();
@@ -1014,4 +1018,49 @@ fn verify_and_export_never_create_or_migrate() {
         let out = ledger(&[command, "--database-url", &empty, "--allow-empty"]);
         assert!(out.status.success(), "{command}: {}", text(&out.stderr));
     }
+}
+
+/// `--log-format json`: every log line is one JSON object (with the level and the message),
+/// for log collectors.
+#[test]
+fn logs_as_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "a test secret that is long enough for HS256").unwrap();
+    let url = format!("sqlite://{}", dir.path().join("l.db").display());
+    let (mut child, _) = serving(
+        &[
+            "--log-format",
+            "json",
+            "serve",
+            "--database-url",
+            &url,
+            "--jwt-secret-file",
+            secret.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        std::process::Stdio::piped(),
+    );
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    let logged: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(
+        logged
+            .iter()
+            .any(|l| l["level"] == "INFO" && l["fields"]["message"] == "stopped"),
+        "{stderr}"
+    );
 }
