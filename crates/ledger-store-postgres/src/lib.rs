@@ -102,21 +102,7 @@ impl PostgresStore {
     /// # Errors
     /// [`Error::Backend`] when the database cannot be reached or migrated.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
-        // No JIT compilation: the ledger's queries are short, and for the read models' larger
-        // scans PostgreSQL spent longer compiling (~400 ms) than running them.
-        let options = url
-            .parse::<sqlx::postgres::PgConnectOptions>()
-            .map_err(db)?
-            .options([("jit", "off")]);
-        let pool = PgPoolOptions::new()
-            .max_connections(max_connections.max(2))
-            .acquire_timeout(Duration::from_secs(10))
-            // sqlx already tests a connection when it is released; a lost one is retried by
-            // the reads below, so no extra round trip per read.
-            .test_before_acquire(false)
-            .connect_with(options)
-            .await
-            .map_err(db)?;
+        let pool = pool(url, max_connections).await?;
         Self::migrate(&pool).await?;
         Self::open(pool).await
     }
@@ -129,17 +115,7 @@ impl PostgresStore {
     /// [`Error::Invalid`] when the schema is not current (saying what to run);
     /// [`Error::Backend`] when the database cannot be reached.
     pub async fn connect_existing(url: &str, max_connections: u32) -> Result<Self> {
-        let options = url
-            .parse::<sqlx::postgres::PgConnectOptions>()
-            .map_err(db)?
-            .options([("jit", "off")]);
-        let pool = PgPoolOptions::new()
-            .max_connections(max_connections.max(2))
-            .acquire_timeout(Duration::from_secs(10))
-            .test_before_acquire(false)
-            .connect_with(options)
-            .await
-            .map_err(db)?;
+        let pool = pool(url, max_connections).await?;
         if let Some(advice) = schema_state(&pool).await?.advice("the database") {
             return Err(Error::invalid("database_url", advice));
         }
@@ -297,6 +273,25 @@ fn body_from_row(row: &PgRow) -> Result<EventBody> {
         payload: serde_json::from_str(payload)
             .map_err(|e| Error::Corrupt(format!("event payload: {e}")))?,
     })
+}
+
+/// The ledger's connection pool for `url`.
+async fn pool(url: &str, max_connections: u32) -> Result<PgPool> {
+    // No JIT compilation: the ledger's queries are short, and for the read models' larger
+    // scans PostgreSQL spent longer compiling (~400 ms) than running them.
+    let options = url
+        .parse::<sqlx::postgres::PgConnectOptions>()
+        .map_err(db)?
+        .options([("jit", "off")]);
+    PgPoolOptions::new()
+        .max_connections(max_connections.max(2))
+        .acquire_timeout(Duration::from_secs(10))
+        // sqlx already tests a connection when it is released; a lost one is retried by the
+        // reads below, so no extra round trip per read.
+        .test_before_acquire(false)
+        .connect_with(options)
+        .await
+        .map_err(db)
 }
 
 /// How a database's schema stands against [`MIGRATOR`] (no migrations table:
